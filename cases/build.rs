@@ -1,0 +1,14 @@
+//! Builds the C and C++ triggers.
+
+fn main() {
+    println!("cargo:rerun-if-changed=native");
+    cc::Build::new()
+        .file("native/triggers.c")
+        // Keep the store through a null pointer a real store.
+        .flag("-fno-delete-null-pointer-checks")
+        .compile("crashsuite_triggers");
+    cc::Build::new()
+        .cpp(true)
+        .file("native/purecall.cpp")
+        .compile("crashsuite_purecall");
+}

@@ -1,0 +1,32 @@
+//! `crashsuite-monitor`: the reference handler's monitor process.
+//!
+//! Prints one JSON event per line on stdout (the first is `ready`).
+
+use anyhow::Context as _;
+use clap::Parser;
+use crashsuite_handler::monitor::Monitor;
+use std::{io::Write, path::PathBuf};
+
+/// Writes minidumps of the processes that connect to it.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Socket to listen on (a path; a stale socket file there is replaced).
+    #[arg(long)]
+    socket: PathBuf,
+    /// Directory for dumps; created with mode 0700.
+    #[arg(long)]
+    dump_dir: PathBuf,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let monitor = Monitor::bind(&args.socket, &args.dump_dir, |event| {
+        let line = serde_json::to_string(event).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        let mut out = std::io::stdout().lock();
+        // A supervisor that stopped reading is no reason to stop dumping.
+        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    })
+    .with_context(|| format!("starting the monitor on {}", args.socket.display()))?;
+    monitor.serve()
+}

@@ -1,0 +1,335 @@
+//! The monitor: the process that writes dumps of its clients.
+//!
+//! It listens on a `SOCK_SEQPACKET` socket and serves each connection on its
+//! own thread. Every request is checked against the pid the kernel reports for
+//! the peer (`SO_PEERCRED`), never against what the message claims, as
+//! Chromium's crash dumping does: a process can only have itself dumped.
+//!
+//! Why not `minidumper::Server`: in minidumper 0.11 a request naming another
+//! pid ends the server loop with an error, so one bad client stops the monitor
+//! for all; and its handler callbacks are not told which client a message came
+//! from, so annotations could not be tied to the process that crashed. The
+//! frames are minidumper's (see [`crate::wire`]) and clients use
+//! `minidumper::Client` unchanged.
+
+use crate::{
+    annotations::{self, ClientNotes},
+    dumpfile::{self, DumpFileError},
+    wire::{self, Header, UserKind},
+};
+use minidump_writer::{
+    crash_context::CrashContext, minidump_writer::MinidumpWriterConfig, CrashContextExt,
+};
+use serde::Serialize;
+use std::{
+    collections::HashMap,
+    io::{Cursor, IoSliceMut},
+    path::{Path, PathBuf},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::{Instant, SystemTime, UNIX_EPOCH},
+};
+use uds::{UnixSeqpacketConn, UnixSeqpacketListener};
+
+/// Something the monitor did, reported one JSON object per line by the
+/// `crashsuite-monitor` binary so that a supervisor can follow it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The socket is bound; clients may connect.
+    Ready {
+        /// Socket path.
+        socket: PathBuf,
+        /// The monitor's pid.
+        pid: u32,
+    },
+    /// A dump is final on disk.
+    Dump {
+        /// Process dumped.
+        pid: u32,
+        /// Thread blamed (the crashing or requesting thread).
+        tid: u32,
+        /// True for an on-demand dump, false for a crash.
+        requested: bool,
+        /// Path of the final `.dmp`.
+        path: PathBuf,
+        /// Size in bytes.
+        bytes: u64,
+        /// Time spent writing, in microseconds.
+        micros: u64,
+    },
+    /// A dump request was refused.
+    Refused {
+        /// The pid the kernel reports for the sender.
+        peer_pid: u32,
+        /// Why.
+        reason: String,
+    },
+    /// A dump could not be written.
+    Failed {
+        /// Process that asked.
+        pid: u32,
+        /// The error.
+        error: String,
+    },
+    /// A connection was closed by the monitor because of what the peer sent.
+    Dropped {
+        /// The pid the kernel reports for the peer, when known.
+        peer_pid: Option<u32>,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Errors that stop the monitor.
+#[derive(Debug, thiserror::Error)]
+pub enum MonitorError {
+    /// The socket could not be bound.
+    #[error("binding monitor socket {path}: {source}")]
+    Bind {
+        /// Socket path.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The dump directory could not be prepared.
+    #[error(transparent)]
+    DumpDir(#[from] DumpFileError),
+}
+
+type EventSink = dyn Fn(&Event) + Send + Sync;
+
+/// A bound monitor, ready to [`serve`](Monitor::serve).
+pub struct Monitor {
+    listener: UnixSeqpacketListener,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    dump_dir: PathBuf,
+    notes: Mutex<HashMap<u32, ProcessNotes>>,
+    sequence: AtomicU64,
+    events: Box<EventSink>,
+}
+
+#[derive(Default)]
+struct ProcessNotes {
+    notes: ClientNotes,
+    connections: usize,
+}
+
+impl Monitor {
+    /// Prepares the dump directory (mode 0700) and binds `socket`, replacing a
+    /// stale socket file. `events` is told of everything the monitor does.
+    pub fn bind(
+        socket: &Path,
+        dump_dir: &Path,
+        events: impl Fn(&Event) + Send + Sync + 'static,
+    ) -> Result<Self, MonitorError> {
+        dumpfile::ensure_private_dir(dump_dir)?;
+        let _ = std::fs::remove_file(socket);
+        let listener = UnixSeqpacketListener::bind(socket)
+            .map_err(|source| MonitorError::Bind { path: socket.to_owned(), source })?;
+        events(&Event::Ready { socket: socket.to_owned(), pid: std::process::id() });
+        Ok(Self {
+            listener,
+            shared: Arc::new(Shared {
+                dump_dir: dump_dir.to_owned(),
+                notes: Mutex::default(),
+                sequence: AtomicU64::new(0),
+                events: Box::new(events),
+            }),
+        })
+    }
+
+    /// Accepts clients until the process ends, each on its own thread.
+    pub fn serve(self) -> ! {
+        loop {
+            match self.listener.accept_unix_addr() {
+                Ok((conn, _)) => {
+                    let shared = Arc::clone(&self.shared);
+                    let spawned = std::thread::Builder::new()
+                        .name("monitor-conn".into())
+                        .spawn(move || shared.serve_connection(&conn));
+                    if let Err(e) = spawned {
+                        self.shared.emit(Event::Dropped {
+                            peer_pid: None,
+                            reason: format!("no thread for the connection: {e}"),
+                        });
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.shared.emit(Event::Dropped {
+                        peer_pid: None,
+                        reason: format!("accept failed: {e}"),
+                    });
+                    // Out of descriptors or memory: back off instead of spinning.
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+        }
+    }
+}
+
+impl Shared {
+    fn emit(&self, event: Event) {
+        (self.events)(&event);
+    }
+
+    fn serve_connection(&self, conn: &UnixSeqpacketConn) {
+        let Some(peer) = conn.initial_peer_credentials().ok().and_then(|c| c.pid()) else {
+            self.emit(Event::Dropped { peer_pid: None, reason: "peer pid unknown".into() });
+            return;
+        };
+        let peer = peer.get();
+        self.lock_notes().entry(peer).or_default().connections += 1;
+        if let Err(reason) = self.converse(conn, peer) {
+            self.emit(Event::Dropped { peer_pid: Some(peer), reason });
+        }
+        let mut notes = self.lock_notes();
+        if let Some(entry) = notes.get_mut(&peer) {
+            entry.connections -= 1;
+            if entry.connections == 0 {
+                notes.remove(&peer);
+            }
+        }
+    }
+
+    fn lock_notes(&self) -> std::sync::MutexGuard<'_, HashMap<u32, ProcessNotes>> {
+        // A panic while holding the lock leaves the notes usable.
+        self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Reads frames until the peer hangs up (`Ok`) or sends something that
+    /// ends the connection (`Err` with the reason).
+    fn converse(&self, conn: &UnixSeqpacketConn, peer: u32) -> Result<(), String> {
+        let mut buf = vec![0u8; wire::MAX_PACKET];
+        loop {
+            let (len, truncated) = conn
+                .recv_vectored(&mut [IoSliceMut::new(&mut buf)])
+                .map_err(|e| format!("receive failed: {e}"))?;
+            if len == 0 {
+                return Ok(());
+            }
+            if truncated {
+                return Err(format!("packet larger than {} bytes", wire::MAX_PACKET));
+            }
+            let (header, payload) =
+                Header::parse(&buf[..len]).ok_or_else(|| format!("malformed {len}-byte frame"))?;
+            let reply = match header.kind {
+                wire::CRASH => Some(self.dump_request(peer, payload)),
+                wire::PING => Some(wire::PONG),
+                kind if kind >= wire::USER => {
+                    self.user_message(peer, kind - wire::USER, payload)?;
+                    None
+                }
+                kind => return Err(format!("unexpected message kind {kind}")),
+            };
+            if let Some(kind) = reply {
+                conn.send(&Header { kind, size: 0 }.to_bytes())
+                    .map_err(|e| format!("reply failed: {e}"))?;
+            }
+        }
+    }
+
+    fn user_message(&self, peer: u32, kind: u32, payload: &[u8]) -> Result<(), String> {
+        let mut notes = self.lock_notes();
+        let entry = &mut notes.entry(peer).or_default().notes;
+        match UserKind::from_u32(kind) {
+            Some(UserKind::Annotation) => {
+                let (key, value) = wire::decode_annotation(payload)
+                    .ok_or("annotation is not `key NUL value` in UTF-8")?;
+                if !entry.annotate(key, value) {
+                    return Err(format!("more than {} annotations", annotations::MAX_ANNOTATIONS));
+                }
+            }
+            Some(UserKind::Breadcrumb) => {
+                let text = std::str::from_utf8(payload).map_err(|_| "breadcrumb is not UTF-8")?;
+                entry.breadcrumb(text.to_owned());
+            }
+            None => return Err(format!("unknown user message kind {kind}")),
+        }
+        Ok(())
+    }
+
+    /// Serves one dump request and returns the reply kind.
+    fn dump_request(&self, peer: u32, payload: &[u8]) -> u32 {
+        let Some(context) = CrashContext::from_bytes(payload) else {
+            self.emit(Event::Refused {
+                peer_pid: peer,
+                reason: format!("crash context of {} bytes", payload.len()),
+            });
+            return wire::CRASH_NACK;
+        };
+        let (claimed_pid, tid) = (context.pid, context.tid);
+        if u32::try_from(claimed_pid).ok() != Some(peer) {
+            self.emit(Event::Refused {
+                peer_pid: peer,
+                reason: format!("asked for a dump of pid {claimed_pid}, not its own"),
+            });
+            return wire::CRASH_NACK;
+        }
+        if !Path::new(&format!("/proc/{peer}/task/{tid}")).exists() {
+            self.emit(Event::Refused {
+                peer_pid: peer,
+                reason: format!("thread {tid} is not a thread of pid {peer}"),
+            });
+            return wire::CRASH_NACK;
+        }
+        // A zero signal number marks an on-demand request: no signal happened.
+        let requested = context.siginfo.ssi_signo == 0;
+        let started = Instant::now();
+        match self.write_dump(peer, context, requested) {
+            Ok((path, bytes)) => {
+                self.emit(Event::Dump {
+                    pid: peer,
+                    tid: tid as u32,
+                    requested,
+                    path,
+                    bytes,
+                    micros: started.elapsed().as_micros() as u64,
+                });
+                wire::CRASH_ACK
+            }
+            Err(error) => {
+                self.emit(Event::Failed { pid: peer, error });
+                wire::CRASH_NACK
+            }
+        }
+    }
+
+    fn write_dump(
+        &self,
+        pid: u32,
+        context: CrashContext,
+        requested: bool,
+    ) -> Result<(PathBuf, u64), String> {
+        let mut config = MinidumpWriterConfig::new(context.pid, context.tid);
+        if !requested {
+            config.set_crash_context(CrashContextExt { inner: context });
+        }
+        let mut cursor = Cursor::new(Vec::new());
+        config.write(&mut cursor).map_err(|e| format!("minidump-writer: {e}"))?;
+        let mut dump = cursor.into_inner();
+
+        let pairs = self
+            .lock_notes()
+            .get(&pid)
+            .map(|p| p.notes.simple_annotations())
+            .unwrap_or_default();
+        dumpfile::append_stream(&mut dump, annotations::STREAM_TYPE, |rva| {
+            annotations::encode_crashpad_info(rva, &pairs)
+        })
+        .map_err(|e| e.to_string())?;
+
+        let millis = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
+        let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
+        let name = format!("{millis}-{pid}-{seq}");
+        let path =
+            dumpfile::write_atomically(&self.dump_dir, &name, &dump).map_err(|e| e.to_string())?;
+        Ok((path, dump.len() as u64))
+    }
+}
