@@ -134,7 +134,12 @@ mod tests {
     fn ids_are_unique_and_findable() {
         for case in catalogue() {
             assert_eq!(find(case.id).map(|c| c.id), Some(case.id));
-            assert_eq!(catalogue().iter().filter(|c| c.id == case.id).count(), 1, "{}", case.id);
+            assert_eq!(
+                catalogue().iter().filter(|c| c.id == case.id).count(),
+                1,
+                "{}",
+                case.id
+            );
         }
         assert!(find("no_such_case").is_none());
     }
@@ -142,7 +147,10 @@ mod tests {
     #[test]
     fn c_threads_only_run_the_c_trigger() {
         // The C thread performs its own null store; no other trigger fits it.
-        for case in catalogue().iter().filter(|c| c.thread == CrashThread::CThread) {
+        for case in catalogue()
+            .iter()
+            .filter(|c| c.thread == CrashThread::CThread)
+        {
             assert_eq!(case.trigger, Trigger::NullWrite, "{}", case.id);
         }
     }

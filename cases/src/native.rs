@@ -51,7 +51,10 @@ pub fn crash_on_c_thread(before: extern "C" fn()) -> std::io::Error {
 /// Runs `start` on a thread made with `pthread_create` directly (a "foreign"
 /// thread, not one of Rust's std threads) with a stack of `stack_size` bytes,
 /// and waits for it. Returns only with an error.
-pub fn run_on_raw_pthread(start: extern "C" fn(*mut c_void) -> *mut c_void, stack_size: usize) -> std::io::Error {
+pub fn run_on_raw_pthread(
+    start: extern "C" fn(*mut c_void) -> *mut c_void,
+    stack_size: usize,
+) -> std::io::Error {
     // SAFETY: `attr` and `thread` are initialised by the pthread calls before
     // any use; `start` is a plain `extern "C"` function that ignores its
     // argument; the thread is joined before `attr` is destroyed.

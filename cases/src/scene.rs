@@ -46,7 +46,11 @@ static ARMED: OnceLock<Armed> = OnceLock::new();
 
 /// Runs `case` under `handler`, writing the truth record to `truth_path`.
 /// Returns only if the case could not be set up or did not crash.
-pub fn run(case: &'static Case, handler: &HandlerChoice, truth_path: PathBuf) -> anyhow::Result<()> {
+pub fn run(
+    case: &'static Case,
+    handler: &HandlerChoice,
+    truth_path: PathBuf,
+) -> anyhow::Result<()> {
     case.runs_here().map_err(anyhow::Error::msg)?;
     let attached = match handler {
         HandlerChoice::Reference { socket } => {
@@ -61,7 +65,10 @@ pub fn run(case: &'static Case, handler: &HandlerChoice, truth_path: PathBuf) ->
 
     let mut annotations = BTreeMap::new();
     annotations.insert("crashsuite.case".to_owned(), case.id.to_owned());
-    annotations.insert("crashsuite.trigger".to_owned(), case.trigger.function().to_owned());
+    annotations.insert(
+        "crashsuite.trigger".to_owned(),
+        case.trigger.function().to_owned(),
+    );
     let breadcrumbs = vec![
         format!("scene: {} workers started", case.workers),
         format!("crash thread: {:?}", case.thread),
@@ -81,7 +88,7 @@ pub fn run(case: &'static Case, handler: &HandlerChoice, truth_path: PathBuf) ->
         None => (BTreeMap::new(), Vec::new()),
     };
 
-    let expected = case.trigger.expected();
+    let expected = case.trigger.expected_on(case.thread);
     let truth = Truth {
         case: case.id.to_owned(),
         handler: handler.name().to_owned(),
@@ -90,6 +97,7 @@ pub fn run(case: &'static Case, handler: &HandlerChoice, truth_path: PathBuf) ->
         signal: expected.signal,
         si_code: expected.si_code,
         fault_address: expected.fault_address,
+        trigger: case.trigger,
         trigger_function: case.trigger.function().to_owned(),
         executable: std::env::current_exe().context("finding the case executable")?,
         threads,
@@ -97,7 +105,14 @@ pub fn run(case: &'static Case, handler: &HandlerChoice, truth_path: PathBuf) ->
         breadcrumbs,
         monotonic_ns: 0,
     };
-    if ARMED.set(Armed { truth, path: truth_path, case }).is_err() {
+    if ARMED
+        .set(Armed {
+            truth,
+            path: truth_path,
+            case,
+        })
+        .is_err()
+    {
         bail!("a case is already armed in this process");
     }
 
@@ -116,17 +131,20 @@ pub fn run(case: &'static Case, handler: &HandlerChoice, truth_path: PathBuf) ->
 /// and writes it. Any failure ends the process with exit code 3: the harness
 /// must not grade a crash without its truth.
 fn record_truth() -> &'static Armed {
-    let recorded = ARMED.get().ok_or_else(|| anyhow::anyhow!("no armed case")).and_then(|armed| {
-        let mut truth = armed.truth.clone();
-        let this = this_thread()?;
-        truth.crashing_tid = this.tid;
-        if !truth.threads.iter().any(|t| t.tid == this.tid) {
-            truth.threads.push(this);
-        }
-        truth.monotonic_ns = monotonic_ns();
-        truth.write_synced(&armed.path)?;
-        Ok(armed)
-    });
+    let recorded = ARMED
+        .get()
+        .ok_or_else(|| anyhow::anyhow!("no armed case"))
+        .and_then(|armed| {
+            let mut truth = armed.truth.clone();
+            let this = this_thread()?;
+            truth.crashing_tid = this.tid;
+            if !truth.threads.iter().any(|t| t.tid == this.tid) {
+                truth.threads.push(this);
+            }
+            truth.monotonic_ns = monotonic_ns();
+            truth.write_synced(&armed.path)?;
+            Ok(armed)
+        });
     recorded.unwrap_or_else(|e| {
         eprintln!("crashsuite-case: recording the truth: {e:#}");
         std::process::exit(3)
@@ -157,7 +175,10 @@ fn this_thread() -> anyhow::Result<ThreadTruth> {
     let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
     let path = format!("/proc/self/task/{tid}/comm");
     let name = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-    Ok(ThreadTruth { tid, name: name.trim_end_matches('\n').to_owned() })
+    Ok(ThreadTruth {
+        tid,
+        name: name.trim_end_matches('\n').to_owned(),
+    })
 }
 
 /// Starts `count` named threads that park forever and reports their tids.

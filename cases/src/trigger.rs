@@ -1,6 +1,6 @@
 //! Triggers: the code that crashes, and what it raises on this platform.
 
-use crate::native;
+use crate::{catalogue::CrashThread, native};
 use serde::{Deserialize, Serialize};
 
 /// `si_code` of a `SIGSEGV` on an address with no mapping (`<asm-generic/siginfo.h>`;
@@ -21,8 +21,9 @@ pub enum Trigger {
     WildWrite,
     /// `abort()`. Linux: `SIGABRT` sent by `tgkill`, so `si_code` is `SI_TKILL`.
     Abort,
-    /// sadness-generator's unbounded recursion. Linux: `SIGSEGV` on the guard
-    /// region below the stack; the fault address depends on the stack layout.
+    /// sadness-generator's unbounded recursion. Linux: `SIGSEGV` below the
+    /// stack; the fault address depends on the stack layout, and `si_code`
+    /// on the thread (see [`Trigger::expected_on`]).
     StackOverflow,
     /// A C++ pure virtual call during construction. With the Itanium C++ ABI it
     /// ends in `__cxa_pure_virtual`, `std::terminate` and `abort()`: `SIGABRT`.
@@ -41,19 +42,36 @@ pub struct Expectation {
 }
 
 impl Trigger {
-    /// What this trigger raises on the platform this crate is built for.
-    pub fn expected(self) -> Expectation {
+    /// What this trigger raises on the platform this crate is built for, run
+    /// on `thread`.
+    ///
+    /// A stack overflow differs by thread: the main thread's stack grows down
+    /// into the kernel's guard gap, where nothing is mapped (`SEGV_MAPERR`);
+    /// a pthread's stack ends at the guard page glibc maps with no access
+    /// (`SEGV_ACCERR`).
+    pub fn expected_on(self, thread: CrashThread) -> Expectation {
         let segv = |code, address| Expectation {
             signal: libc::SIGSEGV,
             si_code: Some(code),
             fault_address: address,
         };
-        let abort = Expectation { signal: libc::SIGABRT, si_code: Some(libc::SI_TKILL), fault_address: None };
+        let abort = Expectation {
+            signal: libc::SIGABRT,
+            si_code: Some(libc::SI_TKILL),
+            fault_address: None,
+        };
         match self {
             Self::NullWrite => segv(SEGV_MAPERR, Some(0)),
             Self::WildWrite => segv(SEGV_MAPERR, Some(sadness_generator::SEGFAULT_ADDRESS)),
             Self::Abort | Self::PureVirtualCall => abort,
-            Self::StackOverflow => Expectation { signal: libc::SIGSEGV, si_code: None, fault_address: None },
+            Self::StackOverflow => Expectation {
+                signal: libc::SIGSEGV,
+                si_code: Some(match thread {
+                    CrashThread::Main => SEGV_MAPERR,
+                    CrashThread::RawPthread | CrashThread::CThread => SEGV_ACCERR,
+                }),
+                fault_address: None,
+            },
         }
     }
 

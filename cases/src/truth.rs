@@ -1,6 +1,7 @@
 //! The truth record: what a case knows about its own crash, written before it
 //! crashes and read by the harness.
 
+use crate::trigger::Trigger;
 use serde::{Deserialize, Serialize};
 use std::{
     collections::BTreeMap,
@@ -34,6 +35,8 @@ pub struct Truth {
     pub si_code: Option<i32>,
     /// Expected fault address, when the trigger determines it.
     pub fault_address: Option<u64>,
+    /// How the case crashes.
+    pub trigger: Trigger,
     /// The function in which the crash happens.
     pub trigger_function: String,
     /// The case executable, as the kernel resolved it.
@@ -75,9 +78,17 @@ impl Truth {
     /// Writes the record as JSON and fsyncs it, so it survives the crash that
     /// follows.
     pub fn write_synced(&self, path: &Path) -> Result<(), TruthError> {
-        let io = |what| move |source| TruthError::Io { what, path: path.to_owned(), source };
-        let json = serde_json::to_vec_pretty(self)
-            .map_err(|source| TruthError::Parse { path: path.to_owned(), source })?;
+        let io = |what| {
+            move |source| TruthError::Io {
+                what,
+                path: path.to_owned(),
+                source,
+            }
+        };
+        let json = serde_json::to_vec_pretty(self).map_err(|source| TruthError::Parse {
+            path: path.to_owned(),
+            source,
+        })?;
         let mut file = std::fs::File::create(path).map_err(io("creating"))?;
         file.write_all(&json).map_err(io("writing"))?;
         file.sync_all().map_err(io("syncing"))
@@ -85,15 +96,23 @@ impl Truth {
 
     /// Reads a record written by [`Truth::write_synced`].
     pub fn read(path: &Path) -> Result<Self, TruthError> {
-        let bytes = std::fs::read(path)
-            .map_err(|source| TruthError::Io { what: "reading", path: path.to_owned(), source })?;
-        serde_json::from_slice(&bytes)
-            .map_err(|source| TruthError::Parse { path: path.to_owned(), source })
+        let bytes = std::fs::read(path).map_err(|source| TruthError::Io {
+            what: "reading",
+            path: path.to_owned(),
+            source,
+        })?;
+        serde_json::from_slice(&bytes).map_err(|source| TruthError::Parse {
+            path: path.to_owned(),
+            source,
+        })
     }
 
     /// The recorded name of thread `tid`, if the case made it.
     pub fn thread_name(&self, tid: u32) -> Option<&str> {
-        self.threads.iter().find(|t| t.tid == tid).map(|t| t.name.as_str())
+        self.threads
+            .iter()
+            .find(|t| t.tid == tid)
+            .map(|t| t.name.as_str())
     }
 }
 
@@ -113,9 +132,13 @@ mod tests {
             signal: 11,
             si_code: Some(1),
             fault_address: None,
+            trigger: Trigger::Abort,
             trigger_function: "f".into(),
             executable: "/bin/x".into(),
-            threads: vec![ThreadTruth { tid: 2, name: "t".into() }],
+            threads: vec![ThreadTruth {
+                tid: 2,
+                name: "t".into(),
+            }],
             annotations: BTreeMap::from([("k".into(), "v".into())]),
             breadcrumbs: vec!["b".into()],
             monotonic_ns: 3,
@@ -125,6 +148,9 @@ mod tests {
         assert_eq!(truth.thread_name(2), Some("t"));
         std::fs::write(&path, b"{").expect("write");
         assert!(matches!(Truth::read(&path), Err(TruthError::Parse { .. })));
-        assert!(matches!(Truth::read(&dir.path().join("none")), Err(TruthError::Io { .. })));
+        assert!(matches!(
+            Truth::read(&dir.path().join("none")),
+            Err(TruthError::Io { .. })
+        ));
     }
 }

@@ -8,7 +8,7 @@ use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Child, ChildStdout, Command, Stdio},
-    sync::{mpsc, Arc, Mutex},
+    sync::{Arc, Mutex, mpsc},
     time::Duration,
 };
 
@@ -64,11 +64,16 @@ impl Client {
     /// Connects to the monitor listening on `socket` and checks that it answers
     /// within [`CONNECT_DEADLINE`]. Never blocks longer than that.
     pub fn connect(socket: &Path) -> Result<Arc<Self>, ClientError> {
-        let unreachable =
-            |source| ClientError::Unreachable { socket: socket.to_owned(), source };
+        let unreachable = |source| ClientError::Unreachable {
+            socket: socket.to_owned(),
+            source,
+        };
         let inner = minidumper::Client::with_name(minidumper::SocketName::Path(socket))
             .map_err(unreachable)?;
-        let client = Arc::new(Self { inner, dump_lock: Mutex::new(()) });
+        let client = Arc::new(Self {
+            inner,
+            dump_lock: Mutex::new(()),
+        });
         // A stopped or wedged monitor still accepts into its backlog: only an
         // answer proves it serves. The probe thread outlives a timeout and ends
         // when the monitor answers or dies.
@@ -116,7 +121,9 @@ impl Client {
     /// handler, and by tests that check what the monitor refuses.
     pub fn request(&self, context: &CrashContext) -> Result<(), ClientError> {
         let _one_at_a_time = self.dump_lock.lock().unwrap_or_else(|p| p.into_inner());
-        self.inner.request_dump(context).map_err(ClientError::DumpNotWritten)
+        self.inner
+            .request_dump(context)
+            .map_err(ClientError::DumpNotWritten)
     }
 
     /// Installs the crash handler: on a crash signal the crashing thread sends
@@ -138,7 +145,10 @@ impl Client {
             })
         };
         let handler = CrashHandler::attach(event)?;
-        Ok(AttachedHandler { _handler: handler, client: self })
+        Ok(AttachedHandler {
+            _handler: handler,
+            client: self,
+        })
     }
 }
 
@@ -172,7 +182,10 @@ impl MonitorProcess {
     /// Starts `exe` (the `crashsuite-monitor` binary) on `socket`, writing dumps
     /// to `dump_dir`, and waits until it is ready (at most [`CONNECT_DEADLINE`]).
     pub fn spawn(exe: &Path, socket: &Path, dump_dir: &Path) -> Result<Self, ClientError> {
-        let spawn_err = |reason: String| ClientError::Spawn { exe: exe.to_owned(), reason };
+        let spawn_err = |reason: String| ClientError::Spawn {
+            exe: exe.to_owned(),
+            reason,
+        };
         let mut child = Command::new(exe)
             .arg("--socket")
             .arg(socket)
@@ -186,7 +199,11 @@ impl MonitorProcess {
             return Err(spawn_err("no stdout pipe".into()));
         };
         let events = forward_events(stdout);
-        let mut monitor = Self { child, socket: socket.to_owned(), events };
+        let mut monitor = Self {
+            child,
+            socket: socket.to_owned(),
+            events,
+        };
         match monitor.events.recv_timeout(CONNECT_DEADLINE) {
             Ok(Event::Ready { .. }) => Ok(monitor),
             Ok(other) => Err(spawn_err(format!("first event was {other:?}"))),

@@ -18,7 +18,7 @@ use crate::{
     wire::{self, Header, UserKind},
 };
 use minidump_writer::{
-    crash_context::CrashContext, minidump_writer::MinidumpWriterConfig, CrashContextExt,
+    CrashContextExt, crash_context::CrashContext, minidump_writer::MinidumpWriterConfig,
 };
 use serde::Serialize;
 use std::{
@@ -26,8 +26,8 @@ use std::{
     io::{Cursor, IoSliceMut},
     path::{Path, PathBuf},
     sync::{
-        atomic::{AtomicU64, Ordering},
         Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
     },
     time::{Instant, SystemTime, UNIX_EPOCH},
 };
@@ -130,9 +130,15 @@ impl Monitor {
     ) -> Result<Self, MonitorError> {
         dumpfile::ensure_private_dir(dump_dir)?;
         let _ = std::fs::remove_file(socket);
-        let listener = UnixSeqpacketListener::bind(socket)
-            .map_err(|source| MonitorError::Bind { path: socket.to_owned(), source })?;
-        events(&Event::Ready { socket: socket.to_owned(), pid: std::process::id() });
+        let listener =
+            UnixSeqpacketListener::bind(socket).map_err(|source| MonitorError::Bind {
+                path: socket.to_owned(),
+                source,
+            })?;
+        events(&Event::Ready {
+            socket: socket.to_owned(),
+            pid: std::process::id(),
+        });
         Ok(Self {
             listener,
             shared: Arc::new(Shared {
@@ -181,13 +187,19 @@ impl Shared {
 
     fn serve_connection(&self, conn: &UnixSeqpacketConn) {
         let Some(peer) = conn.initial_peer_credentials().ok().and_then(|c| c.pid()) else {
-            self.emit(Event::Dropped { peer_pid: None, reason: "peer pid unknown".into() });
+            self.emit(Event::Dropped {
+                peer_pid: None,
+                reason: "peer pid unknown".into(),
+            });
             return;
         };
         let peer = peer.get();
         self.lock_notes().entry(peer).or_default().connections += 1;
         if let Err(reason) = self.converse(conn, peer) {
-            self.emit(Event::Dropped { peer_pid: Some(peer), reason });
+            self.emit(Event::Dropped {
+                peer_pid: Some(peer),
+                reason,
+            });
         }
         let mut notes = self.lock_notes();
         if let Some(entry) = notes.get_mut(&peer) {
@@ -200,7 +212,9 @@ impl Shared {
 
     fn lock_notes(&self) -> std::sync::MutexGuard<'_, HashMap<u32, ProcessNotes>> {
         // A panic while holding the lock leaves the notes usable.
-        self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.notes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Reads frames until the peer hangs up (`Ok`) or sends something that
@@ -243,7 +257,10 @@ impl Shared {
                 let (key, value) = wire::decode_annotation(payload)
                     .ok_or("annotation is not `key NUL value` in UTF-8")?;
                 if !entry.annotate(key, value) {
-                    return Err(format!("more than {} annotations", annotations::MAX_ANNOTATIONS));
+                    return Err(format!(
+                        "more than {} annotations",
+                        annotations::MAX_ANNOTATIONS
+                    ));
                 }
             }
             Some(UserKind::Breadcrumb) => {
@@ -281,6 +298,8 @@ impl Shared {
         }
         // A zero signal number marks an on-demand request: no signal happened.
         let requested = context.siginfo.ssi_signo == 0;
+        let mut context = context;
+        restore_fault_address(&mut context);
         let started = Instant::now();
         match self.write_dump(peer, context, requested) {
             Ok((path, bytes)) => {
@@ -312,7 +331,9 @@ impl Shared {
             config.set_crash_context(CrashContextExt { inner: context });
         }
         let mut cursor = Cursor::new(Vec::new());
-        config.write(&mut cursor).map_err(|e| format!("minidump-writer: {e}"))?;
+        config
+            .write(&mut cursor)
+            .map_err(|e| format!("minidump-writer: {e}"))?;
         let mut dump = cursor.into_inner();
 
         let pairs = self
@@ -325,11 +346,83 @@ impl Shared {
         })
         .map_err(|e| e.to_string())?;
 
-        let millis = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
         let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
         let name = format!("{millis}-{pid}-{seq}");
         let path =
             dumpfile::write_atomically(&self.dump_dir, &name, &dump).map_err(|e| e.to_string())?;
         Ok((path, dump.len() as u64))
+    }
+}
+
+/// Puts the fault address where minidump-writer looks for it.
+///
+/// crash-handler 0.8 fills `CrashContext::siginfo`, a `signalfd_siginfo`, with
+/// the raw bytes of the kernel's `siginfo_t`. The layouts agree only on the
+/// first three fields (signal, errno, code): `siginfo_t` keeps `si_addr` at
+/// offset 16, where `signalfd_siginfo` has `ssi_uid` and `ssi_fd`, while
+/// minidump-writer reads the address from `ssi_addr` (offset 72). Left alone,
+/// every dump's exception address is 0: a store to 0x100000041 and a null
+/// dereference look the same (crashsuite's EXC-04 on `segv_wild`).
+///
+/// Only fault signals raised by the kernel (`si_code > 0`) carry an address;
+/// for the others the union holds a sender's pid and uid, and the address
+/// stays 0.
+pub fn restore_fault_address(context: &mut CrashContext) {
+    const FAULTS: [i32; 5] = [
+        libc::SIGSEGV,
+        libc::SIGBUS,
+        libc::SIGILL,
+        libc::SIGFPE,
+        libc::SIGTRAP,
+    ];
+    let info = &mut context.siginfo;
+    if !FAULTS.contains(&(info.ssi_signo as i32)) || info.ssi_code <= 0 {
+        return;
+    }
+    // si_addr's bytes, as they landed in ssi_uid (low half) and ssi_fd.
+    let (first, second) = (u64::from(info.ssi_uid), u64::from(info.ssi_fd as u32));
+    info.ssi_addr = if cfg!(target_endian = "little") {
+        second << 32 | first
+    } else {
+        first << 32 | second
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context_with(signo: i32, code: i32, raw_addr: u64) -> CrashContext {
+        let zeros = [0u8; std::mem::size_of::<CrashContext>()];
+        let mut context = CrashContext::from_bytes(&zeros).expect("sized");
+        context.siginfo.ssi_signo = signo as u32;
+        context.siginfo.ssi_code = code;
+        // Where a siginfo_t's si_addr lands when copied byte for byte.
+        let bytes = raw_addr.to_ne_bytes();
+        context.siginfo.ssi_uid = u32::from_ne_bytes(bytes[..4].try_into().expect("4"));
+        context.siginfo.ssi_fd = i32::from_ne_bytes(bytes[4..].try_into().expect("4"));
+        context
+    }
+
+    #[test]
+    fn fault_address_moves_to_ssi_addr() {
+        let mut context = context_with(libc::SIGSEGV, 1, 0x1_0000_0041);
+        restore_fault_address(&mut context);
+        assert_eq!(context.siginfo.ssi_addr, 0x1_0000_0041);
+    }
+
+    #[test]
+    fn signals_sent_by_processes_carry_no_address() {
+        // abort() raises SIGABRT with tgkill: si_code SI_TKILL, the union holds pid and uid.
+        let mut context = context_with(libc::SIGABRT, libc::SI_TKILL, 0xdead);
+        restore_fault_address(&mut context);
+        assert_eq!(context.siginfo.ssi_addr, 0);
+        let mut context = context_with(libc::SIGSEGV, libc::SI_USER, 0xdead);
+        restore_fault_address(&mut context);
+        assert_eq!(context.siginfo.ssi_addr, 0);
     }
 }

@@ -25,7 +25,9 @@ struct Args {
 }
 
 fn env_path(name: &str) -> anyhow::Result<PathBuf> {
-    std::env::var_os(name).map(PathBuf::from).with_context(|| format!("{name} is not set"))
+    std::env::var_os(name)
+        .map(PathBuf::from)
+        .with_context(|| format!("{name} is not set"))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -42,7 +44,9 @@ fn main() -> anyhow::Result<()> {
         bail!("unknown case {id:?}; `crashsuite-case --list` shows the cases");
     };
     let handler = match args.handler.as_str() {
-        "reference" => HandlerChoice::Reference { socket: env_path(SOCKET_ENV)? },
+        "reference" => HandlerChoice::Reference {
+            socket: env_path(SOCKET_ENV)?,
+        },
         "none" => HandlerChoice::None,
         other => bail!("unknown handler {other:?}; expected `reference` or `none`"),
     };

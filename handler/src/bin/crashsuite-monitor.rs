@@ -22,7 +22,8 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let monitor = Monitor::bind(&args.socket, &args.dump_dir, |event| {
-        let line = serde_json::to_string(event).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        let line =
+            serde_json::to_string(event).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
         let mut out = std::io::stdout().lock();
         // A supervisor that stopped reading is no reason to stop dumping.
         let _ = writeln!(out, "{line}").and_then(|()| out.flush());

@@ -1,0 +1,96 @@
+//! Build ids of ELF files on disk, and the identifiers a minidump derives
+//! from them.
+
+use std::path::Path;
+
+/// Reading a build id failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ElfError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Read {
+        /// Which file.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not ELF.
+    #[error("{path} is not ELF: {message}")]
+    Parse {
+        /// Which file.
+        path: String,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+/// The GNU build id (`NT_GNU_BUILD_ID` note) of the ELF file at `path`.
+pub fn build_id(path: &Path) -> Result<Option<Vec<u8>>, ElfError> {
+    let display = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ElfError::Read {
+        path: display.clone(),
+        source,
+    })?;
+    let elf = goblin::elf::Elf::parse(&bytes).map_err(|e| ElfError::Parse {
+        path: display,
+        message: e.to_string(),
+    })?;
+    let notes = elf
+        .iter_note_headers(&bytes)
+        .into_iter()
+        .flatten()
+        .flatten();
+    Ok(notes
+        .filter(|note| note.n_type == goblin::elf::note::NT_GNU_BUILD_ID && note.name == "GNU")
+        .map(|note| note.desc.to_vec())
+        .next())
+}
+
+/// Lower-case hex of `bytes`: how Breakpad and rust-minidump spell an ELF code id.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The Breakpad debug id of an ELF build id: its first 16 bytes (zero-padded
+/// when shorter) read as a GUID, whose first three fields are little-endian,
+/// then an age of 0. Upper-case hex, as `DebugId::breakpad()` prints it.
+pub fn breakpad_debug_id(build_id: &[u8]) -> String {
+    let mut guid = [0u8; 16];
+    let n = build_id.len().min(16);
+    guid[..n].copy_from_slice(&build_id[..n]);
+    guid[..4].reverse();
+    guid[4..6].reverse();
+    guid[6..8].reverse();
+    format!("{}0", hex(&guid).to_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_id_swaps_guid_fields_and_pads() {
+        let id: Vec<u8> = (0u8..20).collect();
+        assert_eq!(breakpad_debug_id(&id), "030201000504070608090A0B0C0D0E0F0");
+        assert_eq!(
+            breakpad_debug_id(&[0xab, 0xcd]),
+            "0000CDAB0000000000000000000000000"
+        );
+    }
+
+    #[test]
+    fn reads_the_build_id_of_this_test_binary() {
+        let exe = std::env::current_exe().expect("current exe");
+        let id = build_id(&exe)
+            .expect("readable ELF")
+            .expect("Debian's linker adds build ids");
+        assert!(id.len() >= 8, "{}", hex(&id));
+        assert!(build_id(Path::new("/nonexistent")).is_err());
+        let not_elf = tempfile::NamedTempFile::new().expect("tempfile");
+        std::fs::write(not_elf.path(), b"not an elf file at all").expect("write");
+        assert!(matches!(
+            build_id(not_elf.path()),
+            Err(ElfError::Parse { .. })
+        ));
+    }
+}

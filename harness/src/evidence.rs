@@ -1,0 +1,85 @@
+//! What a dump says, parsed once per trial and shared by every rule.
+
+use minidump::{
+    Minidump, MinidumpCrashpadInfo, MinidumpException, MinidumpMiscInfo, MinidumpModuleList,
+    MinidumpStream, MinidumpSystemInfo, MinidumpThreadList, MinidumpThreadNames, UnifiedMemoryList,
+};
+use minidump_processor::ProcessState;
+use std::path::Path;
+
+/// A dump file read into memory.
+pub struct DumpFile {
+    /// The parsed container.
+    pub dump: Minidump<'static, Vec<u8>>,
+}
+
+impl DumpFile {
+    /// Reads and parses the header and directory of the dump at `path`.
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let dump = Minidump::read(bytes).map_err(|e| format!("parsing {}: {e}", path.display()))?;
+        Ok(Self { dump })
+    }
+}
+
+/// The streams of one dump, each parsed or with the reason it could not be,
+/// and the processor's stack walk.
+pub struct DumpEvidence<'a> {
+    /// The container.
+    pub dump: &'a Minidump<'static, Vec<u8>>,
+    /// SystemInfo.
+    pub system_info: Result<MinidumpSystemInfo, String>,
+    /// MiscInfo (Linux writers often have none).
+    pub misc: Option<MinidumpMiscInfo>,
+    /// Exception.
+    pub exception: Result<MinidumpException<'a>, String>,
+    /// ThreadList.
+    pub threads: Result<MinidumpThreadList<'a>, String>,
+    /// ThreadNames.
+    pub thread_names: Result<MinidumpThreadNames, String>,
+    /// ModuleList.
+    pub modules: Result<MinidumpModuleList, String>,
+    /// MemoryList and Memory64List, unified.
+    pub memory: Option<UnifiedMemoryList<'a>>,
+    /// CrashpadInfo (annotations).
+    pub crashpad: Result<MinidumpCrashpadInfo, String>,
+    /// minidump-processor's result: threads with walked stacks.
+    pub state: Result<ProcessState, String>,
+}
+
+fn stream<'a, S: MinidumpStream<'a>>(dump: &'a Minidump<'static, Vec<u8>>) -> Result<S, String> {
+    dump.get_stream::<S>().map_err(|e| {
+        format!(
+            "{}: {e}",
+            std::any::type_name::<S>()
+                .rsplit("::")
+                .next()
+                .unwrap_or("stream")
+        )
+    })
+}
+
+impl<'a> DumpEvidence<'a> {
+    /// Parses every stream the rules look at and walks the stacks (without
+    /// symbols: frames come from the dump's contexts, CFI-less scanning and
+    /// frame pointers).
+    pub fn gather(file: &'a DumpFile) -> Self {
+        let dump = &file.dump;
+        let provider =
+            minidump_unwind::Symbolizer::new(minidump_unwind::simple_symbol_supplier(Vec::new()));
+        let state = pollster::block_on(minidump_processor::process_minidump(dump, &provider))
+            .map_err(|e| format!("processing: {e}"));
+        Self {
+            dump,
+            system_info: stream(dump),
+            misc: dump.get_stream().ok(),
+            exception: stream(dump),
+            threads: stream(dump),
+            thread_names: stream(dump),
+            modules: stream(dump),
+            memory: dump.get_memory(),
+            crashpad: stream(dump),
+            state,
+        }
+    }
+}

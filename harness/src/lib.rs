@@ -1,0 +1,21 @@
+//! crashsuite's runner and verifier.
+//!
+//! - [`binaries`] finds the case and monitor executables;
+//! - [`runner`] runs one trial: a fresh run directory, the handler, the case
+//!   under a deadline, and collects the dump, the truth record and how the
+//!   process ended;
+//! - [`evidence`] parses the dump (`minidump`) and walks its stacks
+//!   (`minidump-processor`);
+//! - [`rules`] holds the conformance rules, one module per stream, and grades
+//!   the evidence;
+//! - [`elf`] reads build ids from files on disk;
+//! - [`report`] prints the results.
+
+pub mod binaries;
+pub mod elf;
+pub mod evidence;
+pub mod report;
+pub mod rules;
+pub mod runner;
+
+pub use runner::{Handler, Trial, TrialRecord};

@@ -1,0 +1,150 @@
+//! `crashsuite`: run the conformance matrix and grade every dump.
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+use crashsuite::{
+    Handler, Trial,
+    binaries::Binaries,
+    report,
+    rules::{self, Grade},
+    runner,
+};
+use std::{path::PathBuf, time::Instant};
+
+/// Crash-tests crash handlers: runs each crash case under each handler and
+/// checks the dump against what the case knows about its own crash.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the matrix and print a table of trials against rules. Exits with 1
+    /// when a MUST rule fails.
+    Run {
+        /// Handler to grade (default: every built-in handler).
+        #[arg(long)]
+        handler: Vec<String>,
+        /// Case to run (default: every case).
+        #[arg(long)]
+        case: Vec<String>,
+        /// Also write the results as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Keep each trial's run directory (dump, truth record) and print where.
+        #[arg(long)]
+        keep: bool,
+        /// Print every verdict of every trial, with what was seen.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// List the rules.
+    Rules,
+    /// List the cases.
+    Cases,
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Run {
+            handler,
+            case,
+            json,
+            keep,
+            verbose,
+        } => run(&handler, &case, json, keep, verbose),
+        Command::Rules => {
+            for rule in rules::all() {
+                println!(
+                    "{:<7} {:<6} {:<13} {}",
+                    rule.id, rule.level, rule.stream, rule.title
+                );
+            }
+            Ok(())
+        }
+        Command::Cases => {
+            for case in crashsuite_cases::catalogue() {
+                let here = case.runs_here().err().unwrap_or_else(|| "runs here".into());
+                println!("{:<24} {:<60} {here}", case.id, case.summary);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn run(
+    handlers: &[String],
+    cases: &[String],
+    json: Option<PathBuf>,
+    keep: bool,
+    verbose: bool,
+) -> anyhow::Result<()> {
+    let handlers = if handlers.is_empty() {
+        Handler::ALL.to_vec()
+    } else {
+        handlers
+            .iter()
+            .map(|name| {
+                Handler::from_name(name).with_context(|| format!("unknown handler {name:?}"))
+            })
+            .collect::<anyhow::Result<_>>()?
+    };
+    for id in cases {
+        if crashsuite_cases::find(id).is_none() {
+            bail!("unknown case {id:?}; `crashsuite cases` lists them");
+        }
+    }
+    let trials: Vec<Trial> = Trial::matrix(&handlers)
+        .into_iter()
+        .filter(|t| cases.is_empty() || cases.iter().any(|c| c == t.case.id))
+        .collect();
+    let binaries = Binaries::locate()?;
+
+    let started = Instant::now();
+    let mut grades: Vec<Grade> = Vec::new();
+    for (i, trial) in trials.iter().enumerate() {
+        let progress = format!("[{}/{}] {}", i + 1, trials.len(), trial.name());
+        if let Err(reason) = trial.case.runs_here() {
+            eprintln!("{progress}: not run: {reason}");
+            continue;
+        }
+        let record =
+            runner::run(&binaries, *trial).with_context(|| format!("running {}", trial.name()))?;
+        let grade = rules::grade(&record);
+        eprintln!(
+            "{progress}: {} ({} ms)",
+            if grade.passed() { "ok" } else { "FAILED" },
+            record.wall.as_millis()
+        );
+        if verbose {
+            eprint!("{}", report::trial(&grade));
+        }
+        if keep {
+            let dir = record.run_dir.keep();
+            eprintln!("    kept {}", dir.display());
+        }
+        grades.push(grade);
+    }
+
+    println!("{}", report::table(&grades));
+    print!("{}", report::details(&grades));
+    let failed = grades.iter().filter(|g| !g.passed()).count();
+    println!(
+        "{} trials, {} passed, {} failed, in {:.1} s",
+        grades.len(),
+        grades.len() - failed,
+        failed,
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&grades)?;
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if failed > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}

@@ -1,0 +1,299 @@
+//! The conformance rules, one module per stream, and grading.
+//!
+//! A rule has an id, a level, the stream it reads, a title and a check. The
+//! check compares what the dump says with the case's truth record and returns
+//! a [`Verdict`]: pass (with what it saw), fail (seen vs expected) or skip
+//! (with the reason). Each check's doc comment says where the requirement
+//! comes from.
+
+mod annotations;
+mod exception;
+mod modules;
+mod process;
+mod system;
+mod threads;
+
+use crate::{
+    evidence::{DumpEvidence, DumpFile},
+    runner::{Ending, TrialRecord},
+};
+use crashsuite_cases::Truth;
+use serde::Serialize;
+
+/// How binding a rule is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Level {
+    /// A handler that fails it produced a wrong or useless dump.
+    Must,
+    /// A handler that fails it lost information a user expects.
+    Should,
+    /// Nice to have.
+    May,
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Must => "MUST",
+            Self::Should => "SHOULD",
+            Self::May => "MAY",
+        })
+    }
+}
+
+/// The outcome of one rule on one trial.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// The dump meets the rule.
+    Pass {
+        /// What was seen.
+        observed: String,
+    },
+    /// The dump breaks the rule.
+    Fail {
+        /// What was seen.
+        observed: String,
+        /// What the truth says.
+        expected: String,
+    },
+    /// The rule could not be checked.
+    Skip {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Verdict {
+    fn pass(observed: impl ToString) -> Self {
+        Self::Pass {
+            observed: observed.to_string(),
+        }
+    }
+
+    fn fail(observed: impl ToString, expected: impl ToString) -> Self {
+        Self::Fail {
+            observed: observed.to_string(),
+            expected: expected.to_string(),
+        }
+    }
+
+    fn skip(reason: impl ToString) -> Self {
+        Self::Skip {
+            reason: reason.to_string(),
+        }
+    }
+
+    /// Pass when `observed == expected`, else fail showing both.
+    fn equal<T: PartialEq + std::fmt::Debug>(observed: T, expected: T) -> Self {
+        if observed == expected {
+            Self::pass(format!("{observed:?}"))
+        } else {
+            Self::fail(format!("{observed:?}"), format!("{expected:?}"))
+        }
+    }
+}
+
+/// What a rule check sees.
+pub struct Facts<'e, 'a> {
+    /// The case's truth record.
+    pub truth: &'e Truth,
+    /// How the case process ended.
+    pub ending: &'e Ending,
+    /// The dump, when there is one.
+    pub dump: Option<&'e DumpEvidence<'a>>,
+    /// Why there is no dump evidence, when there is none.
+    pub no_dump: &'e str,
+}
+
+impl<'e, 'a> Facts<'e, 'a> {
+    /// The dump evidence, or a skip verdict saying why there is none.
+    fn dump(&self) -> Result<&'e DumpEvidence<'a>, Verdict> {
+        self.dump
+            .ok_or_else(|| Verdict::skip(format!("no dump: {}", self.no_dump)))
+    }
+}
+
+/// One conformance rule.
+pub struct Rule {
+    /// Stable id, such as `EXC-01`.
+    pub id: &'static str,
+    /// How binding it is.
+    pub level: Level,
+    /// The stream (or other source) it reads.
+    pub stream: &'static str,
+    /// One line saying what it requires.
+    pub title: &'static str,
+    /// The check.
+    pub check: fn(&Facts<'_, '_>) -> Verdict,
+}
+
+/// Unwraps a `Result<_, Verdict>` inside a check: the error is the verdict.
+macro_rules! need {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(verdict) => return verdict,
+        }
+    };
+}
+pub(crate) use need;
+
+/// Turns a stream that failed to parse into a failing verdict: a stream the
+/// rules need and the handler did not write (or wrote unreadably) is a fault.
+fn required<'s, T>(stream: &'s Result<T, String>, expected: &str) -> Result<&'s T, Verdict> {
+    stream
+        .as_ref()
+        .map_err(|e| Verdict::fail(format!("missing or unreadable: {e}"), expected))
+}
+
+/// Every rule, in report order.
+pub fn all() -> Vec<&'static Rule> {
+    [
+        process::RULES,
+        exception::RULES,
+        threads::RULES,
+        modules::RULES,
+        system::RULES,
+        annotations::RULES,
+    ]
+    .concat()
+}
+
+/// The graded trial.
+#[derive(Debug, Serialize)]
+pub struct Grade {
+    /// `handler::case`.
+    pub trial: String,
+    /// Why the trial could not be graded at all (for example, no truth record).
+    pub error: Option<String>,
+    /// Each rule with its verdict, in [`all`] order.
+    pub verdicts: Vec<RuleVerdict>,
+    /// The crashing thread's walked frames, innermost first, as `module+offset`.
+    pub crashing_stack: Vec<String>,
+}
+
+/// One rule's verdict in a [`Grade`].
+#[derive(Debug, Serialize)]
+pub struct RuleVerdict {
+    /// Rule id.
+    pub id: &'static str,
+    /// Rule level.
+    pub level: Level,
+    /// The verdict.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+}
+
+impl Grade {
+    /// The verdicts of MUST rules that failed.
+    pub fn must_failures(&self) -> impl Iterator<Item = &RuleVerdict> {
+        self.verdicts
+            .iter()
+            .filter(|v| v.level == Level::Must && matches!(v.verdict, Verdict::Fail { .. }))
+    }
+
+    /// True when the trial was graded and no MUST rule failed.
+    pub fn passed(&self) -> bool {
+        self.error.is_none() && self.must_failures().next().is_none()
+    }
+}
+
+/// Grades a trial with every rule.
+pub fn grade(record: &TrialRecord) -> Grade {
+    let trial = record.trial.name();
+    let truth = match &record.truth {
+        Ok(truth) => truth,
+        Err(e) => {
+            let error = format!(
+                "the case left no truth record ({e}); it ended with {:?}; stderr: {}",
+                record.ending,
+                record.stderr.trim()
+            );
+            return Grade {
+                trial,
+                error: Some(error),
+                verdicts: Vec::new(),
+                crashing_stack: Vec::new(),
+            };
+        }
+    };
+    let file = match record.dumps.as_slice() {
+        [] => Err("the handler wrote none".to_owned()),
+        [only] => DumpFile::read(only),
+        many => Err(format!(
+            "the handler wrote {} dumps for one crash",
+            many.len()
+        )),
+    };
+    let evidence = file.as_ref().ok().map(DumpEvidence::gather);
+    let no_dump = file.as_ref().err().map(String::as_str).unwrap_or_default();
+    let facts = Facts {
+        truth,
+        ending: &record.ending,
+        dump: evidence.as_ref(),
+        no_dump,
+    };
+    let verdicts = all()
+        .into_iter()
+        .map(|rule| RuleVerdict {
+            id: rule.id,
+            level: rule.level,
+            verdict: (rule.check)(&facts),
+        })
+        .collect();
+    let crashing_stack = evidence.as_ref().map(crashing_stack).unwrap_or_default();
+    Grade {
+        trial,
+        error: None,
+        verdicts,
+        crashing_stack,
+    }
+}
+
+fn crashing_stack(evidence: &DumpEvidence<'_>) -> Vec<String> {
+    use minidump::Module as _;
+    let Ok(state) = &evidence.state else {
+        return Vec::new();
+    };
+    let Some(stack) = state.requesting_thread.and_then(|i| state.threads.get(i)) else {
+        return Vec::new();
+    };
+    stack
+        .frames
+        .iter()
+        .map(|frame| match &frame.module {
+            Some(module) => {
+                let name = module.code_file();
+                let name = name.rsplit('/').next().unwrap_or_default().to_owned();
+                format!("{name}+{:#x}", frame.instruction - module.base_address())
+            }
+            None => format!("{:#x}", frame.instruction),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique_and_titled() {
+        let rules = all();
+        for rule in &rules {
+            assert_eq!(
+                rules.iter().filter(|r| r.id == rule.id).count(),
+                1,
+                "{}",
+                rule.id
+            );
+            assert!(!rule.title.is_empty(), "{}", rule.id);
+        }
+    }
+
+    #[test]
+    fn equal_shows_both_sides() {
+        assert_eq!(Verdict::equal(1, 1), Verdict::pass("1"));
+        assert_eq!(Verdict::equal(1, 2), Verdict::fail("1", "2"));
+    }
+}

@@ -1,0 +1,73 @@
+//! The ModuleList stream.
+
+use super::{Facts, Level, Rule, Verdict, need, required};
+use crate::elf;
+use minidump::Module as _;
+
+pub(super) const RULES: &[&Rule] = &[&MAIN_IS_CASE, &MAIN_CODE_ID, &MAIN_DEBUG_ID];
+
+fn main_module<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump::MinidumpModule, Verdict> {
+    let modules = required(&facts.dump()?.modules, "a ModuleList stream")?;
+    modules
+        .main_module()
+        .ok_or_else(|| Verdict::fail("an empty module list", "the case executable"))
+}
+
+/// The build id of the case executable on disk, or a skip verdict.
+fn disk_build_id(facts: &Facts<'_, '_>) -> Result<Vec<u8>, Verdict> {
+    match elf::build_id(&facts.truth.executable) {
+        Ok(Some(id)) => Ok(id),
+        Ok(None) => Err(Verdict::skip("the case executable has no build id")),
+        Err(e) => Err(Verdict::skip(e)),
+    }
+}
+
+/// Processors take the first module as the main executable (rust-minidump's
+/// `main_module`, Breakpad's `GetMainModule`); Breakpad's Linux writer puts
+/// the executable first.
+static MAIN_IS_CASE: Rule = Rule {
+    id: "MOD-01",
+    level: Level::Must,
+    stream: "ModuleList",
+    title: "the main module is the case executable",
+    check: |facts| {
+        let main = need!(main_module(facts));
+        Verdict::equal(
+            main.code_file().into_owned(),
+            facts.truth.executable.display().to_string(),
+        )
+    },
+};
+
+/// Symbol servers find an ELF module's symbols by its code id, the full GNU
+/// build id in hex (Breakpad's `FileID`, the `INFO CODE_ID` of `.sym` files).
+static MAIN_CODE_ID: Rule = Rule {
+    id: "MOD-02",
+    level: Level::Must,
+    stream: "ModuleList",
+    title: "the main module's code id is the executable's build id",
+    check: |facts| {
+        let main = need!(main_module(facts));
+        let build_id = need!(disk_build_id(facts));
+        let observed = main
+            .code_identifier()
+            .map(|id| id.to_string().to_lowercase());
+        Verdict::equal(observed, Some(elf::hex(&build_id)))
+    },
+};
+
+/// Breakpad's debug id of an ELF module is the build id's first 16 bytes as a
+/// GUID (first three fields byte-swapped, short ids zero-padded) with age 0;
+/// `.sym` files are stored under it, so a wrong byte order loses symbols.
+static MAIN_DEBUG_ID: Rule = Rule {
+    id: "MOD-03",
+    level: Level::Must,
+    stream: "ModuleList",
+    title: "the main module's debug id is the build id in GUID byte order",
+    check: |facts| {
+        let main = need!(main_module(facts));
+        let build_id = need!(disk_build_id(facts));
+        let observed = main.debug_identifier().map(|id| id.breakpad().to_string());
+        Verdict::equal(observed, Some(elf::breakpad_debug_id(&build_id)))
+    },
+};

@@ -1,0 +1,237 @@
+//! Running one trial: a case under a handler, in a fresh run directory.
+
+use crate::binaries::Binaries;
+use crashsuite_cases::{Case, DUMP_DIR_ENV, SOCKET_ENV, TRUTH_ENV, Truth};
+use crashsuite_handler::{MonitorProcess, monitor::Event};
+use std::{
+    os::unix::process::{CommandExt, ExitStatusExt},
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// How long a case may take from start to exit.
+pub const CASE_DEADLINE: Duration = Duration::from_secs(20);
+/// How long a dump may take to appear after the case exits.
+pub const DUMP_GRACE: Duration = Duration::from_secs(3);
+
+/// A handler the harness can run cases under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handler {
+    /// The reference handler: crash-handler + minidumper + minidump-writer,
+    /// with the monitor in its own process.
+    Reference,
+}
+
+impl Handler {
+    /// Every built-in handler.
+    pub const ALL: &[Handler] = &[Handler::Reference];
+
+    /// Name used in trial names and on the case's command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Reference => "reference",
+        }
+    }
+
+    /// The handler with this name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|h| h.name() == name)
+    }
+}
+
+/// One (handler, case) pair.
+#[derive(Debug, Clone, Copy)]
+pub struct Trial {
+    /// The handler.
+    pub handler: Handler,
+    /// The case.
+    pub case: &'static Case,
+}
+
+impl Trial {
+    /// Every trial of these handlers over the whole catalogue.
+    pub fn matrix(handlers: &[Handler]) -> Vec<Trial> {
+        handlers
+            .iter()
+            .flat_map(|&handler| {
+                crashsuite_cases::catalogue()
+                    .iter()
+                    .map(move |case| Trial { handler, case })
+            })
+            .collect()
+    }
+
+    /// `handler::case`, the trial's test name.
+    pub fn name(&self) -> String {
+        format!("{}::{}", self.handler.name(), self.case.id)
+    }
+}
+
+/// How the case process ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// Killed by this signal.
+    Signal(i32),
+    /// Exited with this code.
+    Exit(i32),
+    /// Still running at the deadline; its process group was killed.
+    TimedOut,
+}
+
+/// Everything one trial produced.
+#[derive(Debug)]
+pub struct TrialRecord {
+    /// What ran.
+    pub trial: Trial,
+    /// The run directory (removed when the record is dropped unless kept).
+    pub run_dir: tempfile::TempDir,
+    /// The truth record, or why there is none.
+    pub truth: Result<Truth, String>,
+    /// The dump files that appeared, oldest first.
+    pub dumps: Vec<PathBuf>,
+    /// How the case ended.
+    pub ending: Ending,
+    /// What the monitor reported.
+    pub monitor_events: Vec<Event>,
+    /// The case's standard error.
+    pub stderr: String,
+    /// Case start to dump found.
+    pub wall: Duration,
+}
+
+/// A trial could not be run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Preparing the run directory failed.
+    #[error("making a run directory: {0}")]
+    RunDir(std::io::Error),
+    /// The handler could not be started.
+    #[error("starting the {handler} handler: {source}")]
+    Handler {
+        /// Handler name.
+        handler: &'static str,
+        /// The underlying error.
+        source: crashsuite_handler::ClientError,
+    },
+    /// The case could not be started or waited for.
+    #[error("running {exe}: {source}")]
+    Case {
+        /// The case executable.
+        exe: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Runs `trial`: starts the handler, runs the case with a deadline (killing its
+/// whole process group at the deadline), and collects what it left.
+pub fn run(binaries: &Binaries, trial: Trial) -> Result<TrialRecord, RunError> {
+    let run_dir = tempfile::Builder::new()
+        .prefix(&format!("crashsuite-{}-", trial.case.id))
+        .tempdir()
+        .map_err(RunError::RunDir)?;
+    let dump_dir = run_dir.path().join("dumps");
+    let truth_path = run_dir.path().join("truth.json");
+    let socket = run_dir.path().join("monitor.sock");
+
+    let monitor = match trial.handler {
+        Handler::Reference => MonitorProcess::spawn(&binaries.monitor, &socket, &dump_dir)
+            .map_err(|source| RunError::Handler {
+                handler: trial.handler.name(),
+                source,
+            })?,
+    };
+
+    let case_err = |source| RunError::Case {
+        exe: binaries.case.clone(),
+        source,
+    };
+    let started = Instant::now();
+    let mut child = Command::new(&binaries.case)
+        .arg(trial.case.id)
+        .arg("--handler")
+        .arg(trial.handler.name())
+        .env(TRUTH_ENV, &truth_path)
+        .env(SOCKET_ENV, monitor.socket())
+        .env(DUMP_DIR_ENV, &dump_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .map_err(case_err)?;
+    let stderr_reader = child.stderr.take().map(|mut stderr| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+            text
+        })
+    });
+
+    let ending = loop {
+        if let Some(status) = child.try_wait().map_err(case_err)? {
+            break match status.signal() {
+                Some(signal) => Ending::Signal(signal),
+                None => Ending::Exit(status.code().unwrap_or(-1)),
+            };
+        }
+        if started.elapsed() > CASE_DEADLINE {
+            kill_group(child.id());
+            let _ = child.wait();
+            break Ending::TimedOut;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let dumps = wait_for_dumps(&dump_dir, DUMP_GRACE);
+    let wall = started.elapsed();
+    // The group may hold stragglers (a helper the case forked); end them too.
+    kill_group(child.id());
+    let stderr = stderr_reader
+        .and_then(|h| h.join().ok())
+        .unwrap_or_default();
+    let monitor_events = monitor.drain_events();
+    drop(monitor);
+
+    let truth = Truth::read(&truth_path).map_err(|e| e.to_string());
+    Ok(TrialRecord {
+        trial,
+        run_dir,
+        truth,
+        dumps,
+        ending,
+        monitor_events,
+        stderr,
+        wall,
+    })
+}
+
+fn kill_group(pgid: u32) {
+    if let Some(pid) = rustix::process::Pid::from_raw(pgid as i32) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+}
+
+/// The final `.dmp` files in `dir`, oldest first, waiting up to `grace` for
+/// the first to appear.
+fn wait_for_dumps(dir: &Path, grace: Duration) -> Vec<PathBuf> {
+    let deadline = Instant::now() + grace;
+    loop {
+        let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "dmp"))
+            .map(|path| {
+                let modified = path.metadata().and_then(|m| m.modified());
+                (modified.unwrap_or(std::time::UNIX_EPOCH), path)
+            })
+            .collect();
+        if !found.is_empty() || Instant::now() >= deadline {
+            found.sort();
+            return found.into_iter().map(|(_, path)| path).collect();
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
