@@ -93,7 +93,7 @@ pub fn encode_crashpad_info(
     };
     let info = MINIDUMP_CRASHPAD_INFO {
         version: MINIDUMP_CRASHPAD_INFO::VERSION,
-        report_id: zero_guid.clone(),
+        report_id: zero_guid,
         client_id: zero_guid,
         simple_annotations: MINIDUMP_LOCATION_DESCRIPTOR {
             data_size: dict_len as u32,
@@ -118,7 +118,7 @@ fn push_utf8_string(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(&(text.len() as u32).to_le_bytes());
     out.extend_from_slice(text.as_bytes());
     out.push(0);
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
 }

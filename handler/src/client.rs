@@ -114,7 +114,13 @@ impl Client {
         let mut context = zeroed_context();
         context.pid = rustix::process::getpid().as_raw_nonzero().get();
         context.tid = rustix::thread::gettid().as_raw_nonzero().get();
-        self.request(&context)
+        // Under Yama's restricted ptrace (ptrace_scope 1, common on CI hosts)
+        // the monitor may only trace us if we say so, as crash-handler does on
+        // a crash. The permission is withdrawn once the dump is written.
+        let _ = rustix::process::set_ptracer(rustix::process::PTracer::Any);
+        let result = self.request(&context);
+        let _ = rustix::process::set_ptracer(rustix::process::PTracer::None);
+        result
     }
 
     /// Sends a raw dump request. Used by [`Client::dump_now`], by the crash

@@ -129,6 +129,8 @@ pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf,
             .map_err(io_err("creating", &partial))?;
         file.write_all(bytes).map_err(io_err("writing", &partial))?;
         file.sync_all().map_err(io_err("syncing", &partial))?;
+        // Closed before it takes its final name: nothing writes to a `.dmp`.
+        drop(file);
         fs::rename(&partial, &fin).map_err(io_err("renaming", &partial))?;
         fs::File::open(dir)
             .and_then(|d| d.sync_all())

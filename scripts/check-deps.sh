@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Fails when the build holds two copies of a crate whose types cross the crash
+# side's crates: `CrashContext` (crash-context) goes from crash-handler through
+# minidumper to minidump-writer, so a second copy breaks the build or the ABI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dups=$(cargo tree --workspace --duplicates --target all -e normal,build --prefix none \
+    | grep -E '^(crash-context|minidump-writer|minidumper|crash-handler) ' | sort -u || true)
+if [ -n "$dups" ]; then
+    echo "check-deps: more than one version of a crash-side crate:" >&2
+    echo "$dups" >&2
+    exit 1
+fi
+echo "check-deps: one crash-context, one minidump-writer"
