@@ -9,6 +9,9 @@ fn main() {
         .compile("crashsuite_triggers");
     cc::Build::new()
         .cpp(true)
+        // Calling a pure virtual during construction is undefined behaviour,
+        // and an optimiser may drop it: keep the call as written.
+        .opt_level(0)
         .file("native/purecall.cpp")
         .compile("crashsuite_purecall");
 }

@@ -43,6 +43,9 @@ pub fn details(grades: &[Grade]) -> String {
         if let Some(error) = &grade.error {
             lines.push(format!("  error: {error}"));
         }
+        if let Some(note) = &grade.case_note {
+            lines.push(format!("  {note}"));
+        }
         for v in &grade.verdicts {
             match &v.verdict {
                 Verdict::Fail { observed, expected } => lines.push(format!(
@@ -71,6 +74,9 @@ pub fn trial(grade: &Grade) -> String {
     let mut out = String::new();
     if let Some(error) = &grade.error {
         let _ = writeln!(out, "error: {error}");
+    }
+    if let Some(note) = &grade.case_note {
+        let _ = writeln!(out, "{note}");
     }
     for (v, rule) in grade.verdicts.iter().zip(&rules) {
         let line = match &v.verdict {

@@ -167,6 +167,9 @@ pub struct Grade {
     pub trial: String,
     /// Why the trial could not be graded at all (for example, no truth record).
     pub error: Option<String>,
+    /// How the case ended, with the end of its stderr, when it did not die
+    /// of a signal (it never crashed, or hung).
+    pub case_note: Option<String>,
     /// Each rule with its verdict, in [`all`] order.
     pub verdicts: Vec<RuleVerdict>,
     /// The crashing thread's walked frames, innermost first, as `module+offset`.
@@ -213,6 +216,7 @@ pub fn grade(record: &TrialRecord) -> Grade {
             return Grade {
                 trial,
                 error: Some(error),
+                case_note: None,
                 verdicts: Vec::new(),
                 crashing_stack: Vec::new(),
             };
@@ -243,9 +247,23 @@ pub fn grade(record: &TrialRecord) -> Grade {
         })
         .collect();
     let crashing_stack = evidence.as_ref().map(crashing_stack).unwrap_or_default();
+    let case_note = match record.ending {
+        Ending::Signal(_) => None,
+        _ => {
+            let stderr = record.stderr.trim();
+            let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            Some(format!(
+                "the case ended with {:?}; the end of its stderr:\n    {}",
+                record.ending,
+                tail.join("\n    ")
+            ))
+        }
+    };
     Grade {
         trial,
         error: None,
+        case_note,
         verdicts,
         crashing_stack,
     }
