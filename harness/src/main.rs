@@ -111,8 +111,8 @@ fn run(
             eprintln!("{progress}: not run: {reason}");
             continue;
         }
-        let record =
-            runner::run(&binaries, *trial).with_context(|| format!("running {}", trial.name()))?;
+        let record = runner::run(&binaries, *trial, runner::Limits::default())
+            .with_context(|| format!("running {}", trial.name()))?;
         let grade = rules::grade(&record);
         eprintln!(
             "{progress}: {} ({} ms)",

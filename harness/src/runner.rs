@@ -10,10 +10,24 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// How long a case may take from start to exit.
-pub const CASE_DEADLINE: Duration = Duration::from_secs(20);
-/// How long a dump may take to appear after the case exits.
-pub const DUMP_GRACE: Duration = Duration::from_secs(3);
+/// Time limits of a trial.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// How long a case may take from start to exit; then its process group
+    /// is killed.
+    pub case_deadline: Duration,
+    /// How long a dump may take to appear after the case exits.
+    pub dump_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            case_deadline: Duration::from_secs(20),
+            dump_grace: Duration::from_secs(3),
+        }
+    }
+}
 
 /// A handler the harness can run cases under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +140,7 @@ pub enum RunError {
 
 /// Runs `trial`: starts the handler, runs the case with a deadline (killing its
 /// whole process group at the deadline), and collects what it left.
-pub fn run(binaries: &Binaries, trial: Trial) -> Result<TrialRecord, RunError> {
+pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRecord, RunError> {
     let run_dir = tempfile::Builder::new()
         .prefix(&format!("crashsuite-{}-", trial.case.id))
         .tempdir()
@@ -176,14 +190,14 @@ pub fn run(binaries: &Binaries, trial: Trial) -> Result<TrialRecord, RunError> {
                 None => Ending::Exit(status.code().unwrap_or(-1)),
             };
         }
-        if started.elapsed() > CASE_DEADLINE {
+        if started.elapsed() > limits.case_deadline {
             kill_group(child.id());
             let _ = child.wait();
             break Ending::TimedOut;
         }
         std::thread::sleep(Duration::from_millis(2));
     };
-    let dumps = wait_for_dumps(&dump_dir, DUMP_GRACE);
+    let dumps = wait_for_dumps(&dump_dir, limits.dump_grace);
     let wall = started.elapsed();
     // The group may hold stragglers (a helper the case forked); end them too.
     kill_group(child.id());

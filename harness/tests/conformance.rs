@@ -11,7 +11,8 @@ use libtest_mimic::{Arguments, Completion, Failed};
 
 fn run_trial(binaries: &Result<Binaries, String>, trial: Trial) -> Result<(), Failed> {
     let binaries = binaries.as_ref().map_err(Failed::from)?;
-    let record = runner::run(binaries, trial).map_err(|e| Failed::from(e.to_string()))?;
+    let record = runner::run(binaries, trial, runner::Limits::default())
+        .map_err(|e| Failed::from(e.to_string()))?;
     let grade = rules::grade(&record);
     let text = report::trial(&grade);
     println!("{text}");

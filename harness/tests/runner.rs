@@ -1,0 +1,120 @@
+//! The runner and the grading against stand-in case executables that hang,
+//! or end without crashing: a trial that goes wrong must fail, and say why.
+
+use crashsuite::{Handler, Trial, binaries::Binaries, rules, runner};
+use std::{os::unix::fs::PermissionsExt, path::Path, time::Duration};
+
+/// A binaries directory with the real monitor and `script` as the case.
+fn with_fake_case(script: &str) -> (tempfile::TempDir, Binaries) {
+    let real = Binaries::locate().expect("the workspace binaries are built");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(&real.monitor, dir.path().join("crashsuite-monitor"))
+        .expect("symlink");
+    let case = dir.path().join("crashsuite-case");
+    std::fs::write(&case, format!("#!/bin/sh\n{script}\n")).expect("write");
+    std::fs::set_permissions(&case, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let binaries = Binaries::in_dir(dir.path()).expect("found");
+    (dir, binaries)
+}
+
+fn abort_trial() -> Trial {
+    Trial {
+        handler: Handler::Reference,
+        case: crashsuite_cases::find("abort").expect("case"),
+    }
+}
+
+fn gone(pid: &str) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Gone, or a zombie waiting for its new parent to reap it.
+    stat.is_empty()
+        || stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+}
+
+#[test]
+fn a_hanging_case_is_killed_with_its_whole_process_group() {
+    // The case leaves a child behind in its process group and hangs.
+    let (dir, binaries) =
+        with_fake_case("sleep 1000 & echo $! > \"$CRASHSUITE_TRUTH.child\"\nexec sleep 1000");
+    let limits = runner::Limits {
+        case_deadline: Duration::from_millis(500),
+        dump_grace: Duration::ZERO,
+    };
+    let record = runner::run(&binaries, abort_trial(), limits).expect("runs");
+    assert_eq!(record.ending, runner::Ending::TimedOut);
+
+    let child_file = record.run_dir.path().join("truth.json.child");
+    let child = std::fs::read_to_string(child_file).expect("the case recorded its child");
+    let child = child.trim();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !gone(child) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(gone(child), "the case's child {child} outlived the trial");
+
+    let grade = rules::grade(&record);
+    assert!(!grade.passed());
+    assert!(
+        grade
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("no truth record")),
+        "{grade:?}"
+    );
+    drop(dir);
+}
+
+#[test]
+fn a_case_that_does_not_crash_fails_the_dump_rule_and_says_how_it_ended() {
+    // A well-formed truth record, then a clean exit: no crash, no dump.
+    let truth = crashsuite_cases::Truth {
+        case: "abort".into(),
+        handler: "reference".into(),
+        pid: 1,
+        crashing_tid: 1,
+        signal: 6,
+        si_code: None,
+        fault_address: None,
+        trigger: crashsuite_cases::Trigger::Abort,
+        trigger_function: "abort".into(),
+        executable: "/bin/sh".into(),
+        threads: Vec::new(),
+        annotations: Default::default(),
+        breadcrumbs: Vec::new(),
+        monotonic_ns: 0,
+    };
+    let source = tempfile::NamedTempFile::new().expect("tempfile");
+    truth.write_synced(source.path()).expect("write");
+    let script = format!(
+        "cp {} \"$CRASHSUITE_TRUTH\"\necho 'nothing to see' >&2\nexit 7",
+        source.path().display()
+    );
+    let (_dir, binaries) = with_fake_case(&script);
+    let limits = runner::Limits {
+        dump_grace: Duration::from_millis(100),
+        ..Default::default()
+    };
+    let record = runner::run(&binaries, abort_trial(), limits).expect("runs");
+    assert_eq!(record.ending, runner::Ending::Exit(7));
+
+    let grade = rules::grade(&record);
+    assert!(!grade.passed());
+    let failed: Vec<&str> = grade.must_failures().map(|v| v.id).collect();
+    assert_eq!(failed, ["DMP-01"], "{grade:?}");
+    let note = grade.case_note.expect("a note on how the case ended");
+    assert!(
+        note.contains("Exit(7)") && note.contains("nothing to see"),
+        "{note}"
+    );
+}
+
+#[test]
+fn missing_binaries_are_named() {
+    let empty = tempfile::tempdir().expect("tempdir");
+    let err = Binaries::in_dir(empty.path()).expect_err("nothing there");
+    assert!(err.to_string().contains("crashsuite-case"), "{err}");
+    assert!(Binaries::in_dir(Path::new("/nonexistent")).is_err());
+}
