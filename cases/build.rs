@@ -1,17 +1,62 @@
-//! Builds the C and C++ triggers.
+//! Builds the C and C++ triggers, the dlopen plugin, and the index of case
+//! files that the catalogue embeds.
+
+use std::{env, fs, path::PathBuf, process::Command};
 
 fn main() {
     println!("cargo:rerun-if-changed=native");
+    println!("cargo:rerun-if-changed=catalogue");
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+
+    // Triggers stay as written: several are undefined behaviour on purpose,
+    // which an optimiser may remove (a pure virtual call did vanish at -O2).
     cc::Build::new()
         .file("native/triggers.c")
-        // Keep the store through a null pointer a real store.
+        .opt_level(0)
         .flag("-fno-delete-null-pointer-checks")
         .compile("crashsuite_triggers");
     cc::Build::new()
         .cpp(true)
-        // Calling a pure virtual during construction is undefined behaviour,
-        // and an optimiser may drop it: keep the call as written.
+        .std("c++17")
         .opt_level(0)
-        .file("native/purecall.cpp")
-        .compile("crashsuite_purecall");
+        .file("native/cxx.cpp")
+        .compile("crashsuite_cxx");
+    println!("cargo:rustc-link-lib=pthread");
+
+    build_plugin(&out);
+    index_catalogue(&out);
+}
+
+/// Links `native/plugin.c` into `$OUT_DIR/libcrashsuite_plugin.so`, with a
+/// build id, for the case executable to embed and load with dlopen.
+fn build_plugin(out: &std::path::Path) {
+    let compiler = cc::Build::new().opt_level(0).get_compiler();
+    let plugin = out.join("libcrashsuite_plugin.so");
+    let status = Command::new(compiler.path())
+        .args(compiler.args())
+        .args(["-shared", "-fPIC", "-g", "-Wl,--build-id", "-o"])
+        .arg(&plugin)
+        .arg("native/plugin.c")
+        .status()
+        .expect("running the C compiler for the plugin");
+    assert!(status.success(), "building libcrashsuite_plugin.so failed");
+}
+
+/// Writes `$OUT_DIR/catalogue.rs`: one `(id, contents)` per `catalogue/*.toml`.
+fn index_catalogue(out: &std::path::Path) {
+    let dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo")).join("catalogue");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("cases/catalogue exists")
+        .map(|entry| entry.expect("readable entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    let mut index = String::from("&[\n");
+    for path in files {
+        let id = path.file_stem().and_then(|s| s.to_str()).expect("UTF-8 file name");
+        index.push_str(&format!("    ({id:?}, include_str!({:?})),\n", path.display().to_string()));
+    }
+    index.push_str("]\n");
+    fs::write(out.join("catalogue.rs"), index).expect("writing the catalogue index");
 }

@@ -1,126 +1,189 @@
-//! The cases.
+//! The cases: one TOML file per case in `cases/catalogue/`, embedded in the
+//! build. `cases/case.example.toml` documents every key.
 
 use crate::trigger::Trigger;
+use serde::{Deserialize, Serialize};
+use std::{collections::BTreeMap, sync::OnceLock};
 
 /// The thread a case crashes on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CrashThread {
     /// The process's main thread.
+    #[default]
     Main,
+    /// A Rust `std::thread`.
+    Rust,
     /// A thread made with `pthread_create` from Rust, outside std (foreign to
     /// the Rust runtime).
     RawPthread,
-    /// A thread made by C code; the crash happens in C on that thread.
+    /// A thread created by C code.
     CThread,
+    /// A C++ `std::thread`.
+    CppThread,
+}
+
+/// What the case sets up before it crashes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scene {
+    /// The kind of thread the trigger runs on.
+    pub thread: CrashThread,
+    /// How many threads run the trigger at once, released by one barrier.
+    pub crashers: u32,
+    /// Named idle threads (`cs-worker-N`) alive at the crash.
+    pub workers: u32,
+    /// C frames of recursion between the crashing thread's start and the trigger.
+    pub call_depth: u32,
+    /// MiB of heap allocated and touched before the crash.
+    pub ballast_mib: u32,
+    /// Load `libcrashsuite_plugin.so` with `dlopen` first.
+    pub dlopen: bool,
+    /// Crash in a child made with `fork`; the parent waits and exits 0.
+    pub fork: bool,
+    /// Run the trigger inside a SIGUSR1 signal handler.
+    pub in_signal_handler: bool,
+    /// Install a `MINSIGSTKSZ`-byte alternate signal stack on the crashing
+    /// thread, as a client with its own would.
+    pub tiny_sigaltstack: bool,
+    /// Annotations sent to the handler, besides `crashsuite.case` and
+    /// `crashsuite.trigger`.
+    pub annotations: BTreeMap<String, String>,
+    /// Breadcrumbs sent to the handler, after the scene's own.
+    pub breadcrumbs: Vec<String>,
+}
+
+impl Default for Scene {
+    fn default() -> Self {
+        Self {
+            thread: CrashThread::Main,
+            crashers: 1,
+            workers: 3,
+            call_depth: 0,
+            ballast_mib: 0,
+            dlopen: false,
+            fork: false,
+            in_signal_handler: false,
+            tiny_sigaltstack: false,
+            annotations: BTreeMap::new(),
+            breadcrumbs: Vec::new(),
+        }
+    }
+}
+
+/// A case file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    summary: String,
+    trigger: Trigger,
+    os: Option<Vec<String>>,
+    arch: Option<Vec<String>>,
+    #[serde(default)]
+    scene: Scene,
 }
 
 /// One crash case.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Case {
-    /// Stable id; also the trial name's second half (`reference::<id>`).
-    pub id: &'static str,
+    /// Stable id: the file name without `.toml`; the trial name's second half.
+    pub id: String,
     /// One line on what happens.
-    pub summary: &'static str,
+    pub summary: String,
     /// How it crashes.
     pub trigger: Trigger,
-    /// Where it crashes.
-    pub thread: CrashThread,
-    /// Named worker threads alive at the crash.
-    pub workers: usize,
     /// Operating systems (as `std::env::consts::OS`) the case runs on.
-    pub os: &'static [&'static str],
+    pub os: Vec<String>,
     /// Architectures (as `std::env::consts::ARCH`) the case runs on.
-    pub arch: &'static [&'static str],
+    pub arch: Vec<String>,
+    /// What it sets up.
+    pub scene: Scene,
 }
 
-const LINUX: &[&str] = &["linux"];
-const ANY_ARCH: &[&str] = &["x86_64", "aarch64"];
+/// A case file that is not a valid case.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cases/catalogue/{file}.toml: {message}")]
+pub struct CatalogueError {
+    /// The file's case id.
+    pub file: String,
+    /// What is wrong.
+    pub message: String,
+}
 
-const CASES: &[Case] = &[
-    Case {
-        id: "segv_null",
-        summary: "store through a null pointer in C on the main thread",
-        trigger: Trigger::NullWrite,
-        thread: CrashThread::Main,
-        workers: 3,
-        os: LINUX,
-        arch: ANY_ARCH,
-    },
-    Case {
-        id: "segv_wild",
-        summary: "sadness-generator's segfault: store to an unmapped address above 4 GiB",
-        trigger: Trigger::WildWrite,
-        thread: CrashThread::Main,
-        workers: 3,
-        os: LINUX,
-        arch: ANY_ARCH,
-    },
-    Case {
-        id: "abort",
-        summary: "abort() on the main thread",
-        trigger: Trigger::Abort,
-        thread: CrashThread::Main,
-        workers: 3,
-        os: LINUX,
-        arch: ANY_ARCH,
-    },
-    Case {
-        id: "stack_overflow_main",
-        summary: "unbounded recursion on the main thread",
-        trigger: Trigger::StackOverflow,
-        thread: CrashThread::Main,
-        workers: 3,
-        os: LINUX,
-        arch: ANY_ARCH,
-    },
-    Case {
-        id: "stack_overflow_pthread",
-        summary: "unbounded recursion on a raw pthread (a foreign thread)",
-        trigger: Trigger::StackOverflow,
-        thread: CrashThread::RawPthread,
-        workers: 3,
-        os: LINUX,
-        arch: ANY_ARCH,
-    },
-    Case {
-        id: "segv_c_thread",
-        summary: "store through a null pointer on a thread created by C code",
-        trigger: Trigger::NullWrite,
-        thread: CrashThread::CThread,
-        workers: 3,
-        os: LINUX,
-        arch: ANY_ARCH,
-    },
-    Case {
-        id: "purecall",
-        summary: "C++ pure virtual call during construction (__cxa_pure_virtual, then abort)",
-        trigger: Trigger::PureVirtualCall,
-        thread: CrashThread::Main,
-        workers: 3,
-        os: LINUX,
-        arch: ANY_ARCH,
-    },
-];
+/// The case files, `(id, contents)`, embedded by build.rs.
+const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 
-/// Every case, in catalogue order.
-pub fn catalogue() -> &'static [Case] {
-    CASES
+static CATALOGUE: OnceLock<Result<Vec<Case>, CatalogueError>> = OnceLock::new();
+
+/// Every case, sorted by id.
+pub fn catalogue() -> Result<&'static [Case], CatalogueError> {
+    CATALOGUE
+        .get_or_init(|| FILES.iter().map(|(id, text)| parse(id, text)).collect())
+        .as_ref()
+        .map(Vec::as_slice)
+        .map_err(Clone::clone)
 }
 
 /// The case with this id.
-pub fn find(id: &str) -> Option<&'static Case> {
-    CASES.iter().find(|c| c.id == id)
+pub fn find(id: &str) -> Result<Option<&'static Case>, CatalogueError> {
+    Ok(catalogue()?.iter().find(|c| c.id == id))
+}
+
+/// Parses and checks one case file.
+pub fn parse(id: &str, text: &str) -> Result<Case, CatalogueError> {
+    let error = |message: String| CatalogueError { file: id.to_owned(), message };
+    if id.is_empty()
+        || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(error("a case id is lower-case letters, digits and `_`".into()));
+    }
+    let file: CaseFile = toml::from_str(text).map_err(|e| error(e.to_string()))?;
+    let platforms = file.trigger.platforms();
+    let os = file.os.unwrap_or_else(|| platforms.os.iter().map(|s| s.to_string()).collect());
+    let arch = file.arch.unwrap_or_else(|| platforms.arch.iter().map(|s| s.to_string()).collect());
+    if let Some(bad) = os.iter().find(|o| !platforms.os.contains(&o.as_str())) {
+        return Err(error(format!("{:?} has no {bad} implementation", file.trigger)));
+    }
+    if let Some(bad) = arch.iter().find(|a| !platforms.arch.contains(&a.as_str())) {
+        return Err(error(format!("{:?} has no {bad} implementation", file.trigger)));
+    }
+    let scene = &file.scene;
+    if scene.crashers == 0 {
+        return Err(error("`crashers` must be at least 1".into()));
+    }
+    if scene.crashers > 1 && !matches!(scene.thread, CrashThread::Rust | CrashThread::RawPthread) {
+        return Err(error("several `crashers` need `thread = \"rust\"` or \"raw_pthread\"".into()));
+    }
+    if file.trigger == Trigger::PluginNullWrite && !scene.dlopen {
+        return Err(error("`plugin_null_write` crashes in the plugin: set `dlopen = true`".into()));
+    }
+    if file.trigger == Trigger::RequestDump && scene.thread != CrashThread::Main {
+        return Err(error("`request_dump` runs on the main thread".into()));
+    }
+    if scene.fork && scene.thread != CrashThread::Main {
+        return Err(error(
+            "`fork` crashes the child's main thread: keep `thread = \"main\"`".into(),
+        ));
+    }
+    Ok(Case {
+        id: id.to_owned(),
+        summary: file.summary,
+        trigger: file.trigger,
+        os,
+        arch,
+        scene: file.scene,
+    })
 }
 
 impl Case {
     /// `Ok` when the case can run on this machine, else why not.
     pub fn runs_here(&self) -> Result<(), String> {
         let (os, arch) = (std::env::consts::OS, std::env::consts::ARCH);
-        if !self.os.contains(&os) {
-            return Err(format!("{} runs on {:?}, not {os}", self.id, self.os));
+        if !self.os.iter().any(|o| o == os) {
+            return Err(format!("runs on {} only, not {os}", self.os.join(", ")));
         }
-        if !self.arch.contains(&arch) {
-            return Err(format!("{} runs on {:?}, not {arch}", self.id, self.arch));
+        if !self.arch.iter().any(|a| a == arch) {
+            return Err(format!("runs on {} only, not {arch}", self.arch.join(", ")));
         }
         Ok(())
     }
@@ -131,27 +194,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_unique_and_findable() {
-        for case in catalogue() {
-            assert_eq!(find(case.id).map(|c| c.id), Some(case.id));
-            assert_eq!(
-                catalogue().iter().filter(|c| c.id == case.id).count(),
-                1,
-                "{}",
-                case.id
-            );
+    fn every_case_file_is_valid() {
+        let cases = catalogue().unwrap();
+        assert!(cases.len() >= 20, "{} cases", cases.len());
+        for case in cases {
+            assert!(!case.summary.is_empty(), "{}", case.id);
+            assert_eq!(find(&case.id).unwrap().map(|c| c.id.as_str()), Some(case.id.as_str()));
         }
-        assert!(find("no_such_case").is_none());
     }
 
     #[test]
-    fn c_threads_only_run_the_c_trigger() {
-        // The C thread performs its own null store; no other trigger fits it.
-        for case in catalogue()
-            .iter()
-            .filter(|c| c.thread == CrashThread::CThread)
-        {
-            assert_eq!(case.trigger, Trigger::NullWrite, "{}", case.id);
+    fn the_example_is_valid_and_documents_every_key() {
+        let text = include_str!("../case.example.toml");
+        parse("example", text).unwrap();
+        let scene = serde_json::to_value(Scene::default()).unwrap();
+        let scene_keys = scene.as_object().unwrap().keys().cloned();
+        let top_keys = ["summary", "trigger", "os", "arch"].map(String::from);
+        for key in top_keys.into_iter().chain(scene_keys) {
+            assert!(
+                text.contains(&format!("{key} = ")),
+                "case.example.toml does not document `{key}`"
+            );
         }
+    }
+
+    #[test]
+    fn bad_files_are_explained() {
+        let err = |text: &str| parse("bad", text).unwrap_err().to_string();
+        assert!(err("summary = \"x\"").contains("trigger"));
+        assert!(err("summary = \"x\"\ntrigger = \"explode\"").contains("explode"));
+        assert!(err("summary = \"x\"\ntrigger = \"abort\"\nbogus = 1").contains("bogus"));
+        assert!(err("summary = \"x\"\ntrigger = \"plugin_null_write\"").contains("dlopen"));
+        assert!(
+            err("summary = \"x\"\ntrigger = \"abort\"\nos = [\"windows\"]").contains("windows")
+        );
+        let two_on_main = "summary = \"x\"\ntrigger = \"abort\"\n[scene]\ncrashers = 2";
+        assert!(err(two_on_main).contains("crashers"));
+        assert!(parse("Bad-Id", "summary = \"x\"\ntrigger = \"abort\"").is_err());
     }
 }

@@ -1,14 +1,16 @@
 //! The crash-case catalogue of crashsuite.
 //!
-//! A case is a [`Trigger`] (the code that crashes) run on a [`CrashThread`]
-//! inside a scene of named worker threads, with annotations and breadcrumbs
-//! sent to the handler first. Just before the trigger fires, the case writes
-//! its [`Truth`] record, the facts a dump is checked against.
+//! A case is data plus a trigger: a TOML file in `cases/catalogue/` names a
+//! [`Trigger`] (the code that crashes) and a [`Scene`] (the crashing thread,
+//! workers, call depth, ballast, a dlopen'd library, a fork, annotations and
+//! breadcrumbs). Just before the trigger fires, the case writes its [`Truth`]
+//! record, the facts a dump is checked against.
 //!
-//! - [`catalogue`]: the cases, and where each one runs;
-//! - [`trigger`]: the triggers and what each raises on this platform;
+//! - [`catalogue`]: loads and checks the case files, and says where each runs;
+//! - [`trigger`]: the triggers and what each raises, per OS and architecture;
 //! - [`scene`]: sets a case up and fires it (the `crashsuite-case` binary);
-//! - [`truth`]: the truth record.
+//! - [`truth`]: the truth record;
+//! - `native`: the C, C++, pthread, fork, dlopen and assembly underneath.
 
 pub mod catalogue;
 mod native;
@@ -16,9 +18,9 @@ pub mod scene;
 pub mod trigger;
 pub mod truth;
 
-pub use catalogue::{Case, CrashThread, catalogue, find};
-pub use trigger::{Expectation, Trigger};
-pub use truth::{ThreadTruth, Truth};
+pub use catalogue::{Case, CatalogueError, CrashThread, Scene, catalogue, find};
+pub use trigger::{Armed, Expectation, Trigger};
+pub use truth::{Ending, ModuleTruth, ThreadTruth, Truth};
 
 /// Environment variable naming the file the truth record goes to.
 pub const TRUTH_ENV: &str = "CRASHSUITE_TRUTH";

@@ -1,20 +1,107 @@
-//! Everything that crosses into C, C++ or raw pthreads, and the calls that
-//! crash on purpose. The only module of this crate with `unsafe` code.
+//! Everything that crosses into C, C++, raw pthreads, `fork`, `dlopen` or
+//! inline assembly, and the calls that crash on purpose. The only module of
+//! this crate with `unsafe` code.
 #![allow(unsafe_code)]
 
-use std::ffi::c_void;
+use std::{ffi::c_void, io, path::Path};
 
 unsafe extern "C" {
     fn crashsuite_write_null();
-    fn crashsuite_crash_on_c_thread(before: extern "C" fn()) -> i32;
+    fn crashsuite_read_null() -> i32;
+    fn crashsuite_call_null();
+    fn crashsuite_map_page(writable: i32) -> *mut c_void;
+    fn crashsuite_write_to(address: *mut c_void);
+    fn crashsuite_jump_to(address: *mut c_void);
+    fn crashsuite_map_past_eof(path: *const libc::c_char) -> *mut c_void;
+    fn crashsuite_assert_fail();
+    fn crashsuite_double_free();
+    fn crashsuite_heap_overflow();
+    fn crashsuite_raise_segv();
+    fn crashsuite_crash_in_signal_handler(trigger: extern "C" fn());
+    fn crashsuite_install_tiny_sigaltstack() -> i32;
+    fn crashsuite_run_on_c_thread(body: extern "C" fn()) -> i32;
     fn crashsuite_pure_virtual_call();
+    fn crashsuite_throw_uncaught();
+    fn crashsuite_run_on_cpp_thread(body: extern "C" fn());
+    fn crashsuite_descend(depth: u32, bottom: extern "C" fn());
+}
+
+/// The stack pointer [`garbage_stack_pointer`] loads before it stores.
+pub const GARBAGE_STACK_POINTER: u64 = 0xdead_0000;
+/// Where the store after loading [`GARBAGE_STACK_POINTER`] faults: `push` on
+/// x86_64 and a pre-indexed `str` on aarch64 both store 16 or 8 bytes below.
+pub const GARBAGE_STORE_ADDRESS: u64 = if cfg!(target_arch = "x86_64") {
+    GARBAGE_STACK_POINTER - 8
+} else {
+    GARBAGE_STACK_POINTER - 16
+};
+
+/// The bytes of `libcrashsuite_plugin.so`, built by build.rs.
+pub const PLUGIN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libcrashsuite_plugin.so"));
+/// The plugin's file name.
+pub const PLUGIN_FILE: &str = "libcrashsuite_plugin.so";
+
+fn did_not_crash(what: &str) -> ! {
+    eprintln!("crashsuite-case: {what} returned instead of crashing");
+    std::process::exit(4)
+}
+
+/// Reports a trigger that has no implementation on this platform.
+pub fn unsupported(what: &str) -> ! {
+    eprintln!("crashsuite-case: {what} does not exist on this platform");
+    std::process::exit(4)
 }
 
 /// Stores through a null pointer from C.
 pub fn write_null() -> ! {
-    // SAFETY: none; the call crashes on purpose, which is this function's job.
+    // SAFETY: none; the call crashes on purpose.
     unsafe { crashsuite_write_null() };
-    unreachable!("a store through a null pointer returned")
+    did_not_crash("a store through a null pointer")
+}
+
+/// Loads through a null pointer from C.
+pub fn read_null() -> ! {
+    // SAFETY: none; the call crashes on purpose.
+    unsafe { crashsuite_read_null() };
+    did_not_crash("a load through a null pointer")
+}
+
+/// Calls through a null function pointer from C.
+pub fn call_null() -> ! {
+    // SAFETY: none; the call crashes on purpose.
+    unsafe { crashsuite_call_null() };
+    did_not_crash("a call through a null function pointer")
+}
+
+/// Maps a fresh page, writable or read-only, and returns its address.
+pub fn map_page(writable: bool) -> io::Result<usize> {
+    // SAFETY: the C function only calls mmap and returns its result or NULL.
+    let page = unsafe { crashsuite_map_page(i32::from(writable)) };
+    if page.is_null() { Err(io::Error::last_os_error()) } else { Ok(page as usize) }
+}
+
+/// Maps `path` so that the returned address lies past the end of the file.
+pub fn map_past_end_of_file(path: &Path) -> io::Result<usize> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    // SAFETY: `c_path` is a valid NUL-terminated string for the whole call.
+    let address = unsafe { crashsuite_map_past_eof(c_path.as_ptr()) };
+    if address.is_null() { Err(io::Error::last_os_error()) } else { Ok(address as usize) }
+}
+
+/// Stores to `address` from C.
+pub fn write_to(address: usize) -> ! {
+    // SAFETY: none; the store crashes on purpose.
+    unsafe { crashsuite_write_to(address as *mut c_void) };
+    did_not_crash("a store to a protected address")
+}
+
+/// Jumps to `address` from C.
+pub fn jump_to(address: usize) -> ! {
+    // SAFETY: none; the jump crashes on purpose.
+    unsafe { crashsuite_jump_to(address as *mut c_void) };
+    did_not_crash("a jump into data")
 }
 
 /// Runs one of sadness-generator's crashes.
@@ -29,47 +116,191 @@ pub fn stack_overflow() -> ! {
     unsafe { sadness_generator::raise_stack_overflow() }
 }
 
+/// Panics in a process that aborts on panic: the default hook prints the
+/// message, then `abort()`, which is what `panic = "abort"` does.
+pub fn panic_abort() -> ! {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default_hook(info);
+        std::process::abort();
+    }));
+    panic!("crashsuite panics on purpose");
+}
+
+/// Fails a C `assert`.
+pub fn assert_fail() -> ! {
+    // SAFETY: none; the call aborts on purpose.
+    unsafe { crashsuite_assert_fail() };
+    did_not_crash("a failed assert")
+}
+
+/// Frees a heap block twice.
+pub fn double_free() -> ! {
+    // SAFETY: none; glibc aborts on purpose.
+    unsafe { crashsuite_double_free() };
+    did_not_crash("a double free")
+}
+
+/// Overflows a heap block and frees the next one.
+pub fn heap_overflow() -> ! {
+    // SAFETY: none; glibc aborts on purpose.
+    unsafe { crashsuite_heap_overflow() };
+    did_not_crash("a heap overflow")
+}
+
+/// `raise(SIGSEGV)`.
+pub fn raise_segv() -> ! {
+    // SAFETY: none; the signal kills the process on purpose.
+    unsafe { crashsuite_raise_segv() };
+    did_not_crash("raise(SIGSEGV)")
+}
+
 /// Makes a C++ pure virtual call.
 pub fn pure_virtual_call() -> ! {
     // SAFETY: none; the call aborts on purpose.
     unsafe { crashsuite_pure_virtual_call() };
-    unreachable!("a pure virtual call returned")
+    did_not_crash("a pure virtual call")
 }
 
-/// Creates a thread from C that calls `before` and then stores through a null
-/// pointer. Returns only with an error.
-pub fn crash_on_c_thread(before: extern "C" fn()) -> std::io::Error {
-    // SAFETY: `before` is a plain `extern "C"` function; the C side only calls it.
-    let rc = unsafe { crashsuite_crash_on_c_thread(before) };
-    if rc == 0 {
-        std::io::Error::other("the C thread did not crash")
-    } else {
-        std::io::Error::other("the C thread could not be created")
+/// Throws a C++ exception through a `noexcept` function.
+pub fn throw_uncaught() -> ! {
+    // SAFETY: none; std::terminate aborts on purpose. The exception never
+    // unwinds into Rust: terminate is called in the C++ frames.
+    unsafe { crashsuite_throw_uncaught() };
+    did_not_crash("an uncaught C++ exception")
+}
+
+/// Loads the stack pointer with garbage, then stores through it.
+pub fn garbage_stack_pointer() -> ! {
+    // SAFETY: none; the store faults on purpose, with no stack to return to.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        std::arch::asm!("mov rsp, {sp}", "push rax", sp = in(reg) GARBAGE_STACK_POINTER, options(noreturn));
+        #[cfg(target_arch = "aarch64")]
+        std::arch::asm!("mov sp, {sp}", "str x0, [sp, #-16]!", sp = in(reg) GARBAGE_STACK_POINTER, options(noreturn));
     }
 }
 
-/// Runs `start` on a thread made with `pthread_create` directly (a "foreign"
-/// thread, not one of Rust's std threads) with a stack of `stack_size` bytes,
-/// and waits for it. Returns only with an error.
-pub fn run_on_raw_pthread(
+/// Recurses `depth` C frames, then calls `bottom`, which must not return.
+pub fn descend(depth: u32, bottom: extern "C" fn()) -> ! {
+    // SAFETY: `bottom` is a plain `extern "C"` function.
+    unsafe { crashsuite_descend(depth, bottom) };
+    did_not_crash("the recursion's bottom")
+}
+
+/// Installs a `MINSIGSTKSZ`-byte alternate signal stack on the calling thread.
+pub fn install_tiny_sigaltstack() -> io::Result<()> {
+    // SAFETY: the C function hands sigaltstack a static buffer that outlives the thread.
+    if unsafe { crashsuite_install_tiny_sigaltstack() } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Installs a SIGUSR1 handler that calls `trigger`, and raises SIGUSR1.
+pub fn crash_in_signal_handler(trigger: extern "C" fn()) -> ! {
+    // SAFETY: `trigger` is a plain `extern "C"` function; it never returns.
+    unsafe { crashsuite_crash_in_signal_handler(trigger) };
+    did_not_crash("the SIGUSR1 handler")
+}
+
+/// Runs `body` on a thread created by C, and waits for it.
+pub fn run_on_c_thread(body: extern "C" fn()) -> io::Error {
+    // SAFETY: `body` is a plain `extern "C"` function; the C side only calls it.
+    match unsafe { crashsuite_run_on_c_thread(body) } {
+        0 => io::Error::other("the C thread did not crash"),
+        _ => io::Error::other("the C thread could not be created"),
+    }
+}
+
+/// Runs `body` on a C++ `std::thread`, and waits for it.
+pub fn run_on_cpp_thread(body: extern "C" fn()) -> io::Error {
+    // SAFETY: `body` is a plain `extern "C"` function; the C++ side only calls it.
+    unsafe { crashsuite_run_on_cpp_thread(body) };
+    io::Error::other("the C++ thread did not crash")
+}
+
+/// Starts `start` on a thread made with `pthread_create` directly (a thread
+/// foreign to Rust's runtime) with a stack of `stack_size` bytes.
+pub fn spawn_raw_pthread(
     start: extern "C" fn(*mut c_void) -> *mut c_void,
     stack_size: usize,
-) -> std::io::Error {
-    // SAFETY: `attr` and `thread` are initialised by the pthread calls before
-    // any use; `start` is a plain `extern "C"` function that ignores its
-    // argument; the thread is joined before `attr` is destroyed.
+) -> io::Result<()> {
+    // SAFETY: `attr` is initialised by pthread_attr_init before use and
+    // destroyed after pthread_create copied it; `start` is a plain `extern "C"`
+    // function that ignores its argument.
     unsafe {
         let mut attr: libc::pthread_attr_t = std::mem::zeroed();
         libc::pthread_attr_init(&mut attr);
         libc::pthread_attr_setstacksize(&mut attr, stack_size);
         let mut thread: libc::pthread_t = std::mem::zeroed();
         let rc = libc::pthread_create(&mut thread, &attr, start, std::ptr::null_mut());
-        if rc != 0 {
-            libc::pthread_attr_destroy(&mut attr);
-            return std::io::Error::from_raw_os_error(rc);
-        }
-        libc::pthread_join(thread, std::ptr::null_mut());
         libc::pthread_attr_destroy(&mut attr);
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+        libc::pthread_detach(thread);
     }
-    std::io::Error::other("the raw pthread returned instead of crashing")
+    Ok(())
+}
+
+/// Restores the default action of the signals Rust's runtime handles itself
+/// (it catches SIGSEGV and SIGBUS to report stack overflows, and swallows a
+/// `raise(SIGSEGV)`), so a process without a crash handler has none at all.
+pub fn default_crash_signals() -> io::Result<()> {
+    for signal in [libc::SIGSEGV, libc::SIGBUS] {
+        // SAFETY: SIG_DFL is always a valid disposition.
+        if unsafe { libc::signal(signal, libc::SIG_DFL) } == libc::SIG_ERR {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// How `fork` came back.
+pub enum Forked {
+    /// In the child.
+    Child,
+    /// In the parent, with the child's pid.
+    Parent(libc::pid_t),
+}
+
+/// `fork()`. The child starts with only the calling thread.
+pub fn fork() -> io::Result<Forked> {
+    // SAFETY: the child goes on to make its own connection and threads; the
+    // scene forks before it starts any thread of its own.
+    match unsafe { libc::fork() } {
+        -1 => Err(io::Error::last_os_error()),
+        0 => Ok(Forked::Child),
+        pid => Ok(Forked::Parent(pid)),
+    }
+}
+
+static PLUGIN_LIBRARY: std::sync::OnceLock<libloading::Library> = std::sync::OnceLock::new();
+
+/// Loads the plugin at `path` with `dlopen` and keeps it loaded.
+pub fn load_plugin(path: &Path) -> Result<(), libloading::Error> {
+    // SAFETY: the plugin is this crate's own library, with no initialisers
+    // beyond the C runtime's.
+    let library = unsafe { libloading::Library::new(path)? };
+    let _ = PLUGIN_LIBRARY.set(library);
+    Ok(())
+}
+
+/// Crashes inside the plugin loaded by [`load_plugin`].
+pub fn plugin_write_null() -> ! {
+    let Some(library) = PLUGIN_LIBRARY.get() else {
+        eprintln!("crashsuite-case: the plugin is not loaded");
+        std::process::exit(4);
+    };
+    // SAFETY: the symbol is `void crashsuite_plugin_write_null(void)`.
+    let result = unsafe {
+        library.get::<unsafe extern "C" fn()>(b"crashsuite_plugin_write_null\0").map(|f| f())
+    };
+    if let Err(e) = result {
+        eprintln!("crashsuite-case: {e}");
+        std::process::exit(4);
+    }
+    did_not_crash("the plugin's null store")
 }

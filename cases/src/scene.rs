@@ -1,14 +1,22 @@
-//! Sets a case up and fires it: attach the handler, start the named workers,
-//! send annotations and breadcrumbs, write the truth record on the crashing
-//! thread, trigger.
+//! Sets a case up and fires it: attach the handler (in a forked child when
+//! the scene says so), start the named workers, load the plugin, allocate the
+//! ballast, send annotations and breadcrumbs, bring the crashing threads to a
+//! barrier, write the truth record, release them.
 
 use crate::{
     catalogue::{Case, CrashThread},
     native,
-    truth::{ThreadTruth, Truth},
+    trigger::{Armed, Trigger},
+    truth::{Ending, ModuleTruth, ThreadTruth, Truth},
 };
 use anyhow::{Context as _, bail};
-use std::{collections::BTreeMap, ffi::c_void, path::PathBuf, sync::OnceLock};
+use crashsuite_handler::{AttachedHandler, Client};
+use std::{
+    collections::BTreeMap,
+    ffi::{CString, c_void},
+    path::{Path, PathBuf},
+    sync::{Barrier, Mutex, OnceLock},
+};
 
 /// The handler a case runs under.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +26,8 @@ pub enum HandlerChoice {
         /// Monitor socket.
         socket: PathBuf,
     },
-    /// No handler in the process: an external supervisor does the dumping.
+    /// No handler in the process, not even Rust's runtime's: an external
+    /// supervisor does the dumping.
     None,
 }
 
@@ -30,139 +39,284 @@ impl HandlerChoice {
             Self::None => "none",
         }
     }
+
+    fn attach(&self) -> anyhow::Result<Option<AttachedHandler>> {
+        match self {
+            Self::Reference { socket } => Ok(Some(Client::connect(socket)?.attach()?)),
+            Self::None => {
+                native::default_crash_signals().context("restoring default signal actions")?;
+                Ok(None)
+            }
+        }
+    }
 }
 
-/// Stack size of the raw pthread that overflows.
-const RAW_THREAD_STACK: usize = 1024 * 1024;
+/// Stack size of the threads the scene makes to crash on.
+const CRASHER_STACK: usize = 1024 * 1024;
+/// Stack size of the idle workers; a case may have hundreds.
+const WORKER_STACK: usize = 64 * 1024;
 
-/// What the crashing thread needs: the record to complete and the trigger.
-struct Armed {
-    truth: Truth,
-    path: PathBuf,
-    case: &'static Case,
+/// What the crashing threads share.
+struct CrashRun {
+    armed: Armed,
+    call_depth: u32,
+    in_signal_handler: bool,
+    tiny_sigaltstack: bool,
+    several: bool,
+    /// Crashers wait here twice: once arrived, once released.
+    barrier: Barrier,
+    arrivals: Mutex<Vec<ThreadTruth>>,
 }
 
-static ARMED: OnceLock<Armed> = OnceLock::new();
+static RUN: OnceLock<CrashRun> = OnceLock::new();
 
-/// Runs `case` under `handler`, writing the truth record to `truth_path`.
-/// Returns only if the case could not be set up or did not crash.
+/// Runs `case` under `handler`, writing the truth record to `truth_path`;
+/// files the case needs (the plugin, a mapped file) go next to it.
+///
+/// Returns `Ok` only for cases that end without crashing by design (a dump on
+/// request, the parent of a forked crash); an error when the case could not
+/// be set up or did not crash.
 pub fn run(
     case: &'static Case,
     handler: &HandlerChoice,
     truth_path: PathBuf,
 ) -> anyhow::Result<()> {
     case.runs_here().map_err(anyhow::Error::msg)?;
-    let attached = match handler {
-        HandlerChoice::Reference { socket } => {
-            let client = crashsuite_handler::Client::connect(socket)?;
-            Some(client.attach()?)
+    let scene = &case.scene;
+    let scratch = truth_path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut attached = handler.attach()?;
+    if scene.fork {
+        match native::fork().context("fork")? {
+            native::Forked::Parent(child) => return wait_for_child(child),
+            native::Forked::Child => {
+                // The inherited connection speaks for the parent (the monitor
+                // sees the parent's pid on it): the child makes its own.
+                drop(attached.take());
+                attached = handler.attach()?;
+            }
         }
-        HandlerChoice::None => None,
-    };
+    }
 
     let mut threads = vec![this_thread()?];
-    threads.extend(spawn_workers(case.workers)?);
+    threads.extend(spawn_workers(scene.workers)?);
+    let mut modules = Vec::new();
+    if scene.dlopen {
+        let path = scratch.join(native::PLUGIN_FILE);
+        std::fs::write(&path, native::PLUGIN)
+            .with_context(|| format!("writing {}", path.display()))?;
+        native::load_plugin(&path).with_context(|| format!("loading {}", path.display()))?;
+        modules.push(ModuleTruth { path });
+    }
+    let ballast_bytes = u64::from(scene.ballast_mib) << 20;
+    let ballast = vec![0x5au8; ballast_bytes as usize];
 
-    let mut annotations = BTreeMap::new();
-    annotations.insert("crashsuite.case".to_owned(), case.id.to_owned());
-    annotations.insert(
-        "crashsuite.trigger".to_owned(),
-        case.trigger.function().to_owned(),
-    );
-    let breadcrumbs = vec![
-        format!("scene: {} workers started", case.workers),
-        format!("crash thread: {:?}", case.thread),
+    let mut annotations = BTreeMap::from([
+        ("crashsuite.case".to_owned(), case.id.clone()),
+        ("crashsuite.trigger".to_owned(), case.trigger.function().to_owned()),
+    ]);
+    annotations.extend(scene.annotations.clone());
+    let mut breadcrumbs = vec![
+        format!("scene: {} workers started", scene.workers),
+        format!("crash thread: {:?} x{}", scene.thread, scene.crashers),
         format!("trigger: {}", case.trigger.function()),
     ];
+    breadcrumbs.extend(scene.breadcrumbs.iter().cloned());
     let (annotations, breadcrumbs) = match &attached {
         Some(attached) => {
-            let client = attached.client();
             for (key, value) in &annotations {
-                client.annotate(key, value)?;
+                attached.client().annotate(key, value)?;
             }
             for crumb in &breadcrumbs {
-                client.breadcrumb(crumb)?;
+                attached.client().breadcrumb(crumb)?;
             }
             (annotations, breadcrumbs)
         }
         None => (BTreeMap::new(), Vec::new()),
     };
 
-    let expected = case.trigger.expected_on(case.thread);
+    let armed = case.trigger.arm(&scratch).context("preparing the trigger")?;
+    let expected = armed.expectation(scene.thread);
+    let crashers = if scene.thread == CrashThread::Main { 0 } else { scene.crashers as usize };
+    let run = CrashRun {
+        armed,
+        call_depth: scene.call_depth,
+        in_signal_handler: scene.in_signal_handler,
+        tiny_sigaltstack: scene.tiny_sigaltstack,
+        several: scene.crashers > 1,
+        barrier: Barrier::new(crashers + 1),
+        arrivals: Mutex::new(Vec::new()),
+    };
+    if RUN.set(run).is_err() {
+        bail!("a case is already running in this process");
+    }
+    let run = RUN.get().context("the crash run vanished")?;
+
+    let crashing = if scene.thread == CrashThread::Main {
+        vec![threads[0].clone()]
+    } else {
+        start_crashers(scene.thread, crashers)?;
+        run.barrier.wait();
+        run.arrivals.lock().map_err(|_| anyhow::anyhow!("a crasher panicked"))?.clone()
+    };
+    let new_threads: Vec<ThreadTruth> =
+        crashing.iter().filter(|c| !threads.contains(c)).cloned().collect();
+    threads.extend(new_threads);
+
     let truth = Truth {
-        case: case.id.to_owned(),
+        case: case.id.clone(),
         handler: handler.name().to_owned(),
         pid: std::process::id(),
-        crashing_tid: 0,
-        signal: expected.signal,
+        crashing_tids: crashing.iter().map(|t| t.tid).collect(),
+        exception_code: expected.exception_code,
         si_code: expected.si_code,
         fault_address: expected.fault_address,
+        instruction_pointer: expected.instruction_pointer,
+        ending: match expected.death_signal {
+            Some(signal) if !scene.fork => Ending::Signal(signal),
+            _ => Ending::Exit(0),
+        },
+        stack_pointer_destroyed: expected.stack_pointer_destroyed,
         trigger: case.trigger,
         trigger_function: case.trigger.function().to_owned(),
+        call_depth: scene.call_depth,
+        ballast_bytes,
         executable: std::env::current_exe().context("finding the case executable")?,
         threads,
+        modules,
         annotations,
         breadcrumbs,
-        monotonic_ns: 0,
+        monotonic_ns: monotonic_ns(),
     };
-    if ARMED
-        .set(Armed {
-            truth,
-            path: truth_path,
-            case,
-        })
-        .is_err()
-    {
-        bail!("a case is already armed in this process");
+    truth.write_synced(&truth_path)?;
+
+    if case.trigger == Trigger::RequestDump {
+        let attached = attached.context("a dump on request needs a handler")?;
+        attached.client().dump_now()?;
+        drop(ballast);
+        return Ok(());
     }
+    if scene.thread == CrashThread::Main {
+        crash_here(run);
+    }
+    run.barrier.wait();
+    // The crashers are released; the first fault ends the process.
+    loop {
+        std::thread::park();
+    }
+}
 
-    let error = match case.thread {
-        CrashThread::Main => {
-            record_and_fire();
+/// In a forked case's parent: waits for the child, which crashes, and
+/// succeeds if it died of a signal.
+fn wait_for_child(child: libc::pid_t) -> anyhow::Result<()> {
+    let pid = rustix::process::Pid::from_raw(child).context("fork returned a bad pid")?;
+    let status = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty())
+        .context("waiting for the forked child")?
+        .map(|(_, status)| status)
+        .context("the forked child vanished")?;
+    match status.terminating_signal() {
+        Some(signal) => {
+            eprintln!("crashsuite-case: the forked child died of signal {signal}");
+            Ok(())
         }
-        CrashThread::RawPthread => native::run_on_raw_pthread(raw_thread_main, RAW_THREAD_STACK),
-        CrashThread::CThread => native::crash_on_c_thread(c_thread_before),
-    };
-    drop(attached);
-    Err(error).with_context(|| format!("case {} did not crash", case.id))
+        None => bail!("the forked child did not crash: {status:?}"),
+    }
 }
 
-/// Completes the truth record on the calling thread (the one about to crash)
-/// and writes it. Any failure ends the process with exit code 3: the harness
-/// must not grade a crash without its truth.
-fn record_truth() -> &'static Armed {
-    let recorded = ARMED
-        .get()
-        .ok_or_else(|| anyhow::anyhow!("no armed case"))
-        .and_then(|armed| {
-            let mut truth = armed.truth.clone();
-            let this = this_thread()?;
-            truth.crashing_tid = this.tid;
-            if !truth.threads.iter().any(|t| t.tid == this.tid) {
-                truth.threads.push(this);
+/// Starts `count` threads of `kind` that arrive at the barrier, wait to be
+/// released, and crash.
+fn start_crashers(kind: CrashThread, count: usize) -> anyhow::Result<()> {
+    for index in 0..count {
+        match kind {
+            CrashThread::Main => bail!("the main thread is not started"),
+            CrashThread::Rust => {
+                let name = crasher_name("cs-rust-crasher", index, count > 1);
+                std::thread::Builder::new()
+                    .name(name)
+                    .stack_size(CRASHER_STACK)
+                    .spawn(|| -> () { crasher() })
+                    .context("spawning a crashing thread")?;
             }
-            truth.monotonic_ns = monotonic_ns();
-            truth.write_synced(&armed.path)?;
-            Ok(armed)
-        });
-    recorded.unwrap_or_else(|e| {
-        eprintln!("crashsuite-case: recording the truth: {e:#}");
-        std::process::exit(3)
-    })
+            CrashThread::RawPthread => {
+                native::spawn_raw_pthread(raw_crasher, CRASHER_STACK).context("pthread_create")?
+            }
+            // C and C++ create their thread and wait for it: on threads of their own.
+            CrashThread::CThread => {
+                std::thread::spawn(|| {
+                    eprintln!("crashsuite-case: {}", native::run_on_c_thread(c_crasher))
+                });
+            }
+            CrashThread::CppThread => {
+                std::thread::spawn(|| {
+                    eprintln!("crashsuite-case: {}", native::run_on_cpp_thread(c_crasher))
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
-fn record_and_fire() -> ! {
-    record_truth().case.trigger.fire()
+/// A crashing thread's name: `single` when it is the only one.
+fn crasher_name(single: &str, index: usize, several: bool) -> String {
+    if several { format!("cs-crasher-{index}") } else { single.to_owned() }
 }
 
-extern "C" fn raw_thread_main(_: *mut c_void) -> *mut c_void {
-    rustix::thread::set_name(c"cs-raw-crasher").ok();
-    record_and_fire()
+/// The body of every crashing thread but the main one.
+fn crasher() -> ! {
+    let Some(run) = RUN.get() else {
+        eprintln!("crashsuite-case: a crasher started before the run was set up");
+        std::process::exit(3);
+    };
+    match this_thread() {
+        Ok(this) => run.arrivals.lock().unwrap_or_else(|p| p.into_inner()).push(this),
+        Err(e) => {
+            eprintln!("crashsuite-case: {e:#}");
+            std::process::exit(3);
+        }
+    }
+    run.barrier.wait();
+    run.barrier.wait();
+    crash_here(run)
 }
 
-/// Called by the C thread (which names itself) right before its null store.
-extern "C" fn c_thread_before() {
-    record_truth();
+static RAW_CRASHERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn raw_crasher(_: *mut c_void) -> *mut c_void {
+    let index = RAW_CRASHERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let several = RUN.get().is_some_and(|r| r.several);
+    let name = crasher_name("cs-raw-crasher", index, several);
+    if let Ok(name) = CString::new(name) {
+        rustix::thread::set_name(&name).ok();
+    }
+    crasher()
+}
+
+extern "C" fn c_crasher() {
+    crasher()
+}
+
+/// Descends the scene's call depth on the calling thread and fires.
+fn crash_here(run: &CrashRun) -> ! {
+    if run.tiny_sigaltstack
+        && let Err(e) = native::install_tiny_sigaltstack()
+    {
+        eprintln!("crashsuite-case: sigaltstack: {e}");
+        std::process::exit(3);
+    }
+    native::descend(run.call_depth, at_the_bottom)
+}
+
+extern "C" fn at_the_bottom() {
+    match RUN.get() {
+        Some(run) if run.in_signal_handler => native::crash_in_signal_handler(fire),
+        Some(run) => run.armed.fire(),
+        None => std::process::exit(3),
+    }
+}
+
+extern "C" fn fire() {
+    if let Some(run) = RUN.get() {
+        run.armed.fire()
+    }
 }
 
 fn monotonic_ns() -> u64 {
@@ -175,19 +329,17 @@ fn this_thread() -> anyhow::Result<ThreadTruth> {
     let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
     let path = format!("/proc/self/task/{tid}/comm");
     let name = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-    Ok(ThreadTruth {
-        tid,
-        name: name.trim_end_matches('\n').to_owned(),
-    })
+    Ok(ThreadTruth { tid, name: name.trim_end_matches('\n').to_owned() })
 }
 
-/// Starts `count` named threads that park forever and reports their tids.
-fn spawn_workers(count: usize) -> anyhow::Result<Vec<ThreadTruth>> {
+/// Starts `count` named threads that park forever and reports them.
+fn spawn_workers(count: u32) -> anyhow::Result<Vec<ThreadTruth>> {
     let (tx, rx) = std::sync::mpsc::channel();
     for i in 0..count {
         let tx = tx.clone();
         std::thread::Builder::new()
             .name(format!("cs-worker-{i}"))
+            .stack_size(WORKER_STACK)
             .spawn(move || {
                 let _ = tx.send(this_thread());
                 loop {
@@ -197,5 +349,5 @@ fn spawn_workers(count: usize) -> anyhow::Result<Vec<ThreadTruth>> {
             .context("spawning a worker thread")?;
     }
     drop(tx);
-    rx.iter().take(count).collect()
+    rx.iter().take(count as usize).collect()
 }

@@ -1,99 +1,407 @@
-//! Triggers: the code that crashes, and what it raises on this platform.
+//! Triggers: the code that crashes, and what each raises where.
+//!
+//! This enum is the one source of truth for what a crash looks like. Linux
+//! values are computed by [`Armed::expectation`]; the doc comment of each
+//! variant says what it raises on Linux (x86_64 and aarch64), and, for the
+//! triggers of other systems, on Windows or macOS.
 
 use crate::{catalogue::CrashThread, native};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// `si_code` of a `SIGSEGV` on an address with no mapping (`<asm-generic/siginfo.h>`;
-/// the libc crate does not export it).
+/// the libc crate does not export the SEGV/BUS/ILL/FPE/TRAP codes).
 pub const SEGV_MAPERR: i32 = 1;
 /// `si_code` of a `SIGSEGV` on a mapping whose protection forbids the access.
 pub const SEGV_ACCERR: i32 = 2;
+/// `si_code` of a `SIGBUS` on an address past the end of a mapped file.
+pub const BUS_ADRERR: i32 = 2;
+/// `si_code` of a `SIGFPE` from an integer divide by zero.
+pub const FPE_INTDIV: i32 = 1;
+/// `si_code` of a `SIGILL` from an illegal opcode.
+pub const ILL_ILLOPC: i32 = 1;
+/// `si_code` of a `SIGILL` from an illegal operand (x86's `ud2`).
+pub const ILL_ILLOPN: i32 = 2;
+/// `si_code` of a `SIGTRAP` from a breakpoint instruction on aarch64.
+pub const TRAP_BRKPT: i32 = 1;
+/// `si_code` the kernel gives signals it raises itself (x86's `int3`).
+pub const SI_KERNEL: i32 = 0x80;
+/// Breakpad's exception code for a dump taken on request, without a crash
+/// (`MD_EXCEPTION_CODE_LIN_DUMP_REQUESTED`).
+pub const DUMP_REQUESTED: u32 = 0xFFFF_FFFF;
 
 /// One way of crashing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
+    /// sadness-generator's segfault: a store to an unmapped address above 4 GiB.
+    /// Linux: `SIGSEGV`, `SEGV_MAPERR`, fault address `0x100000041`.
+    SadnessSegfault,
     /// A store through a null pointer, in C.
     /// Linux: `SIGSEGV`, `SEGV_MAPERR`, fault address 0.
     NullWrite,
-    /// sadness-generator's segfault: a store to an unmapped address above 4 GiB.
-    /// Linux: `SIGSEGV`, `SEGV_MAPERR`, fault address `SEGFAULT_ADDRESS`.
-    WildWrite,
-    /// `abort()`. Linux: `SIGABRT` sent by `tgkill`, so `si_code` is `SI_TKILL`.
+    /// A load through a null pointer, in C.
+    /// Linux: `SIGSEGV`, `SEGV_MAPERR`, fault address 0.
+    NullRead,
+    /// A store to a page mapped read-only.
+    /// Linux: `SIGSEGV`, `SEGV_ACCERR`, fault address the page.
+    ReadOnlyWrite,
+    /// A call through a null function pointer, in C.
+    /// Linux: `SIGSEGV`, `SEGV_MAPERR`, fault address 0, instruction pointer 0.
+    NullCall,
+    /// A jump into a page mapped readable and writable but not executable.
+    /// Linux: `SIGSEGV`, `SEGV_ACCERR`; fault address and instruction pointer
+    /// are the page.
+    JumpNonExec,
+    /// sadness-generator's `abort()`.
+    /// Linux: `SIGABRT` sent with `tgkill`, so `si_code` is `SI_TKILL`.
     Abort,
+    /// A Rust panic in a process that aborts on panic: the hook prints the
+    /// message and calls `abort()`, as `panic = "abort"` does.
+    /// Linux: `SIGABRT`, `SI_TKILL`.
+    PanicAbort,
+    /// A failed C `assert`: `__assert_fail` prints and aborts.
+    /// Linux: `SIGABRT`, `SI_TKILL`.
+    CAssert,
+    /// sadness-generator's integer divide by zero.
+    /// Linux x86_64: `SIGFPE`, `FPE_INTDIV`. Linux aarch64: the CPU does not
+    /// trap, so it is `raise(SIGFPE)`: `SI_TKILL`.
+    DivideByZero,
+    /// sadness-generator's illegal instruction.
+    /// Linux x86_64: `ud2`, `SIGILL`, `ILL_ILLOPN`. aarch64: `udf #0`,
+    /// `SIGILL`, `ILL_ILLOPC`.
+    IllegalInstruction,
+    /// sadness-generator's breakpoint.
+    /// Linux x86_64: `int3`, `SIGTRAP`, `SI_KERNEL`. aarch64: `brk #0`,
+    /// `SIGTRAP`, `TRAP_BRKPT`.
+    Breakpoint,
+    /// A store to the part of a shared file mapping that lies past the end of
+    /// the file. Linux: `SIGBUS`, `BUS_ADRERR`, fault address the page.
+    BusError,
     /// sadness-generator's unbounded recursion. Linux: `SIGSEGV` below the
-    /// stack; the fault address depends on the stack layout, and `si_code`
-    /// on the thread (see [`Trigger::expected_on`]).
+    /// stack: `SEGV_MAPERR` on the main thread (the kernel's guard gap holds
+    /// no mapping), `SEGV_ACCERR` on other threads (glibc maps a guard page
+    /// with no access).
     StackOverflow,
-    /// A C++ pure virtual call during construction. With the Itanium C++ ABI it
-    /// ends in `__cxa_pure_virtual`, `std::terminate` and `abort()`: `SIGABRT`.
+    /// A C++ pure virtual call during construction; with the Itanium C++ ABI
+    /// it ends in `__cxa_pure_virtual`, `std::terminate` and `abort()`.
+    /// Linux: `SIGABRT`, `SI_TKILL`.
     PureVirtualCall,
+    /// A C++ exception thrown through a `noexcept` function: `std::terminate`
+    /// and `abort()`. Linux: `SIGABRT`, `SI_TKILL`.
+    UncaughtCppException,
+    /// `free()` of the same block twice; glibc detects it and aborts.
+    /// Linux: `SIGABRT`, `SI_TKILL`.
+    DoubleFree,
+    /// A heap block overflowing into the next block's header, then `free()`;
+    /// glibc detects it and aborts. Linux: `SIGABRT`, `SI_TKILL`.
+    HeapOverflow,
+    /// A null store inside `libcrashsuite_plugin.so`, loaded with `dlopen`.
+    /// Linux: `SIGSEGV`, `SEGV_MAPERR`, fault address 0.
+    PluginNullWrite,
+    /// `raise(SIGSEGV)`. Linux: `SIGSEGV`, `SI_TKILL`, no fault address.
+    RaiseSegv,
+    /// The stack pointer is set to garbage, then a push faults.
+    /// Linux: `SIGSEGV`, `SEGV_MAPERR`, fault address just below the garbage
+    /// value; the thread's stack cannot be captured.
+    GarbageStackPointer,
+    /// No crash: the process asks the handler for a dump of itself and then
+    /// exits 0. The dump's exception code is `DUMP_REQUESTED`.
+    RequestDump,
+    /// Windows: the CRT's `_purecall`. crash-handler reports
+    /// `STATUS_NONCONTINUABLE_EXCEPTION` (0xC0000025).
+    WindowsPurecall,
+    /// Windows: a CRT function given an invalid parameter.
+    /// `STATUS_INVALID_PARAMETER` (0xC000000D) as crash-handler reports it.
+    WindowsInvalidParameter,
+    /// Windows: heap corruption found by the heap manager.
+    /// `STATUS_HEAP_CORRUPTION` (0xC0000374).
+    WindowsHeapCorruption,
+    /// Windows: `__fastfail`, which bypasses exception handlers in process.
+    /// `STATUS_STACK_BUFFER_OVERRUN` (0xC0000409).
+    WindowsFastFail,
+    /// macOS: a guarded file descriptor closed: `EXC_GUARD` (12).
+    MacGuard,
 }
 
-/// What a trigger raises.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Expectation {
-    /// Signal number.
-    pub signal: i32,
-    /// `si_code`, when the trigger determines it.
-    pub si_code: Option<i32>,
-    /// Fault address, when the trigger determines it.
-    pub fault_address: Option<u64>,
+/// Where a trigger can run.
+pub struct Platforms {
+    /// Operating systems, as `std::env::consts::OS`.
+    pub os: &'static [&'static str],
+    /// Architectures, as `std::env::consts::ARCH`.
+    pub arch: &'static [&'static str],
 }
+
+const ARCHES: &[&str] = &["x86_64", "aarch64"];
 
 impl Trigger {
-    /// What this trigger raises on the platform this crate is built for, run
-    /// on `thread`.
-    ///
-    /// A stack overflow differs by thread: the main thread's stack grows down
-    /// into the kernel's guard gap, where nothing is mapped (`SEGV_MAPERR`);
-    /// a pthread's stack ends at the guard page glibc maps with no access
-    /// (`SEGV_ACCERR`).
-    pub fn expected_on(self, thread: CrashThread) -> Expectation {
-        let segv = |code, address| Expectation {
-            signal: libc::SIGSEGV,
-            si_code: Some(code),
-            fault_address: address,
+    /// The systems this trigger is written for.
+    pub fn platforms(self) -> Platforms {
+        let os: &'static [&'static str] = match self {
+            Self::WindowsPurecall
+            | Self::WindowsInvalidParameter
+            | Self::WindowsHeapCorruption
+            | Self::WindowsFastFail => &["windows"],
+            Self::MacGuard => &["macos"],
+            _ => &["linux"],
         };
-        let abort = Expectation {
-            signal: libc::SIGABRT,
-            si_code: Some(libc::SI_TKILL),
-            fault_address: None,
-        };
+        Platforms { os, arch: ARCHES }
+    }
+
+    /// The exception code a dump of this trigger carries on Windows or macOS,
+    /// for the triggers of those systems.
+    pub fn foreign_exception_code(self) -> Option<u32> {
         match self {
-            Self::NullWrite => segv(SEGV_MAPERR, Some(0)),
-            Self::WildWrite => segv(SEGV_MAPERR, Some(sadness_generator::SEGFAULT_ADDRESS)),
-            Self::Abort | Self::PureVirtualCall => abort,
-            Self::StackOverflow => Expectation {
-                signal: libc::SIGSEGV,
-                si_code: Some(match thread {
-                    CrashThread::Main => SEGV_MAPERR,
-                    CrashThread::RawPthread | CrashThread::CThread => SEGV_ACCERR,
-                }),
-                fault_address: None,
-            },
+            Self::WindowsPurecall => Some(0xC000_0025),
+            Self::WindowsInvalidParameter => Some(0xC000_000D),
+            Self::WindowsHeapCorruption => Some(0xC000_0374),
+            Self::WindowsFastFail => Some(0xC000_0409),
+            Self::MacGuard => Some(12),
+            _ => None,
         }
     }
 
     /// The function the crash happens in, as a symbolised stack shows it.
     pub fn function(self) -> &'static str {
         match self {
+            Self::SadnessSegfault => "sadness_generator::raise_segfault",
             Self::NullWrite => "crashsuite_write_null",
-            Self::WildWrite => "sadness_generator::raise_segfault",
+            Self::NullRead => "crashsuite_read_null",
+            Self::ReadOnlyWrite => "crashsuite_write_to",
+            Self::NullCall => "crashsuite_call_null",
+            Self::JumpNonExec => "crashsuite_jump_to",
             Self::Abort => "sadness_generator::raise_abort",
+            Self::PanicAbort => "crashsuite_cases::native::panic_abort",
+            Self::CAssert => "crashsuite_assert_fail",
+            Self::DivideByZero => "sadness_generator::raise_floating_point_exception",
+            Self::IllegalInstruction => "sadness_generator::raise_illegal_instruction",
+            Self::Breakpoint => "sadness_generator::raise_trap",
+            Self::BusError => "crashsuite_write_to",
             Self::StackOverflow => "sadness_generator::raise_stack_overflow",
             Self::PureVirtualCall => "__cxa_pure_virtual",
+            Self::UncaughtCppException => "crashsuite_throw_uncaught",
+            Self::DoubleFree => "crashsuite_double_free",
+            Self::HeapOverflow => "crashsuite_heap_overflow",
+            Self::PluginNullWrite => "crashsuite_plugin_write_null",
+            Self::RaiseSegv => "crashsuite_raise_segv",
+            Self::GarbageStackPointer => "crashsuite_cases::native::garbage_stack_pointer",
+            Self::RequestDump => "crashsuite_handler::client::Client::dump_now",
+            Self::WindowsPurecall => "sadness_generator::raise_purecall",
+            Self::WindowsInvalidParameter => "sadness_generator::raise_invalid_parameter",
+            Self::WindowsHeapCorruption => "sadness_generator::raise_heap_corruption",
+            Self::WindowsFastFail => "crashsuite_cases::native::fast_fail",
+            Self::MacGuard => "sadness_generator::raise_guard_exception",
         }
     }
 
-    /// Crashes the calling thread.
-    pub fn fire(self) -> ! {
-        match self {
-            Self::NullWrite => native::write_null(),
-            Self::WildWrite => native::sadness(sadness_generator::SadnessFlavor::Segfault),
-            Self::Abort => native::sadness(sadness_generator::SadnessFlavor::Abort),
-            Self::StackOverflow => native::stack_overflow(),
-            Self::PureVirtualCall => native::pure_virtual_call(),
+    /// Prepares what the trigger needs before the truth is written (pages to
+    /// fault on, the file to map), in `scratch`.
+    pub fn arm(self, scratch: &Path) -> std::io::Result<Armed> {
+        let target = match self {
+            Self::ReadOnlyWrite => native::map_page(false)?,
+            Self::JumpNonExec => native::map_page(true)?,
+            Self::BusError => native::map_past_end_of_file(&scratch.join("sigbus.bin"))?,
+            _ => 0,
+        };
+        Ok(Armed { trigger: self, target })
+    }
+}
+
+/// What a dump of a crash must show, as the trigger determines it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expectation {
+    /// The exception code: the signal number, or [`DUMP_REQUESTED`].
+    pub exception_code: u32,
+    /// `si_code`, when the trigger determines it.
+    pub si_code: Option<i32>,
+    /// Fault address, when the trigger determines it.
+    pub fault_address: Option<u64>,
+    /// Instruction pointer at the crash, when the trigger determines it.
+    pub instruction_pointer: Option<u64>,
+    /// The signal the process dies of, or `None` when it exits 0.
+    pub death_signal: Option<i32>,
+    /// The crashing thread's stack pointer no longer points at its stack.
+    pub stack_pointer_destroyed: bool,
+}
+
+/// A trigger with what it prepared; cheap to copy to the crashing thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Armed {
+    /// The trigger.
+    pub trigger: Trigger,
+    /// The address it will fault on, for triggers that prepared one.
+    target: usize,
+}
+
+impl Armed {
+    /// What the crash raises on Linux when it runs on `thread`.
+    pub fn expectation(&self, thread: CrashThread) -> Expectation {
+        let x86 = cfg!(target_arch = "x86_64");
+        let target = self.target as u64;
+        let signal = |signal: i32, si_code: i32, fault_address: Option<u64>| Expectation {
+            exception_code: signal as u32,
+            si_code: Some(si_code),
+            fault_address,
+            instruction_pointer: None,
+            death_signal: Some(signal),
+            stack_pointer_destroyed: false,
+        };
+        let abort = signal(libc::SIGABRT, libc::SI_TKILL, None);
+        match self.trigger {
+            Trigger::SadnessSegfault => {
+                signal(libc::SIGSEGV, SEGV_MAPERR, Some(sadness_generator::SEGFAULT_ADDRESS))
+            }
+            Trigger::NullWrite | Trigger::NullRead | Trigger::PluginNullWrite => {
+                signal(libc::SIGSEGV, SEGV_MAPERR, Some(0))
+            }
+            Trigger::NullCall => Expectation {
+                instruction_pointer: Some(0),
+                ..signal(libc::SIGSEGV, SEGV_MAPERR, Some(0))
+            },
+            Trigger::ReadOnlyWrite => signal(libc::SIGSEGV, SEGV_ACCERR, Some(target)),
+            Trigger::JumpNonExec => Expectation {
+                instruction_pointer: Some(target),
+                ..signal(libc::SIGSEGV, SEGV_ACCERR, Some(target))
+            },
+            Trigger::BusError => signal(libc::SIGBUS, BUS_ADRERR, Some(target)),
+            Trigger::Abort
+            | Trigger::PanicAbort
+            | Trigger::CAssert
+            | Trigger::PureVirtualCall
+            | Trigger::UncaughtCppException
+            | Trigger::DoubleFree
+            | Trigger::HeapOverflow => abort,
+            Trigger::DivideByZero if x86 => signal(libc::SIGFPE, FPE_INTDIV, None),
+            Trigger::DivideByZero => signal(libc::SIGFPE, libc::SI_TKILL, None),
+            Trigger::IllegalInstruction => {
+                signal(libc::SIGILL, if x86 { ILL_ILLOPN } else { ILL_ILLOPC }, None)
+            }
+            Trigger::Breakpoint => {
+                signal(libc::SIGTRAP, if x86 { SI_KERNEL } else { TRAP_BRKPT }, None)
+            }
+            Trigger::StackOverflow => {
+                let code = if thread == CrashThread::Main { SEGV_MAPERR } else { SEGV_ACCERR };
+                signal(libc::SIGSEGV, code, None)
+            }
+            Trigger::RaiseSegv => Expectation {
+                si_code: Some(libc::SI_TKILL),
+                ..signal(libc::SIGSEGV, libc::SI_TKILL, None)
+            },
+            Trigger::GarbageStackPointer => Expectation {
+                stack_pointer_destroyed: true,
+                ..signal(libc::SIGSEGV, SEGV_MAPERR, Some(native::GARBAGE_STORE_ADDRESS))
+            },
+            Trigger::RequestDump => Expectation {
+                exception_code: DUMP_REQUESTED,
+                si_code: None,
+                fault_address: None,
+                instruction_pointer: None,
+                death_signal: None,
+                stack_pointer_destroyed: false,
+            },
+            Trigger::WindowsPurecall
+            | Trigger::WindowsInvalidParameter
+            | Trigger::WindowsHeapCorruption
+            | Trigger::WindowsFastFail
+            | Trigger::MacGuard => Expectation {
+                exception_code: self.trigger.foreign_exception_code().unwrap_or_default(),
+                si_code: None,
+                fault_address: None,
+                instruction_pointer: None,
+                death_signal: None,
+                stack_pointer_destroyed: false,
+            },
+        }
+    }
+
+    /// Crashes the calling thread. [`Trigger::RequestDump`] is not a crash;
+    /// the scene handles it and never calls this.
+    pub fn fire(&self) -> ! {
+        use sadness_generator::SadnessFlavor as Sad;
+        match self.trigger {
+            Trigger::SadnessSegfault => native::sadness(Sad::Segfault),
+            Trigger::NullWrite => native::write_null(),
+            Trigger::NullRead => native::read_null(),
+            Trigger::ReadOnlyWrite | Trigger::BusError => native::write_to(self.target),
+            Trigger::NullCall => native::call_null(),
+            Trigger::JumpNonExec => native::jump_to(self.target),
+            Trigger::Abort => native::sadness(Sad::Abort),
+            Trigger::PanicAbort => native::panic_abort(),
+            Trigger::CAssert => native::assert_fail(),
+            Trigger::DivideByZero => native::sadness(Sad::DivideByZero),
+            Trigger::IllegalInstruction => native::sadness(Sad::Illegal),
+            Trigger::Breakpoint => native::sadness(Sad::Trap),
+            Trigger::StackOverflow => native::stack_overflow(),
+            Trigger::PureVirtualCall => native::pure_virtual_call(),
+            Trigger::UncaughtCppException => native::throw_uncaught(),
+            Trigger::DoubleFree => native::double_free(),
+            Trigger::HeapOverflow => native::heap_overflow(),
+            Trigger::PluginNullWrite => native::plugin_write_null(),
+            Trigger::RaiseSegv => native::raise_segv(),
+            Trigger::GarbageStackPointer => native::garbage_stack_pointer(),
+            Trigger::RequestDump
+            | Trigger::WindowsPurecall
+            | Trigger::WindowsInvalidParameter
+            | Trigger::WindowsHeapCorruption
+            | Trigger::WindowsFastFail
+            | Trigger::MacGuard => native::unsupported(self.trigger.function()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_trigger_names_a_function_and_a_platform() {
+        use Trigger::*;
+        let all = [
+            SadnessSegfault,
+            NullWrite,
+            NullRead,
+            ReadOnlyWrite,
+            NullCall,
+            JumpNonExec,
+            Abort,
+            PanicAbort,
+            CAssert,
+            DivideByZero,
+            IllegalInstruction,
+            Breakpoint,
+            BusError,
+            StackOverflow,
+            PureVirtualCall,
+            UncaughtCppException,
+            DoubleFree,
+            HeapOverflow,
+            PluginNullWrite,
+            RaiseSegv,
+            GarbageStackPointer,
+            RequestDump,
+            WindowsPurecall,
+            WindowsInvalidParameter,
+            WindowsHeapCorruption,
+            WindowsFastFail,
+            MacGuard,
+        ];
+        for trigger in all {
+            assert!(!trigger.function().is_empty());
+            let platforms = trigger.platforms();
+            assert!(!platforms.os.is_empty() && !platforms.arch.is_empty());
+            let foreign = !platforms.os.contains(&"linux");
+            assert_eq!(trigger.foreign_exception_code().is_some(), foreign, "{trigger:?}");
+        }
+    }
+
+    #[test]
+    fn prepared_addresses_are_the_expected_fault_addresses() {
+        let scratch = tempfile::tempdir().unwrap();
+        for trigger in [Trigger::ReadOnlyWrite, Trigger::JumpNonExec, Trigger::BusError] {
+            let armed = trigger.arm(scratch.path()).unwrap();
+            let expected = armed.expectation(CrashThread::Main);
+            assert_eq!(expected.fault_address, Some(armed.target as u64), "{trigger:?}");
+            assert_ne!(armed.target, 0, "{trigger:?}");
         }
     }
 }

@@ -18,6 +18,24 @@ pub struct ThreadTruth {
     pub name: String,
 }
 
+/// A library the case loaded on purpose. (Its build id is read from the file
+/// by whoever checks the dump, as for the executable.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleTruth {
+    /// Where it was loaded from.
+    pub path: PathBuf,
+}
+
+/// How the process the harness started ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    /// Killed by this signal.
+    Signal(i32),
+    /// Exits with this code.
+    Exit(i32),
+}
+
 /// The facts of one crash, from the process that crashed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Truth {
@@ -25,24 +43,39 @@ pub struct Truth {
     pub case: String,
     /// The handler the case attached.
     pub handler: String,
-    /// Process id.
+    /// Id of the process that crashes (for a forked case, the child).
     pub pid: u32,
-    /// The thread the trigger runs on.
-    pub crashing_tid: u32,
-    /// Expected signal number.
-    pub signal: i32,
+    /// The threads that run the trigger: one, or all of them when several
+    /// crash at once (the dump must blame one of these).
+    pub crashing_tids: Vec<u32>,
+    /// The exception code the dump must carry: the signal number, or
+    /// `DUMP_REQUESTED` for a dump taken without a crash.
+    pub exception_code: u32,
     /// Expected `si_code`, when the trigger determines it.
     pub si_code: Option<i32>,
     /// Expected fault address, when the trigger determines it.
     pub fault_address: Option<u64>,
+    /// Expected instruction pointer at the crash, when the trigger determines it.
+    pub instruction_pointer: Option<u64>,
+    /// How the process the harness started ends.
+    pub ending: Ending,
+    /// The crashing thread's stack pointer no longer points at its stack, so
+    /// its stack memory may be missing.
+    pub stack_pointer_destroyed: bool,
     /// How the case crashes.
     pub trigger: Trigger,
     /// The function in which the crash happens.
     pub trigger_function: String,
+    /// C frames between the crashing thread's start and the trigger.
+    pub call_depth: u32,
+    /// Bytes of heap ballast allocated and touched.
+    pub ballast_bytes: u64,
     /// The case executable, as the kernel resolved it.
     pub executable: PathBuf,
     /// Every thread the case made, the main and crashing threads included.
     pub threads: Vec<ThreadTruth>,
+    /// Libraries the case loaded on purpose.
+    pub modules: Vec<ModuleTruth>,
     /// Annotations sent to the handler.
     pub annotations: BTreeMap<String, String>,
     /// Breadcrumbs sent to the handler, oldest first.
@@ -78,17 +111,9 @@ impl Truth {
     /// Writes the record as JSON and fsyncs it, so it survives the crash that
     /// follows.
     pub fn write_synced(&self, path: &Path) -> Result<(), TruthError> {
-        let io = |what| {
-            move |source| TruthError::Io {
-                what,
-                path: path.to_owned(),
-                source,
-            }
-        };
-        let json = serde_json::to_vec_pretty(self).map_err(|source| TruthError::Parse {
-            path: path.to_owned(),
-            source,
-        })?;
+        let io = |what| move |source| TruthError::Io { what, path: path.to_owned(), source };
+        let json = serde_json::to_vec_pretty(self)
+            .map_err(|source| TruthError::Parse { path: path.to_owned(), source })?;
         let mut file = std::fs::File::create(path).map_err(io("creating"))?;
         file.write_all(&json).map_err(io("writing"))?;
         file.sync_all().map_err(io("syncing"))
@@ -101,18 +126,13 @@ impl Truth {
             path: path.to_owned(),
             source,
         })?;
-        serde_json::from_slice(&bytes).map_err(|source| TruthError::Parse {
-            path: path.to_owned(),
-            source,
-        })
+        serde_json::from_slice(&bytes)
+            .map_err(|source| TruthError::Parse { path: path.to_owned(), source })
     }
 
     /// The recorded name of thread `tid`, if the case made it.
     pub fn thread_name(&self, tid: u32) -> Option<&str> {
-        self.threads
-            .iter()
-            .find(|t| t.tid == tid)
-            .map(|t| t.name.as_str())
+        self.threads.iter().find(|t| t.tid == tid).map(|t| t.name.as_str())
     }
 }
 
@@ -128,17 +148,20 @@ mod tests {
             case: "c".into(),
             handler: "h".into(),
             pid: 1,
-            crashing_tid: 2,
-            signal: 11,
+            crashing_tids: vec![2],
+            exception_code: 11,
             si_code: Some(1),
             fault_address: None,
+            instruction_pointer: Some(0),
+            ending: Ending::Signal(11),
+            stack_pointer_destroyed: false,
             trigger: Trigger::Abort,
             trigger_function: "f".into(),
+            call_depth: 0,
+            ballast_bytes: 0,
             executable: "/bin/x".into(),
-            threads: vec![ThreadTruth {
-                tid: 2,
-                name: "t".into(),
-            }],
+            threads: vec![ThreadTruth { tid: 2, name: "t".into() }],
+            modules: vec![ModuleTruth { path: "/lib/x.so".into() }],
             annotations: BTreeMap::from([("k".into(), "v".into())]),
             breadcrumbs: vec!["b".into()],
             monotonic_ns: 3,
@@ -148,9 +171,6 @@ mod tests {
         assert_eq!(truth.thread_name(2), Some("t"));
         std::fs::write(&path, b"{").expect("write");
         assert!(matches!(Truth::read(&path), Err(TruthError::Parse { .. })));
-        assert!(matches!(
-            Truth::read(&dir.path().join("none")),
-            Err(TruthError::Io { .. })
-        ));
+        assert!(matches!(Truth::read(&dir.path().join("none")), Err(TruthError::Io { .. })));
     }
 }

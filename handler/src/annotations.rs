@@ -79,18 +79,10 @@ pub fn encode_crashpad_info(
         push_utf8_string(&mut out, key);
         let value_rva = rva_of(out.len());
         push_utf8_string(&mut out, value);
-        entries.push(MINIDUMP_SIMPLE_STRING_DICTIONARY_ENTRY {
-            key: key_rva,
-            value: value_rva,
-        });
+        entries.push(MINIDUMP_SIMPLE_STRING_DICTIONARY_ENTRY { key: key_rva, value: value_rva });
     }
 
-    let zero_guid = GUID {
-        data1: 0,
-        data2: 0,
-        data3: 0,
-        data4: [0; 8],
-    };
+    let zero_guid = GUID { data1: 0, data2: 0, data3: 0, data4: [0; 8] };
     let info = MINIDUMP_CRASHPAD_INFO {
         version: MINIDUMP_CRASHPAD_INFO::VERSION,
         report_id: zero_guid,
@@ -99,10 +91,7 @@ pub fn encode_crashpad_info(
             data_size: dict_len as u32,
             rva: rva_of(INFO_LEN),
         },
-        module_list: MINIDUMP_LOCATION_DESCRIPTOR {
-            data_size: 0,
-            rva: 0,
-        },
+        module_list: MINIDUMP_LOCATION_DESCRIPTOR { data_size: 0, rva: 0 },
     };
     let mut offset = 0;
     out.gwrite_with(info, &mut offset, LE)?;
@@ -147,9 +136,6 @@ mod tests {
             assert!(notes.annotate(format!("k{i}"), String::new()));
         }
         assert!(!notes.annotate("one more".into(), String::new()));
-        assert!(
-            notes.annotate("k0".into(), "replaced".into()),
-            "replacing stays possible"
-        );
+        assert!(notes.annotate("k0".into(), "replaced".into()), "replacing stays possible");
     }
 }

@@ -8,7 +8,11 @@ use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Child, ChildStdout, Command, Stdio},
-    sync::{Arc, Mutex, mpsc},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+        mpsc,
+    },
     time::Duration,
 };
 
@@ -64,16 +68,10 @@ impl Client {
     /// Connects to the monitor listening on `socket` and checks that it answers
     /// within [`CONNECT_DEADLINE`]. Never blocks longer than that.
     pub fn connect(socket: &Path) -> Result<Arc<Self>, ClientError> {
-        let unreachable = |source| ClientError::Unreachable {
-            socket: socket.to_owned(),
-            source,
-        };
+        let unreachable = |source| ClientError::Unreachable { socket: socket.to_owned(), source };
         let inner = minidumper::Client::with_name(minidumper::SocketName::Path(socket))
             .map_err(unreachable)?;
-        let client = Arc::new(Self {
-            inner,
-            dump_lock: Mutex::new(()),
-        });
+        let client = Arc::new(Self { inner, dump_lock: Mutex::new(()) });
         // A stopped or wedged monitor still accepts into its backlog: only an
         // answer proves it serves. The probe thread outlives a timeout and ends
         // when the monitor answers or dies.
@@ -127,9 +125,7 @@ impl Client {
     /// handler, and by tests that check what the monitor refuses.
     pub fn request(&self, context: &CrashContext) -> Result<(), ClientError> {
         let _one_at_a_time = self.dump_lock.lock().unwrap_or_else(|p| p.into_inner());
-        self.inner
-            .request_dump(context)
-            .map_err(ClientError::DumpNotWritten)
+        self.inner.request_dump(context).map_err(ClientError::DumpNotWritten)
     }
 
     /// Installs the crash handler: on a crash signal the crashing thread sends
@@ -141,20 +137,50 @@ impl Client {
         #[allow(unsafe_code)]
         // SAFETY: the closure runs in a signal handler. It calls only
         // `request_dump`, which sends from and receives into buffers it already
-        // owns (no allocation, no lock), and `write_stderr`, a raw write(2).
+        // owns (no allocation, no lock), an atomic swap, `write_stderr` (a raw
+        // write(2)) and `requeue_trap` (a tgkill(2)).
         let event = unsafe {
             crash_handler::make_crash_event(move |context: &CrashContext| {
-                if for_crash.inner.request_dump(context).is_err() {
+                // One dump per process: a second crash while the first is being
+                // handled (another thread crashing at once) is the same failure.
+                if !DUMPED.swap(true, Ordering::SeqCst)
+                    && for_crash.inner.request_dump(context).is_err()
+                {
                     crash_handler::write_stderr("crashsuite: the monitor wrote no dump\n");
+                }
+                if context.siginfo.ssi_signo == libc::SIGTRAP as u32 {
+                    requeue_trap();
                 }
                 CrashEventResult::Handled(true)
             })
         };
         let handler = CrashHandler::attach(event)?;
-        Ok(AttachedHandler {
-            _handler: handler,
-            client: self,
-        })
+        Ok(AttachedHandler { _handler: handler, client: self })
+    }
+}
+
+/// Set once this process has asked for its crash dump.
+static DUMPED: AtomicBool = AtomicBool::new(false);
+
+/// Queues SIGTRAP for the calling thread.
+///
+/// crash-handler re-raises a signal after the dump by returning, so that the
+/// faulting instruction runs again with the default action in place. A
+/// breakpoint does not run again: x86's `int3` leaves the instruction pointer
+/// after itself, and the process would go on (sadness-generator's trap then
+/// aborts, which made a second dump and a death by SIGABRT). SIGTRAP is
+/// blocked while its handler runs, so the queued one is delivered, with the
+/// default action, as the handler returns.
+fn requeue_trap() {
+    #[allow(unsafe_code)]
+    // SAFETY: tgkill takes plain integers; it is async-signal-safe.
+    unsafe {
+        libc::syscall(
+            libc::SYS_tgkill,
+            libc::getpid(),
+            libc::syscall(libc::SYS_gettid),
+            libc::SIGTRAP,
+        );
     }
 }
 
@@ -188,10 +214,7 @@ impl MonitorProcess {
     /// Starts `exe` (the `crashsuite-monitor` binary) on `socket`, writing dumps
     /// to `dump_dir`, and waits until it is ready (at most [`CONNECT_DEADLINE`]).
     pub fn spawn(exe: &Path, socket: &Path, dump_dir: &Path) -> Result<Self, ClientError> {
-        let spawn_err = |reason: String| ClientError::Spawn {
-            exe: exe.to_owned(),
-            reason,
-        };
+        let spawn_err = |reason: String| ClientError::Spawn { exe: exe.to_owned(), reason };
         let mut child = Command::new(exe)
             .arg("--socket")
             .arg(socket)
@@ -205,11 +228,7 @@ impl MonitorProcess {
             return Err(spawn_err("no stdout pipe".into()));
         };
         let events = forward_events(stdout);
-        let mut monitor = Self {
-            child,
-            socket: socket.to_owned(),
-            events,
-        };
+        let mut monitor = Self { child, socket: socket.to_owned(), events };
         match monitor.events.recv_timeout(CONNECT_DEADLINE) {
             Ok(Event::Ready { .. }) => Ok(monitor),
             Ok(other) => Err(spawn_err(format!("first event was {other:?}"))),

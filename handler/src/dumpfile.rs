@@ -35,11 +35,7 @@ pub enum DumpFileError {
 }
 
 fn io_err<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> DumpFileError + 'a {
-    move |source| DumpFileError::Io {
-        what,
-        path: path.to_owned(),
-        source,
-    }
+    move |source| DumpFileError::Io { what, path: path.to_owned(), source }
 }
 
 /// Creates `dir` (and parents) if needed and makes it private (mode 0700).
@@ -65,9 +61,8 @@ pub fn append_stream<E: std::fmt::Display>(
     encode: impl FnOnce(u32) -> Result<Vec<u8>, E>,
 ) -> Result<(), DumpFileError> {
     let malformed = |what: String| DumpFileError::Malformed(what);
-    let mut header: MINIDUMP_HEADER = dump
-        .pread_with(0, LE)
-        .map_err(|e| malformed(format!("header: {e}")))?;
+    let mut header: MINIDUMP_HEADER =
+        dump.pread_with(0, LE).map_err(|e| malformed(format!("header: {e}")))?;
     if header.signature != MINIDUMP_SIGNATURE {
         return Err(malformed(format!("signature {:#x}", header.signature)));
     }
@@ -106,8 +101,7 @@ pub fn append_stream<E: std::fmt::Display>(
     dump.extend_from_slice(&entries);
     header.stream_count += 1;
     header.stream_directory_rva = directory_rva;
-    dump.pwrite_with(header, 0, LE)
-        .map_err(|e| malformed(format!("writing header: {e}")))?;
+    dump.pwrite_with(header, 0, LE).map_err(|e| malformed(format!("writing header: {e}")))?;
     Ok(())
 }
 
@@ -132,9 +126,7 @@ pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf,
         // Closed before it takes its final name: nothing writes to a `.dmp`.
         drop(file);
         fs::rename(&partial, &fin).map_err(io_err("renaming", &partial))?;
-        fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io_err("syncing directory", dir))
+        fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_err("syncing directory", dir))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&partial);
@@ -161,18 +153,10 @@ mod tests {
         let dir = tmp.path().join("dumps");
         ensure_private_dir(&dir).expect("dir");
         let path = write_atomically(&dir, "x", b"MDMP").expect("write");
-        assert_eq!(
-            fs::metadata(&dir).expect("meta").permissions().mode() & 0o777,
-            0o700
-        );
-        assert_eq!(
-            fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
-            0o600
-        );
-        let names: Vec<_> = fs::read_dir(&dir)
-            .expect("read_dir")
-            .map(|e| e.expect("entry").file_name())
-            .collect();
+        assert_eq!(fs::metadata(&dir).expect("meta").permissions().mode() & 0o777, 0o700);
+        assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+        let names: Vec<_> =
+            fs::read_dir(&dir).expect("read_dir").map(|e| e.expect("entry").file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("x.dmp")]);
     }
 }

@@ -130,15 +130,9 @@ impl Monitor {
     ) -> Result<Self, MonitorError> {
         dumpfile::ensure_private_dir(dump_dir)?;
         let _ = std::fs::remove_file(socket);
-        let listener =
-            UnixSeqpacketListener::bind(socket).map_err(|source| MonitorError::Bind {
-                path: socket.to_owned(),
-                source,
-            })?;
-        events(&Event::Ready {
-            socket: socket.to_owned(),
-            pid: std::process::id(),
-        });
+        let listener = UnixSeqpacketListener::bind(socket)
+            .map_err(|source| MonitorError::Bind { path: socket.to_owned(), source })?;
+        events(&Event::Ready { socket: socket.to_owned(), pid: std::process::id() });
         Ok(Self {
             listener,
             shared: Arc::new(Shared {
@@ -187,19 +181,13 @@ impl Shared {
 
     fn serve_connection(&self, conn: &UnixSeqpacketConn) {
         let Some(peer) = conn.initial_peer_credentials().ok().and_then(|c| c.pid()) else {
-            self.emit(Event::Dropped {
-                peer_pid: None,
-                reason: "peer pid unknown".into(),
-            });
+            self.emit(Event::Dropped { peer_pid: None, reason: "peer pid unknown".into() });
             return;
         };
         let peer = peer.get();
         self.lock_notes().entry(peer).or_default().connections += 1;
         if let Err(reason) = self.converse(conn, peer) {
-            self.emit(Event::Dropped {
-                peer_pid: Some(peer),
-                reason,
-            });
+            self.emit(Event::Dropped { peer_pid: Some(peer), reason });
         }
         let mut notes = self.lock_notes();
         if let Some(entry) = notes.get_mut(&peer) {
@@ -212,9 +200,7 @@ impl Shared {
 
     fn lock_notes(&self) -> std::sync::MutexGuard<'_, HashMap<u32, ProcessNotes>> {
         // A panic while holding the lock leaves the notes usable.
-        self.notes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Reads frames until the peer hangs up (`Ok`) or sends something that
@@ -257,10 +243,7 @@ impl Shared {
                 let (key, value) = wire::decode_annotation(payload)
                     .ok_or("annotation is not `key NUL value` in UTF-8")?;
                 if !entry.annotate(key, value) {
-                    return Err(format!(
-                        "more than {} annotations",
-                        annotations::MAX_ANNOTATIONS
-                    ));
+                    return Err(format!("more than {} annotations", annotations::MAX_ANNOTATIONS));
                 }
             }
             Some(UserKind::Breadcrumb) => {
@@ -331,25 +314,17 @@ impl Shared {
             config.set_crash_context(CrashContextExt { inner: context });
         }
         let mut cursor = Cursor::new(Vec::new());
-        config
-            .write(&mut cursor)
-            .map_err(|e| format!("minidump-writer: {e}"))?;
+        config.write(&mut cursor).map_err(|e| format!("minidump-writer: {e}"))?;
         let mut dump = cursor.into_inner();
 
-        let pairs = self
-            .lock_notes()
-            .get(&pid)
-            .map(|p| p.notes.simple_annotations())
-            .unwrap_or_default();
+        let pairs =
+            self.lock_notes().get(&pid).map(|p| p.notes.simple_annotations()).unwrap_or_default();
         dumpfile::append_stream(&mut dump, annotations::STREAM_TYPE, |rva| {
             annotations::encode_crashpad_info(rva, &pairs)
         })
         .map_err(|e| e.to_string())?;
 
-        let millis = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis();
+        let millis = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
         let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
         let name = format!("{millis}-{pid}-{seq}");
         let path =
@@ -372,24 +347,16 @@ impl Shared {
 /// for the others the union holds a sender's pid and uid, and the address
 /// stays 0.
 pub fn restore_fault_address(context: &mut CrashContext) {
-    const FAULTS: [i32; 5] = [
-        libc::SIGSEGV,
-        libc::SIGBUS,
-        libc::SIGILL,
-        libc::SIGFPE,
-        libc::SIGTRAP,
-    ];
+    const FAULTS: [i32; 5] =
+        [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP];
     let info = &mut context.siginfo;
     if !FAULTS.contains(&(info.ssi_signo as i32)) || info.ssi_code <= 0 {
         return;
     }
     // si_addr's bytes, as they landed in ssi_uid (low half) and ssi_fd.
     let (first, second) = (u64::from(info.ssi_uid), u64::from(info.ssi_fd as u32));
-    info.ssi_addr = if cfg!(target_endian = "little") {
-        second << 32 | first
-    } else {
-        first << 32 | second
-    };
+    info.ssi_addr =
+        if cfg!(target_endian = "little") { second << 32 | first } else { first << 32 | second };
 }
 
 #[cfg(test)]

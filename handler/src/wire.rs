@@ -98,12 +98,7 @@ mod tests {
 
     #[test]
     fn header_round_trips_and_rejects_wrong_sizes() {
-        let mut packet = Header {
-            kind: USER + 1,
-            size: 3,
-        }
-        .to_bytes()
-        .to_vec();
+        let mut packet = Header { kind: USER + 1, size: 3 }.to_bytes().to_vec();
         packet.extend_from_slice(b"abc");
         let (header, payload) = Header::parse(&packet).expect("valid packet");
         assert_eq!(header.kind, USER + 1);
@@ -115,10 +110,7 @@ mod tests {
     #[test]
     fn annotation_round_trips_and_rejects_garbage() {
         let payload = encode_annotation("key", "va\0lue");
-        assert_eq!(
-            decode_annotation(&payload),
-            Some(("key".into(), "va\0lue".into()))
-        );
+        assert_eq!(decode_annotation(&payload), Some(("key".into(), "va\0lue".into())));
         assert_eq!(decode_annotation(b"no separator"), None);
         assert_eq!(decode_annotation(b"\0empty key"), None);
         assert_eq!(decode_annotation(b"k\0\xff"), None);

@@ -31,11 +31,7 @@ fn start_monitor() -> Setup {
         &dumps,
     )
     .expect("monitor starts");
-    Setup {
-        _dir: dir,
-        dumps,
-        monitor,
-    }
+    Setup { _dir: dir, dumps, monitor }
 }
 
 /// The next `Dump` event's path, failing on any other event.
@@ -47,10 +43,8 @@ fn next_dump(monitor: &MonitorProcess) -> PathBuf {
 }
 
 fn dump_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("dump dir")
-        .map(|e| e.expect("entry").path())
-        .collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(dir).expect("dump dir").map(|e| e.expect("entry").path()).collect();
     files.sort();
     files
 }
@@ -72,10 +66,7 @@ fn on_demand_dump_says_dump_requested_and_blames_the_caller() {
     assert_eq!(exception.raw.exception_record.exception_code, 0xFFFF_FFFF);
     assert_eq!(exception.get_crashing_thread_id(), this_tid());
     let threads: MinidumpThreadList<'_> = dump.get_stream().expect("thread list");
-    assert!(
-        threads.get_thread(this_tid()).is_some(),
-        "the caller is in the thread list"
-    );
+    assert!(threads.get_thread(this_tid()).is_some(), "the caller is in the thread list");
 }
 
 #[test]
@@ -84,9 +75,7 @@ fn annotations_and_breadcrumbs_round_trip_into_the_dump() {
     let client = Client::connect(setup.monitor.socket()).expect("connect");
     client.annotate("build", "1.2.3").expect("annotate");
     client.annotate("user", "x").expect("annotate");
-    client
-        .annotate("user", "replaced \u{00e9}")
-        .expect("annotate");
+    client.annotate("user", "replaced \u{00e9}").expect("annotate");
     client.breadcrumb("opened file").expect("breadcrumb");
     client.breadcrumb("clicked \"save\"").expect("breadcrumb");
     client.dump_now().expect("dump");
@@ -96,10 +85,7 @@ fn annotations_and_breadcrumbs_round_trip_into_the_dump() {
     let info: MinidumpCrashpadInfo = dump.get_stream().expect("CrashpadInfo stream");
     let notes = &info.simple_annotations;
     assert_eq!(notes.get("build").map(String::as_str), Some("1.2.3"));
-    assert_eq!(
-        notes.get("user").map(String::as_str),
-        Some("replaced \u{00e9}")
-    );
+    assert_eq!(notes.get("user").map(String::as_str), Some("replaced \u{00e9}"));
     let crumbs: Vec<String> =
         serde_json::from_str(notes.get(BREADCRUMBS_KEY).expect("breadcrumbs")).expect("json");
     assert_eq!(crumbs, ["opened file", "clicked \"save\""]);
@@ -126,20 +112,14 @@ fn dumps_are_private_and_only_ever_appear_complete() {
     let mut reader = inotify::Reader::new(&inotify, &mut buf);
     let mut events = Vec::new();
     while let Ok(event) = reader.next() {
-        let name = event
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = event.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         events.push((name, event.events()));
     }
 
     // A `.dmp` name only ever comes into being by a rename of a finished
     // file: never created, written or closed under that name.
-    let final_names: Vec<&String> = events
-        .iter()
-        .filter(|(n, _)| n.ends_with(".dmp"))
-        .map(|(n, _)| n)
-        .collect();
+    let final_names: Vec<&String> =
+        events.iter().filter(|(n, _)| n.ends_with(".dmp")).map(|(n, _)| n).collect();
     assert_eq!(final_names.len(), 5, "{events:?}");
     for (name, flags) in events.iter().filter(|(n, _)| n.ends_with(".dmp")) {
         assert_eq!(*flags, ReadFlags::MOVED_TO, "{name}: {flags:?}");
@@ -151,22 +131,11 @@ fn dumps_are_private_and_only_ever_appear_complete() {
         "dumps are written under a temporary name first: {events:?}"
     );
 
-    assert_eq!(
-        std::fs::metadata(&setup.dumps)
-            .expect("dir")
-            .permissions()
-            .mode()
-            & 0o777,
-        0o700
-    );
+    assert_eq!(std::fs::metadata(&setup.dumps).expect("dir").permissions().mode() & 0o777, 0o700);
     let files = dump_files(&setup.dumps);
     assert_eq!(files.len(), 5, "five dumps, no leftovers: {files:?}");
     for path in &files {
-        assert_eq!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("dmp"),
-            "{path:?}"
-        );
+        assert_eq!(path.extension().and_then(|e| e.to_str()), Some("dmp"), "{path:?}");
         let mode = std::fs::metadata(path).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{path:?}");
         Minidump::read_path(path).expect("every dump parses");
@@ -185,36 +154,21 @@ fn a_request_for_another_pid_is_refused_and_the_monitor_keeps_serving() {
     context.siginfo.ssi_signo = libc::SIGSEGV as u32;
 
     let refused = client.request(&context);
-    assert!(
-        matches!(refused, Err(ClientError::DumpNotWritten(_))),
-        "{:?}",
-        refused.err()
-    );
+    assert!(matches!(refused, Err(ClientError::DumpNotWritten(_))), "{:?}", refused.err());
     match setup.monitor.next_event(EVENT_WAIT) {
         Some(Event::Refused { peer_pid, reason }) => {
             assert_eq!(peer_pid, std::process::id());
-            assert!(
-                reason.contains(&setup.monitor.pid().to_string()),
-                "{reason}"
-            );
+            assert!(reason.contains(&setup.monitor.pid().to_string()), "{reason}");
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
     // A thread of another process, claimed under our own pid, is refused too.
     context.pid = std::process::id() as i32;
     assert!(client.request(&context).is_err());
-    assert!(matches!(
-        setup.monitor.next_event(EVENT_WAIT),
-        Some(Event::Refused { .. })
-    ));
-    assert!(
-        dump_files(&setup.dumps).is_empty(),
-        "nothing written for refused requests"
-    );
+    assert!(matches!(setup.monitor.next_event(EVENT_WAIT), Some(Event::Refused { .. })));
+    assert!(dump_files(&setup.dumps).is_empty(), "nothing written for refused requests");
 
-    client
-        .dump_now()
-        .expect("the same connection is still served");
+    client.dump_now().expect("the same connection is still served");
     next_dump(&setup.monitor);
 }
 
@@ -225,12 +179,7 @@ fn malformed_frames_end_only_that_connection() {
 
     let hostile = uds::UnixSeqpacketConn::connect(setup.monitor.socket()).expect("raw connect");
     // A header that claims more payload than the packet carries.
-    let mut packet = Header {
-        kind: wire::USER + 1,
-        size: 1000,
-    }
-    .to_bytes()
-    .to_vec();
+    let mut packet = Header { kind: wire::USER + 1, size: 1000 }.to_bytes().to_vec();
     packet.extend_from_slice(b"short");
     hostile.send(&packet).expect("send");
     match setup.monitor.next_event(EVENT_WAIT) {
@@ -242,15 +191,7 @@ fn malformed_frames_end_only_that_connection() {
     }
     // A client that hangs up halfway through its session.
     let quitter = uds::UnixSeqpacketConn::connect(setup.monitor.socket()).expect("raw connect");
-    quitter
-        .send(
-            &Header {
-                kind: wire::PING,
-                size: 0,
-            }
-            .to_bytes(),
-        )
-        .expect("send");
+    quitter.send(&Header { kind: wire::PING, size: 0 }.to_bytes()).expect("send");
     drop(quitter);
 
     good.annotate("still", "here").expect("annotate");
@@ -268,9 +209,8 @@ fn malformed_frames_end_only_that_connection() {
 #[test]
 fn several_clients_are_served_at_once() {
     let setup = start_monitor();
-    let clients: Vec<_> = (0..4)
-        .map(|_| Client::connect(setup.monitor.socket()).expect("connect"))
-        .collect();
+    let clients: Vec<_> =
+        (0..4).map(|_| Client::connect(setup.monitor.socket()).expect("connect")).collect();
     std::thread::scope(|scope| {
         for client in &clients {
             scope.spawn(|| client.dump_now().expect("dump"));
@@ -285,9 +225,7 @@ fn several_clients_are_served_at_once() {
 #[test]
 fn an_absent_monitor_is_reported_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let err = Client::connect(&dir.path().join("nobody.sock"))
-        .err()
-        .expect("no monitor");
+    let err = Client::connect(&dir.path().join("nobody.sock")).err().expect("no monitor");
     assert!(matches!(err, ClientError::Unreachable { .. }), "{err}");
     assert!(err.to_string().contains("nobody.sock"), "{err}");
 }
@@ -302,9 +240,5 @@ fn a_monitor_that_never_answers_is_reported_within_the_deadline() {
     let err = Client::connect(&socket).err().expect("no answer");
     assert!(matches!(err, ClientError::Unresponsive { .. }), "{err}");
     // A hang guard, not a benchmark: the deadline is 2 s.
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
 }

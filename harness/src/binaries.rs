@@ -42,15 +42,11 @@ impl Binaries {
     pub fn in_dir(dir: &Path) -> Result<Self, MissingBinary> {
         let find = |name: &str| {
             let path = dir.join(name);
-            path.is_file().then_some(path).ok_or_else(|| MissingBinary {
-                missing: name.to_owned(),
-                dir: dir.to_owned(),
-            })
+            path.is_file()
+                .then_some(path)
+                .ok_or_else(|| MissingBinary { missing: name.to_owned(), dir: dir.to_owned() })
         };
-        Ok(Self {
-            case: find("crashsuite-case")?,
-            monitor: find("crashsuite-monitor")?,
-        })
+        Ok(Self { case: find("crashsuite-case")?, monitor: find("crashsuite-monitor")? })
     }
 }
 

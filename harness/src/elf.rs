@@ -27,19 +27,11 @@ pub enum ElfError {
 /// The GNU build id (`NT_GNU_BUILD_ID` note) of the ELF file at `path`.
 pub fn build_id(path: &Path) -> Result<Option<Vec<u8>>, ElfError> {
     let display = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ElfError::Read {
-        path: display.clone(),
-        source,
-    })?;
-    let elf = goblin::elf::Elf::parse(&bytes).map_err(|e| ElfError::Parse {
-        path: display,
-        message: e.to_string(),
-    })?;
-    let notes = elf
-        .iter_note_headers(&bytes)
-        .into_iter()
-        .flatten()
-        .flatten();
+    let bytes =
+        std::fs::read(path).map_err(|source| ElfError::Read { path: display.clone(), source })?;
+    let elf = goblin::elf::Elf::parse(&bytes)
+        .map_err(|e| ElfError::Parse { path: display, message: e.to_string() })?;
+    let notes = elf.iter_note_headers(&bytes).into_iter().flatten().flatten();
     Ok(notes
         .filter(|note| note.n_type == goblin::elf::note::NT_GNU_BUILD_ID && note.name == "GNU")
         .map(|note| note.desc.to_vec())
@@ -72,25 +64,17 @@ mod tests {
     fn debug_id_swaps_guid_fields_and_pads() {
         let id: Vec<u8> = (0u8..20).collect();
         assert_eq!(breakpad_debug_id(&id), "030201000504070608090A0B0C0D0E0F0");
-        assert_eq!(
-            breakpad_debug_id(&[0xab, 0xcd]),
-            "0000CDAB0000000000000000000000000"
-        );
+        assert_eq!(breakpad_debug_id(&[0xab, 0xcd]), "0000CDAB0000000000000000000000000");
     }
 
     #[test]
     fn reads_the_build_id_of_this_test_binary() {
         let exe = std::env::current_exe().expect("current exe");
-        let id = build_id(&exe)
-            .expect("readable ELF")
-            .expect("Debian's linker adds build ids");
+        let id = build_id(&exe).expect("readable ELF").expect("Debian's linker adds build ids");
         assert!(id.len() >= 8, "{}", hex(&id));
         assert!(build_id(Path::new("/nonexistent")).is_err());
         let not_elf = tempfile::NamedTempFile::new().expect("tempfile");
         std::fs::write(not_elf.path(), b"not an elf file at all").expect("write");
-        assert!(matches!(
-            build_id(not_elf.path()),
-            Err(ElfError::Parse { .. })
-        ));
+        assert!(matches!(build_id(not_elf.path()), Err(ElfError::Parse { .. })));
     }
 }

@@ -11,14 +11,17 @@ use std::path::Path;
 pub struct DumpFile {
     /// The parsed container.
     pub dump: Minidump<'static, Vec<u8>>,
+    /// The file's size in bytes.
+    pub size: u64,
 }
 
 impl DumpFile {
     /// Reads and parses the header and directory of the dump at `path`.
     pub fn read(path: &Path) -> Result<Self, String> {
         let bytes = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let size = bytes.len() as u64;
         let dump = Minidump::read(bytes).map_err(|e| format!("parsing {}: {e}", path.display()))?;
-        Ok(Self { dump })
+        Ok(Self { dump, size })
     }
 }
 
@@ -27,6 +30,8 @@ impl DumpFile {
 pub struct DumpEvidence<'a> {
     /// The container.
     pub dump: &'a Minidump<'static, Vec<u8>>,
+    /// The file's size in bytes.
+    pub size: u64,
     /// SystemInfo.
     pub system_info: Result<MinidumpSystemInfo, String>,
     /// MiscInfo (Linux writers often have none).
@@ -49,13 +54,7 @@ pub struct DumpEvidence<'a> {
 
 fn stream<'a, S: MinidumpStream<'a>>(dump: &'a Minidump<'static, Vec<u8>>) -> Result<S, String> {
     dump.get_stream::<S>().map_err(|e| {
-        format!(
-            "{}: {e}",
-            std::any::type_name::<S>()
-                .rsplit("::")
-                .next()
-                .unwrap_or("stream")
-        )
+        format!("{}: {e}", std::any::type_name::<S>().rsplit("::").next().unwrap_or("stream"))
     })
 }
 
@@ -71,6 +70,7 @@ impl<'a> DumpEvidence<'a> {
             .map_err(|e| format!("processing: {e}"));
         Self {
             dump,
+            size: file.size,
             system_info: stream(dump),
             misc: dump.get_stream().ok(),
             exception: stream(dump),

@@ -43,36 +43,44 @@ enum Command {
     },
     /// List the rules.
     Rules,
-    /// List the cases.
-    Cases,
+    /// List the cases: id, platforms, summary, and whether each runs here.
+    Cases {
+        /// Print JSON instead: every case with its trigger, scene and platforms.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Run {
-            handler,
-            case,
-            json,
-            keep,
-            verbose,
-        } => run(&handler, &case, json, keep, verbose),
+        Command::Run { handler, case, json, keep, verbose } => {
+            run(&handler, &case, json, keep, verbose)
+        }
         Command::Rules => {
             for rule in rules::all() {
-                println!(
-                    "{:<7} {:<6} {:<13} {}",
-                    rule.id, rule.level, rule.stream, rule.title
-                );
+                println!("{:<7} {:<6} {:<13} {}", rule.id, rule.level, rule.stream, rule.title);
             }
             Ok(())
         }
-        Command::Cases => {
-            for case in crashsuite_cases::catalogue() {
-                let here = case.runs_here().err().unwrap_or_else(|| "runs here".into());
-                println!("{:<24} {:<60} {here}", case.id, case.summary);
-            }
-            Ok(())
-        }
+        Command::Cases { json } => cases(json),
     }
+}
+
+fn cases(json: bool) -> anyhow::Result<()> {
+    let cases = crashsuite_cases::catalogue()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(cases)?);
+        return Ok(());
+    }
+    for case in cases {
+        let platforms = format!("{} / {}", case.os.join(","), case.arch.join(","));
+        let here = match case.runs_here() {
+            Ok(()) => String::new(),
+            Err(reason) => format!(" (not here: {reason})"),
+        };
+        println!("{:<32} {:<24} {}{here}", case.id, platforms, case.summary);
+    }
+    Ok(())
 }
 
 fn run(
@@ -93,13 +101,13 @@ fn run(
             .collect::<anyhow::Result<_>>()?
     };
     for id in cases {
-        if crashsuite_cases::find(id).is_none() {
+        if crashsuite_cases::find(id)?.is_none() {
             bail!("unknown case {id:?}; `crashsuite cases` lists them");
         }
     }
-    let trials: Vec<Trial> = Trial::matrix(&handlers)
+    let trials: Vec<Trial> = Trial::matrix(&handlers)?
         .into_iter()
-        .filter(|t| cases.is_empty() || cases.iter().any(|c| c == t.case.id))
+        .filter(|t| cases.is_empty() || cases.contains(&t.case.id))
         .collect();
     let binaries = Binaries::locate()?;
 
@@ -130,7 +138,7 @@ fn run(
     }
 
     println!("{}", report::table(&grades));
-    print!("{}", report::details(&grades));
+    print!("{}", report::details(&grades, verbose));
     let failed = grades.iter().filter(|g| !g.passed()).count();
     println!(
         "{} trials, {} passed, {} failed, in {:.1} s",

@@ -5,38 +5,41 @@ use crate::rules::{self, Grade, Verdict};
 use comfy_table::{Table, presets::ASCII_MARKDOWN};
 use std::fmt::Write as _;
 
-/// The table: one row per trial, one column per rule, each cell `pass`,
-/// `FAIL` or `skip`; a trial that could not be graded shows `error`.
+/// The table: one row per trial with its result, how many rules passed,
+/// were skipped or are known deviations, and which failed. Fits a
+/// 100-column terminal; the full matrix is in the JSON results.
 pub fn table(grades: &[Grade]) -> String {
-    let rules = rules::all();
     let mut table = Table::new();
     table.load_preset(ASCII_MARKDOWN);
-    let mut header = vec!["trial".to_owned()];
-    header.extend(rules.iter().map(|r| format!("{} {}", r.id, r.level)));
-    header.push("result".to_owned());
-    table.set_header(header);
+    table.set_header(["trial", "result", "pass", "skip", "known", "failed rules"]);
     for grade in grades {
-        let mut row = vec![grade.trial.clone()];
-        if grade.error.is_some() {
-            row.extend(rules.iter().map(|_| "error".to_owned()));
-        } else {
-            row.extend(grade.verdicts.iter().map(|v| {
-                match v.verdict {
-                    Verdict::Pass { .. } => "pass",
-                    Verdict::Fail { .. } => "FAIL",
-                    Verdict::Skip { .. } => "skip",
-                }
-                .to_owned()
-            }));
-        }
-        row.push(if grade.passed() { "ok" } else { "FAILED" }.to_owned());
-        table.add_row(row);
+        let count =
+            |f: fn(&Verdict) -> bool| grade.verdicts.iter().filter(|v| f(&v.verdict)).count();
+        let failed: Vec<String> = grade
+            .verdicts
+            .iter()
+            .filter(|v| matches!(v.verdict, Verdict::Fail { .. }))
+            .map(|v| format!("{} {}", v.id, v.level))
+            .collect();
+        let failed = match &grade.error {
+            Some(_) => "(not graded: see below)".to_owned(),
+            None => failed.join(", "),
+        };
+        table.add_row([
+            grade.trial.clone(),
+            if grade.passed() { "ok" } else { "FAILED" }.to_owned(),
+            count(|v| matches!(v, Verdict::Pass { .. })).to_string(),
+            count(|v| matches!(v, Verdict::Skip { .. })).to_string(),
+            count(|v| matches!(v, Verdict::Deviation { .. })).to_string(),
+            failed,
+        ]);
     }
     table.to_string()
 }
 
-/// Every failure, skip and grading error, one line each, grouped by trial.
-pub fn details(grades: &[Grade]) -> String {
+/// Every failure, known deviation and grading error (and, with `skips`,
+/// every skip with its reason), one line each, grouped by trial.
+pub fn details(grades: &[Grade], skips: bool) -> String {
     let mut out = String::new();
     for grade in grades {
         let mut lines = Vec::new();
@@ -52,9 +55,14 @@ pub fn details(grades: &[Grade]) -> String {
                     "  {} {} FAIL: observed {observed}; expected {expected}",
                     v.id, v.level
                 )),
-                Verdict::Skip { reason } => {
+                Verdict::Skip { reason } if skips => {
                     lines.push(format!("  {} {} skip: {reason}", v.id, v.level))
                 }
+                Verdict::Skip { .. } => {}
+                Verdict::Deviation { observed, expected, reason } => lines.push(format!(
+                    "  {} {} known deviation: observed {observed}; expected {expected}; {reason}",
+                    v.id, v.level
+                )),
                 Verdict::Pass { .. } => {}
             }
         }
@@ -85,15 +93,14 @@ pub fn trial(grade: &Grade) -> String {
                 format!("FAIL  observed {observed}; expected {expected}")
             }
             Verdict::Skip { reason } => format!("skip  {reason}"),
+            Verdict::Deviation { observed, expected, reason } => {
+                format!("known deviation  observed {observed}; expected {expected}; {reason}")
+            }
         };
         let _ = writeln!(out, "{} {:<6} {:<60} {line}", v.id, v.level, rule.title);
     }
     if !grade.crashing_stack.is_empty() {
-        let _ = writeln!(
-            out,
-            "crashing thread: {}",
-            grade.crashing_stack.join(" <- ")
-        );
+        let _ = writeln!(out, "crashing thread: {}", grade.crashing_stack.join(" <- "));
     }
     out
 }

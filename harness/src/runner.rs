@@ -22,10 +22,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            case_deadline: Duration::from_secs(20),
-            dump_grace: Duration::from_secs(3),
-        }
+        Self { case_deadline: Duration::from_secs(20), dump_grace: Duration::from_secs(3) }
     }
 }
 
@@ -65,15 +62,12 @@ pub struct Trial {
 
 impl Trial {
     /// Every trial of these handlers over the whole catalogue.
-    pub fn matrix(handlers: &[Handler]) -> Vec<Trial> {
-        handlers
+    pub fn matrix(handlers: &[Handler]) -> Result<Vec<Trial>, crashsuite_cases::CatalogueError> {
+        let cases = crashsuite_cases::catalogue()?;
+        Ok(handlers
             .iter()
-            .flat_map(|&handler| {
-                crashsuite_cases::catalogue()
-                    .iter()
-                    .map(move |case| Trial { handler, case })
-            })
-            .collect()
+            .flat_map(|&handler| cases.iter().map(move |case| Trial { handler, case }))
+            .collect())
     }
 
     /// `handler::case`, the trial's test name.
@@ -151,19 +145,13 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
 
     let monitor = match trial.handler {
         Handler::Reference => MonitorProcess::spawn(&binaries.monitor, &socket, &dump_dir)
-            .map_err(|source| RunError::Handler {
-                handler: trial.handler.name(),
-                source,
-            })?,
+            .map_err(|source| RunError::Handler { handler: trial.handler.name(), source })?,
     };
 
-    let case_err = |source| RunError::Case {
-        exe: binaries.case.clone(),
-        source,
-    };
+    let case_err = |source| RunError::Case { exe: binaries.case.clone(), source };
     let started = Instant::now();
     let mut child = Command::new(&binaries.case)
-        .arg(trial.case.id)
+        .arg(&trial.case.id)
         .arg("--handler")
         .arg(trial.handler.name())
         .env(TRUTH_ENV, &truth_path)
@@ -201,23 +189,12 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
     let wall = started.elapsed();
     // The group may hold stragglers (a helper the case forked); end them too.
     kill_group(child.id());
-    let stderr = stderr_reader
-        .and_then(|h| h.join().ok())
-        .unwrap_or_default();
+    let stderr = stderr_reader.and_then(|h| h.join().ok()).unwrap_or_default();
     let monitor_events = monitor.drain_events();
     drop(monitor);
 
     let truth = Truth::read(&truth_path).map_err(|e| e.to_string());
-    Ok(TrialRecord {
-        trial,
-        run_dir,
-        truth,
-        dumps,
-        ending,
-        monitor_events,
-        stderr,
-        wall,
-    })
+    Ok(TrialRecord { trial, run_dir, truth, dumps, ending, monitor_events, stderr, wall })
 }
 
 fn kill_group(pgid: u32) {

@@ -18,20 +18,15 @@ fn with_fake_case(script: &str) -> (tempfile::TempDir, Binaries) {
 }
 
 fn abort_trial() -> Trial {
-    Trial {
-        handler: Handler::Reference,
-        case: crashsuite_cases::find("abort").expect("case"),
-    }
+    let case = crashsuite_cases::find("abort").expect("catalogue").expect("case");
+    Trial { handler: Handler::Reference, case }
 }
 
 fn gone(pid: &str) -> bool {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Gone, or a zombie waiting for its new parent to reap it.
     stat.is_empty()
-        || stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+        || stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z'))
 }
 
 #[test]
@@ -39,10 +34,8 @@ fn a_hanging_case_is_killed_with_its_whole_process_group() {
     // The case leaves a child behind in its process group and hangs.
     let (dir, binaries) =
         with_fake_case("sleep 1000 & echo $! > \"$CRASHSUITE_TRUTH.child\"\nexec sleep 1000");
-    let limits = runner::Limits {
-        case_deadline: Duration::from_millis(500),
-        dump_grace: Duration::ZERO,
-    };
+    let limits =
+        runner::Limits { case_deadline: Duration::from_millis(500), dump_grace: Duration::ZERO };
     let record = runner::run(&binaries, abort_trial(), limits).expect("runs");
     assert_eq!(record.ending, runner::Ending::TimedOut);
 
@@ -57,13 +50,7 @@ fn a_hanging_case_is_killed_with_its_whole_process_group() {
 
     let grade = rules::grade(&record);
     assert!(!grade.passed());
-    assert!(
-        grade
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("no truth record")),
-        "{grade:?}"
-    );
+    assert!(grade.error.as_deref().is_some_and(|e| e.contains("no truth record")), "{grade:?}");
     drop(dir);
 }
 
@@ -74,14 +61,20 @@ fn a_case_that_does_not_crash_fails_the_dump_rule_and_says_how_it_ended() {
         case: "abort".into(),
         handler: "reference".into(),
         pid: 1,
-        crashing_tid: 1,
-        signal: 6,
+        crashing_tids: vec![1],
+        exception_code: 6,
         si_code: None,
         fault_address: None,
+        instruction_pointer: None,
+        ending: crashsuite_cases::Ending::Signal(6),
+        stack_pointer_destroyed: false,
         trigger: crashsuite_cases::Trigger::Abort,
         trigger_function: "abort".into(),
+        call_depth: 0,
+        ballast_bytes: 0,
         executable: "/bin/sh".into(),
         threads: Vec::new(),
+        modules: Vec::new(),
         annotations: Default::default(),
         breadcrumbs: Vec::new(),
         monotonic_ns: 0,
@@ -93,10 +86,7 @@ fn a_case_that_does_not_crash_fails_the_dump_rule_and_says_how_it_ended() {
         source.path().display()
     );
     let (_dir, binaries) = with_fake_case(&script);
-    let limits = runner::Limits {
-        dump_grace: Duration::from_millis(100),
-        ..Default::default()
-    };
+    let limits = runner::Limits { dump_grace: Duration::from_millis(100), ..Default::default() };
     let record = runner::run(&binaries, abort_trial(), limits).expect("runs");
     assert_eq!(record.ending, runner::Ending::Exit(7));
 
@@ -105,10 +95,7 @@ fn a_case_that_does_not_crash_fails_the_dump_rule_and_says_how_it_ended() {
     let failed: Vec<&str> = grade.must_failures().map(|v| v.id).collect();
     assert_eq!(failed, ["DMP-01"], "{grade:?}");
     let note = grade.case_note.expect("a note on how the case ended");
-    assert!(
-        note.contains("Exit(7)") && note.contains("nothing to see"),
-        "{note}"
-    );
+    assert!(note.contains("Exit(7)") && note.contains("nothing to see"), "{note}");
 }
 
 #[test]

@@ -25,28 +25,24 @@ struct Args {
 }
 
 fn env_path(name: &str) -> anyhow::Result<PathBuf> {
-    std::env::var_os(name)
-        .map(PathBuf::from)
-        .with_context(|| format!("{name} is not set"))
+    std::env::var_os(name).map(PathBuf::from).with_context(|| format!("{name} is not set"))
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if args.list {
-        for case in catalogue() {
+        for case in catalogue()? {
             let here = case.runs_here().err().unwrap_or_else(|| "runs here".into());
             println!("{:<24} {} ({here})", case.id, case.summary);
         }
         return Ok(());
     }
     let id = args.case.unwrap_or_default();
-    let Some(case) = find(&id) else {
+    let Some(case) = find(&id)? else {
         bail!("unknown case {id:?}; `crashsuite-case --list` shows the cases");
     };
     let handler = match args.handler.as_str() {
-        "reference" => HandlerChoice::Reference {
-            socket: env_path(SOCKET_ENV)?,
-        },
+        "reference" => HandlerChoice::Reference { socket: env_path(SOCKET_ENV)? },
         "none" => HandlerChoice::None,
         other => bail!("unknown handler {other:?}; expected `reference` or `none`"),
     };

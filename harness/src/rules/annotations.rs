@@ -53,10 +53,7 @@ static BREADCRUMBS: Rule = Rule {
         }
         let found = need!(simple_annotations(facts));
         let Some(json) = found.get(BREADCRUMBS_KEY) else {
-            return Verdict::fail(
-                format!("no {BREADCRUMBS_KEY} annotation"),
-                "the breadcrumbs",
-            );
+            return Verdict::fail(format!("no {BREADCRUMBS_KEY} annotation"), "the breadcrumbs");
         };
         let crumbs: Result<Vec<String>, _> = serde_json::from_str(json);
         match crumbs {

@@ -2,7 +2,7 @@
 
 use super::{Facts, Level, Rule, Verdict, need, required};
 
-pub(super) const RULES: &[&Rule] = &[&SIGNAL, &CODE, &THREAD, &ADDRESS];
+pub(super) const RULES: &[&Rule] = &[&CODE, &SI_CODE, &THREAD, &ADDRESS, &INSTRUCTION_POINTER];
 
 fn exception<'e, 'a>(
     facts: &Facts<'e, 'a>,
@@ -11,25 +11,27 @@ fn exception<'e, 'a>(
     required(&dump.exception, "an Exception stream")
 }
 
+fn hex(value: u64) -> String {
+    format!("{value:#x}")
+}
+
 /// Breakpad's Linux writer stores the signal number as the exception code
-/// (`MD_EXCEPTION_CODE_LIN_*`), and so does every Linux handler after it.
-static SIGNAL: Rule = Rule {
+/// (`MD_EXCEPTION_CODE_LIN_*`), and `DUMP_REQUESTED` (0xFFFFFFFF) for a dump
+/// taken on request; every Linux handler after it does the same.
+static CODE: Rule = Rule {
     id: "EXC-01",
     level: Level::Must,
     stream: "Exception",
-    title: "the exception code is the signal that crashed the process",
+    title: "the exception code is the crash's signal (or DUMP_REQUESTED)",
     check: |facts| {
         let exception = need!(exception(facts));
-        Verdict::equal(
-            exception.raw.exception_record.exception_code,
-            facts.truth.signal as u32,
-        )
+        Verdict::equal(exception.raw.exception_record.exception_code, facts.truth.exception_code)
     },
 };
 
 /// Breakpad stores `si_code` as the exception flags; it tells a null-page
 /// fault (`SEGV_MAPERR`) from a protection fault and a `kill` from a fault.
-static CODE: Rule = Rule {
+static SI_CODE: Rule = Rule {
     id: "EXC-02",
     level: Level::Must,
     stream: "Exception",
@@ -44,7 +46,8 @@ static CODE: Rule = Rule {
 };
 
 /// The minidump format's `ThreadId` of the exception stream names the thread
-/// that crashed; processors start their report from it.
+/// that crashed; processors start their report from it. When several threads
+/// crash at once, it must name one of them (Breakpad's parallel-crash tests).
 static THREAD: Rule = Rule {
     id: "EXC-03",
     level: Level::Must,
@@ -52,7 +55,15 @@ static THREAD: Rule = Rule {
     title: "the exception names the thread that crashed",
     check: |facts| {
         let exception = need!(exception(facts));
-        Verdict::equal(exception.get_crashing_thread_id(), facts.truth.crashing_tid)
+        let blamed = exception.get_crashing_thread_id();
+        let crashing = &facts.truth.crashing_tids;
+        if crashing.contains(&blamed) {
+            Verdict::pass(format!("thread {blamed}"))
+        } else if let [only] = crashing.as_slice() {
+            Verdict::fail(format!("thread {blamed}"), format!("thread {only}"))
+        } else {
+            Verdict::fail(format!("thread {blamed}"), format!("one of {crashing:?}"))
+        }
     },
 };
 
@@ -69,10 +80,28 @@ static ADDRESS: Rule = Rule {
         };
         let exception = need!(exception(facts));
         let observed = exception.raw.exception_record.exception_address;
-        if observed == address {
-            Verdict::pass(format!("{observed:#x}"))
-        } else {
-            Verdict::fail(format!("{observed:#x}"), format!("{address:#x}"))
-        }
+        Verdict::equal(hex(observed), hex(address))
+    },
+};
+
+/// The exception's CPU context is where the stack walk starts; its
+/// instruction pointer must be where execution stopped (0 after a call
+/// through a null pointer, the page after a jump into data).
+static INSTRUCTION_POINTER: Rule = Rule {
+    id: "EXC-05",
+    level: Level::Must,
+    stream: "Exception",
+    title: "the crash context's instruction pointer is where execution stopped",
+    check: |facts| {
+        let Some(ip) = facts.truth.instruction_pointer else {
+            return Verdict::skip("the trigger does not determine the instruction pointer");
+        };
+        let dump = need!(facts.dump());
+        let exception = need!(exception(facts));
+        let system_info = need!(required(&dump.system_info, "a SystemInfo stream"));
+        let Some(context) = exception.context(system_info, dump.misc.as_ref()) else {
+            return Verdict::fail("no readable context", hex(ip));
+        };
+        Verdict::equal(hex(context.get_instruction_pointer()), hex(ip))
     },
 };

@@ -7,9 +7,11 @@
 //! comes from.
 
 mod annotations;
+pub mod deviations;
 mod exception;
 mod modules;
 mod process;
+mod stack;
 mod system;
 mod threads;
 
@@ -62,26 +64,30 @@ pub enum Verdict {
         /// Why.
         reason: String,
     },
+    /// The dump breaks the rule, and the handler is known to: the failure is
+    /// listed in `harness/deviations/<handler>.toml` with a reason. Reported,
+    /// but it does not fail the trial.
+    Deviation {
+        /// What was seen.
+        observed: String,
+        /// What the truth says.
+        expected: String,
+        /// Why the handler deviates.
+        reason: String,
+    },
 }
 
 impl Verdict {
     fn pass(observed: impl ToString) -> Self {
-        Self::Pass {
-            observed: observed.to_string(),
-        }
+        Self::Pass { observed: observed.to_string() }
     }
 
     fn fail(observed: impl ToString, expected: impl ToString) -> Self {
-        Self::Fail {
-            observed: observed.to_string(),
-            expected: expected.to_string(),
-        }
+        Self::Fail { observed: observed.to_string(), expected: expected.to_string() }
     }
 
     fn skip(reason: impl ToString) -> Self {
-        Self::Skip {
-            reason: reason.to_string(),
-        }
+        Self::Skip { reason: reason.to_string() }
     }
 
     /// Pass when `observed == expected`, else fail showing both.
@@ -109,8 +115,7 @@ pub struct Facts<'e, 'a> {
 impl<'e, 'a> Facts<'e, 'a> {
     /// The dump evidence, or a skip verdict saying why there is none.
     fn dump(&self) -> Result<&'e DumpEvidence<'a>, Verdict> {
-        self.dump
-            .ok_or_else(|| Verdict::skip(format!("no dump: {}", self.no_dump)))
+        self.dump.ok_or_else(|| Verdict::skip(format!("no dump: {}", self.no_dump)))
     }
 }
 
@@ -142,9 +147,7 @@ pub(crate) use need;
 /// Turns a stream that failed to parse into a failing verdict: a stream the
 /// rules need and the handler did not write (or wrote unreadably) is a fault.
 fn required<'s, T>(stream: &'s Result<T, String>, expected: &str) -> Result<&'s T, Verdict> {
-    stream
-        .as_ref()
-        .map_err(|e| Verdict::fail(format!("missing or unreadable: {e}"), expected))
+    stream.as_ref().map_err(|e| Verdict::fail(format!("missing or unreadable: {e}"), expected))
 }
 
 /// Every rule, in report order.
@@ -153,6 +156,7 @@ pub fn all() -> Vec<&'static Rule> {
         process::RULES,
         exception::RULES,
         threads::RULES,
+        stack::RULES,
         modules::RULES,
         system::RULES,
         annotations::RULES,
@@ -167,8 +171,8 @@ pub struct Grade {
     pub trial: String,
     /// Why the trial could not be graded at all (for example, no truth record).
     pub error: Option<String>,
-    /// How the case ended, with the end of its stderr, when it did not die
-    /// of a signal (it never crashed, or hung).
+    /// How the case ended, with the end of its stderr, when that is not how
+    /// its truth record says it ends (it never crashed, or hung).
     pub case_note: Option<String>,
     /// Each rule with its verdict, in [`all`] order.
     pub verdicts: Vec<RuleVerdict>,
@@ -225,48 +229,52 @@ pub fn grade(record: &TrialRecord) -> Grade {
     let file = match record.dumps.as_slice() {
         [] => Err("the handler wrote none".to_owned()),
         [only] => DumpFile::read(only),
-        many => Err(format!(
-            "the handler wrote {} dumps for one crash",
-            many.len()
-        )),
+        many => Err(format!("the handler wrote {} dumps for one crash", many.len())),
     };
     let evidence = file.as_ref().ok().map(DumpEvidence::gather);
     let no_dump = file.as_ref().err().map(String::as_str).unwrap_or_default();
-    let facts = Facts {
-        truth,
-        ending: &record.ending,
-        dump: evidence.as_ref(),
-        no_dump,
+    let facts = Facts { truth, ending: &record.ending, dump: evidence.as_ref(), no_dump };
+    let known = match deviations::of(record.trial.handler) {
+        Ok(known) => known,
+        Err(e) => {
+            return Grade {
+                trial,
+                error: Some(e),
+                case_note: None,
+                verdicts: Vec::new(),
+                crashing_stack: Vec::new(),
+            };
+        }
     };
     let verdicts = all()
         .into_iter()
-        .map(|rule| RuleVerdict {
-            id: rule.id,
-            level: rule.level,
-            verdict: (rule.check)(&facts),
+        .map(|rule| {
+            let verdict = (rule.check)(&facts);
+            let verdict = match known.reason(&record.trial.case.id, rule.id) {
+                Some(reason) => deviations::apply(verdict, reason),
+                None => verdict,
+            };
+            RuleVerdict { id: rule.id, level: rule.level, verdict }
         })
         .collect();
     let crashing_stack = evidence.as_ref().map(crashing_stack).unwrap_or_default();
-    let case_note = match record.ending {
-        Ending::Signal(_) => None,
-        _ => {
-            let stderr = record.stderr.trim();
-            let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            Some(format!(
-                "the case ended with {:?}; the end of its stderr:\n    {}",
-                record.ending,
-                tail.join("\n    ")
-            ))
-        }
+    let as_expected = match (&record.ending, truth.ending) {
+        (Ending::Signal(seen), crashsuite_cases::Ending::Signal(expected)) => *seen == expected,
+        (Ending::Exit(seen), crashsuite_cases::Ending::Exit(expected)) => *seen == expected,
+        _ => false,
     };
-    Grade {
-        trial,
-        error: None,
-        case_note,
-        verdicts,
-        crashing_stack,
-    }
+    let case_note = (!as_expected).then(|| {
+        let stderr = record.stderr.trim();
+        let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        format!(
+            "the case ended with {:?}, not {:?}; the end of its stderr:\n    {}",
+            record.ending,
+            truth.ending,
+            tail.join("\n    ")
+        )
+    });
+    Grade { trial, error: None, case_note, verdicts, crashing_stack }
 }
 
 fn crashing_stack(evidence: &DumpEvidence<'_>) -> Vec<String> {
@@ -299,12 +307,7 @@ mod tests {
     fn rule_ids_are_unique_and_titled() {
         let rules = all();
         for rule in &rules {
-            assert_eq!(
-                rules.iter().filter(|r| r.id == rule.id).count(),
-                1,
-                "{}",
-                rule.id
-            );
+            assert_eq!(rules.iter().filter(|r| r.id == rule.id).count(), 1, "{}", rule.id);
             assert!(!rule.title.is_empty(), "{}", rule.id);
         }
     }

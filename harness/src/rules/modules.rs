@@ -4,7 +4,8 @@ use super::{Facts, Level, Rule, Verdict, need, required};
 use crate::elf;
 use minidump::Module as _;
 
-pub(super) const RULES: &[&Rule] = &[&MAIN_IS_CASE, &MAIN_CODE_ID, &MAIN_DEBUG_ID];
+pub(super) const RULES: &[&Rule] =
+    &[&MAIN_IS_CASE, &MAIN_CODE_ID, &MAIN_DEBUG_ID, &LOADED_LIBRARIES];
 
 fn main_module<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump::MinidumpModule, Verdict> {
     let modules = required(&facts.dump()?.modules, "a ModuleList stream")?;
@@ -32,10 +33,7 @@ static MAIN_IS_CASE: Rule = Rule {
     title: "the main module is the case executable",
     check: |facts| {
         let main = need!(main_module(facts));
-        Verdict::equal(
-            main.code_file().into_owned(),
-            facts.truth.executable.display().to_string(),
-        )
+        Verdict::equal(main.code_file().into_owned(), facts.truth.executable.display().to_string())
     },
 };
 
@@ -49,9 +47,7 @@ static MAIN_CODE_ID: Rule = Rule {
     check: |facts| {
         let main = need!(main_module(facts));
         let build_id = need!(disk_build_id(facts));
-        let observed = main
-            .code_identifier()
-            .map(|id| id.to_string().to_lowercase());
+        let observed = main.code_identifier().map(|id| id.to_string().to_lowercase());
         Verdict::equal(observed, Some(elf::hex(&build_id)))
     },
 };
@@ -69,5 +65,44 @@ static MAIN_DEBUG_ID: Rule = Rule {
         let build_id = need!(disk_build_id(facts));
         let observed = main.debug_identifier().map(|id| id.breakpad().to_string());
         Verdict::equal(observed, Some(elf::breakpad_debug_id(&build_id)))
+    },
+};
+
+/// A crash inside a library loaded with `dlopen` is only symbolised if the
+/// module list holds that library with its build id; a writer that reads the
+/// module list too early, or from the wrong place, misses it.
+static LOADED_LIBRARIES: Rule = Rule {
+    id: "MOD-04",
+    level: Level::Must,
+    stream: "ModuleList",
+    title: "every library the case loaded is listed with its build id",
+    check: |facts| {
+        if facts.truth.modules.is_empty() {
+            return Verdict::skip("the case loaded no library of its own");
+        }
+        let dump = need!(facts.dump());
+        let modules = need!(required(&dump.modules, "a ModuleList stream"));
+        let mut wrong = Vec::new();
+        for loaded in &facts.truth.modules {
+            let path = loaded.path.display().to_string();
+            let Some(module) = modules.iter().find(|m| m.code_file() == path) else {
+                wrong.push(format!("{path} not listed"));
+                continue;
+            };
+            let on_disk = match elf::build_id(&loaded.path) {
+                Ok(Some(id)) => elf::hex(&id),
+                Ok(None) => return Verdict::skip(format!("{path} has no build id")),
+                Err(e) => return Verdict::skip(e),
+            };
+            let listed = module.code_identifier().map(|id| id.to_string().to_lowercase());
+            if listed.as_deref() != Some(on_disk.as_str()) {
+                wrong.push(format!("{path}: code id {listed:?}, file {on_disk}"));
+            }
+        }
+        if wrong.is_empty() {
+            Verdict::pass(format!("{} libraries", facts.truth.modules.len()))
+        } else {
+            Verdict::fail(wrong.join("; "), "each library with its build id")
+        }
     },
 };

@@ -2,12 +2,16 @@
 
 use super::{Facts, Level, Rule, Verdict};
 use crate::runner::Ending;
+use crashsuite_cases::Ending as Expected;
 
-pub(super) const RULES: &[&Rule] = &[&DUMP_WRITTEN, &DIED_OF_SIGNAL];
+pub(super) const RULES: &[&Rule] = &[&DUMP_WRITTEN, &DUMP_SMALL, &ENDED_AS_EXPECTED];
+
+/// Largest dump DMP-02 accepts.
+const MAX_DUMP_BYTES: u64 = 64 << 20;
 
 /// A handler exists to leave one dump per crash: Breakpad's and Crashpad's
-/// contract. Two dumps for one crash, or a file that does not parse, count as
-/// none.
+/// contract. Two dumps for one crash (several threads crashing at once, a
+/// signal raised again after the dump), or a file that does not parse, fail.
 static DUMP_WRITTEN: Rule = Rule {
     id: "DMP-01",
     level: Level::Must,
@@ -19,23 +23,49 @@ static DUMP_WRITTEN: Rule = Rule {
     },
 };
 
+/// A minidump is mini: Breakpad and Crashpad capture thread stacks and small
+/// regions, never the heap, so a process with 1 GiB of heap still dumps in a
+/// few MiB (the main-thread stack, up to 8 MiB, is the largest part).
+static DUMP_SMALL: Rule = Rule {
+    id: "DMP-02",
+    level: Level::Should,
+    stream: "file",
+    title: "the dump stays under 64 MiB, whatever the process's heap",
+    check: |facts| {
+        let dump = match facts.dump() {
+            Ok(dump) => dump,
+            Err(verdict) => return verdict,
+        };
+        let size = dump.size;
+        let heap = facts.truth.ballast_bytes >> 20;
+        let observed = format!("{} KiB with {heap} MiB of heap ballast", size >> 10);
+        if size <= MAX_DUMP_BYTES {
+            Verdict::pass(observed)
+        } else {
+            Verdict::fail(observed, format!("at most {} MiB", MAX_DUMP_BYTES >> 20))
+        }
+    },
+};
+
 /// After dumping, a handler re-raises the signal so that the process "appears
 /// to crash normally" (Chromium's Linux crash dumping) and its parent sees the
-/// real cause. Compared with the signal the case expects.
-static DIED_OF_SIGNAL: Rule = Rule {
+/// real cause; a process that only asked for a dump goes on and exits 0.
+static ENDED_AS_EXPECTED: Rule = Rule {
     id: "PRC-01",
     level: Level::Should,
     stream: "process",
-    title: "the process died of the signal that crashed it",
+    title: "the process died of its crash's signal (or went on, after a dump on request)",
     check: |facts: &Facts<'_, '_>| {
-        let expected = format!("killed by signal {}", facts.truth.signal);
-        match facts.ending {
-            Ending::Signal(signal) if *signal == facts.truth.signal => {
-                Verdict::pass(format!("killed by signal {signal}"))
+        let observed = match facts.ending {
+            Ending::Signal(signal) => Expected::Signal(*signal),
+            Ending::Exit(code) => Expected::Exit(*code),
+            Ending::TimedOut => {
+                return Verdict::fail(
+                    "still running at the deadline",
+                    format!("{:?}", facts.truth.ending),
+                );
             }
-            Ending::Signal(signal) => Verdict::fail(format!("killed by signal {signal}"), expected),
-            Ending::Exit(code) => Verdict::fail(format!("exited with {code}"), expected),
-            Ending::TimedOut => Verdict::fail("still running at the deadline", expected),
-        }
+        };
+        Verdict::equal(observed, facts.truth.ending)
     },
 };

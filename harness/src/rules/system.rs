@@ -41,10 +41,7 @@ static OS: Rule = Rule {
     check: |facts| {
         let info = need!(system_info(facts));
         let Some(host) = host_os() else {
-            return Verdict::skip(format!(
-                "no SystemInfo spelling for {}",
-                std::env::consts::OS
-            ));
+            return Verdict::skip(format!("no SystemInfo spelling for {}", std::env::consts::OS));
         };
         Verdict::equal(info.os, host)
     },
@@ -59,10 +56,7 @@ static CPU: Rule = Rule {
     check: |facts| {
         let info = need!(system_info(facts));
         let Some(host) = host_cpu() else {
-            return Verdict::skip(format!(
-                "no SystemInfo spelling for {}",
-                std::env::consts::ARCH
-            ));
+            return Verdict::skip(format!("no SystemInfo spelling for {}", std::env::consts::ARCH));
         };
         Verdict::equal(info.cpu, host)
     },

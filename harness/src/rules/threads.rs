@@ -1,16 +1,20 @@
-//! The ThreadList and ThreadNames streams, and the stack walk.
+//! The ThreadList and ThreadNames streams.
 
 use super::{Facts, Level, Rule, Verdict, need, required};
 use crashsuite_cases::Trigger;
 use std::collections::BTreeSet;
 
-pub(super) const RULES: &[&Rule] = &[
-    &CRASHING_THREAD_LISTED,
-    &STACK_POINTER_IN_STACK,
-    &ALL_THREADS,
-    &NAMES,
-    &WALK_STARTS_AT_IP,
-];
+pub(super) const RULES: &[&Rule] =
+    &[&CRASHING_THREAD_LISTED, &STACK_POINTER_IN_STACK, &ALL_THREADS, &NAMES];
+
+/// The crashing thread: the one the exception blames when it is one of the
+/// case's crashing threads, else the case's first.
+pub(super) fn crashing_tid(facts: &Facts<'_, '_>) -> u32 {
+    let crashing = &facts.truth.crashing_tids;
+    let blamed =
+        facts.dump.and_then(|d| d.exception.as_ref().ok()).map(|e| e.get_crashing_thread_id());
+    blamed.filter(|b| crashing.contains(b)).or(crashing.first().copied()).unwrap_or_default()
+}
 
 fn thread_list<'e, 'a>(
     facts: &Facts<'e, 'a>,
@@ -27,7 +31,7 @@ static CRASHING_THREAD_LISTED: Rule = Rule {
     title: "the crashing thread is in the thread list",
     check: |facts| {
         let threads = need!(thread_list(facts));
-        let tid = facts.truth.crashing_tid;
+        let tid = crashing_tid(facts);
         match threads.get_thread(tid) {
             Some(_) => Verdict::pass(format!("thread {tid} listed")),
             None => Verdict::fail(format!("{} threads, not {tid}", threads.threads.len()), tid),
@@ -50,7 +54,10 @@ static STACK_POINTER_IN_STACK: Rule = Rule {
         let dump = need!(facts.dump());
         let threads = need!(thread_list(facts));
         let system_info = need!(required(&dump.system_info, "a SystemInfo stream"));
-        let tid = facts.truth.crashing_tid;
+        if facts.truth.stack_pointer_destroyed {
+            return Verdict::skip("the case destroyed the crashing thread's stack pointer");
+        }
+        let tid = crashing_tid(facts);
         let Some(thread) = threads.get_thread(tid) else {
             return Verdict::skip(format!("thread {tid} is not listed (THR-01)"));
         };
@@ -61,16 +68,10 @@ static STACK_POINTER_IN_STACK: Rule = Rule {
             .and_then(|e| e.context(system_info, dump.misc.as_ref()))
             .or_else(|| thread.context(system_info, dump.misc.as_ref()));
         let Some(context) = context else {
-            return Verdict::fail(
-                "no readable context",
-                "a CPU context for the crashing thread",
-            );
+            return Verdict::fail("no readable context", "a CPU context for the crashing thread");
         };
         let sp = context.get_stack_pointer();
-        let Some(stack) = dump
-            .memory
-            .as_ref()
-            .and_then(|memory| thread.stack_memory(memory))
+        let Some(stack) = dump.memory.as_ref().and_then(|memory| thread.stack_memory(memory))
         else {
             return Verdict::fail(
                 format!("sp {sp:#x}, no stack memory"),
@@ -86,10 +87,7 @@ static STACK_POINTER_IN_STACK: Rule = Rule {
         } else if overflow && size > 0 && (start.saturating_sub(page)..start).contains(&sp) {
             // The overflowing push faulted below the last mapped stack page;
             // nothing is mapped there to capture.
-            Verdict::pass(format!(
-                "sp {sp:#x} {} bytes below {range} (overflow)",
-                start - sp
-            ))
+            Verdict::pass(format!("sp {sp:#x} {} bytes below {range} (overflow)", start - sp))
         } else if overflow {
             Verdict::fail(
                 format!("sp {sp:#x}, {range}"),
@@ -111,19 +109,10 @@ static ALL_THREADS: Rule = Rule {
     check: |facts| {
         let threads = need!(thread_list(facts));
         let listed: BTreeSet<u32> = threads.threads.iter().map(|t| t.raw.thread_id).collect();
-        let missing: Vec<u32> = facts
-            .truth
-            .threads
-            .iter()
-            .map(|t| t.tid)
-            .filter(|tid| !listed.contains(tid))
-            .collect();
+        let missing: Vec<u32> =
+            facts.truth.threads.iter().map(|t| t.tid).filter(|tid| !listed.contains(tid)).collect();
         if missing.is_empty() {
-            Verdict::pass(format!(
-                "{} of {} listed",
-                facts.truth.threads.len(),
-                listed.len()
-            ))
+            Verdict::pass(format!("{} of {} listed", facts.truth.threads.len(), listed.len()))
         } else {
             Verdict::fail(format!("missing {missing:?}"), "all case threads")
         }
@@ -154,40 +143,6 @@ static NAMES: Rule = Rule {
             Verdict::pass(format!("{} names match", facts.truth.threads.len()))
         } else {
             Verdict::fail(wrong.join("; "), "the case's thread names")
-        }
-    },
-};
-
-/// The processor's walk of the crashing thread must begin where the crash
-/// context says execution stopped; a mismatch means the ThreadList and
-/// Exception contexts disagree (minidump-processor takes the exception
-/// context for the crashing thread).
-static WALK_STARTS_AT_IP: Rule = Rule {
-    id: "STK-01",
-    level: Level::Should,
-    stream: "stack walk",
-    title: "the crashing thread's walk starts at the crash context's instruction pointer",
-    check: |facts| {
-        let dump = need!(facts.dump());
-        let state = need!(required(&dump.state, "a processed dump"));
-        let system_info = need!(required(&dump.system_info, "a SystemInfo stream"));
-        let exception = need!(required(&dump.exception, "an Exception stream"));
-        let Some(context) = exception.context(system_info, dump.misc.as_ref()) else {
-            return Verdict::skip("the exception has no context");
-        };
-        let ip = context.get_instruction_pointer();
-        let stack = state.requesting_thread.and_then(|i| state.threads.get(i));
-        let Some(first) = stack.and_then(|s| s.frames.first()) else {
-            return Verdict::fail("no frames", format!("a frame at {ip:#x}"));
-        };
-        let frames = stack.map_or(0, |s| s.frames.len());
-        if first.instruction == ip {
-            Verdict::pass(format!("{frames} frames from {ip:#x}"))
-        } else {
-            Verdict::fail(
-                format!("first frame at {:#x}", first.instruction),
-                format!("{ip:#x}"),
-            )
         }
     },
 };

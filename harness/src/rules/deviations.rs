@@ -1,0 +1,119 @@
+//! Known deviations: rules a handler is known to fail on a case, each with
+//! the reason, kept apart from the cases in one file per handler
+//! (`harness/deviations/<handler>.toml`), as WPT keeps its expectations.
+//!
+//! A listed failure is reported as a deviation and does not fail the trial.
+//! A listed rule that passes fails the trial instead, so the list never
+//! outlives the bug it records.
+
+use super::Verdict;
+use crate::runner::Handler;
+use serde::Deserialize;
+
+/// One known deviation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deviation {
+    /// Case id.
+    pub case: String,
+    /// Rule id.
+    pub rule: String,
+    /// Why the handler fails it: the limitation, with a reference.
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviationFile {
+    #[serde(default)]
+    deviation: Vec<Deviation>,
+}
+
+/// The known deviations of one handler.
+#[derive(Debug, Clone, Default)]
+pub struct Deviations {
+    /// Every listed deviation.
+    pub list: Vec<Deviation>,
+}
+
+impl Deviations {
+    /// The reason `rule` is known to fail on `case`, if it is.
+    pub fn reason(&self, case: &str, rule: &str) -> Option<&str> {
+        self.list.iter().find(|d| d.case == case && d.rule == rule).map(|d| d.reason.as_str())
+    }
+}
+
+/// The known deviations of `handler`.
+pub fn of(handler: Handler) -> Result<Deviations, String> {
+    let text = match handler {
+        Handler::Reference => include_str!("../../deviations/reference.toml"),
+    };
+    parse(text).map_err(|e| format!("harness/deviations/{}.toml: {e}", handler.name()))
+}
+
+/// Parses a deviations file and checks that every entry names a real case
+/// and rule.
+pub fn parse(text: &str) -> Result<Deviations, String> {
+    let file: DeviationFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    let cases = crashsuite_cases::catalogue().map_err(|e| e.to_string())?;
+    let rules = super::all();
+    for deviation in &file.deviation {
+        if !cases.iter().any(|c| c.id == deviation.case) {
+            return Err(format!("no case {:?}", deviation.case));
+        }
+        if !rules.iter().any(|r| r.id == deviation.rule) {
+            return Err(format!("no rule {:?}", deviation.rule));
+        }
+        if deviation.reason.trim().is_empty() {
+            return Err(format!("{} on {} has no reason", deviation.rule, deviation.case));
+        }
+    }
+    Ok(Deviations { list: file.deviation })
+}
+
+/// Applies a known deviation to a rule's verdict.
+pub fn apply(verdict: Verdict, reason: &str) -> Verdict {
+    match verdict {
+        Verdict::Fail { observed, expected } => {
+            Verdict::Deviation { observed, expected, reason: reason.to_owned() }
+        }
+        Verdict::Pass { observed } => Verdict::Fail {
+            observed: format!("passes ({observed})"),
+            expected: format!("the known deviation \"{reason}\"; remove it from the list"),
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_handlers_lists_are_valid() {
+        for handler in Handler::ALL {
+            of(*handler).unwrap();
+        }
+    }
+
+    #[test]
+    fn bad_entries_are_refused() {
+        let entry = |case: &str, rule: &str, reason: &str| {
+            format!("[[deviation]]\ncase = {case:?}\nrule = {rule:?}\nreason = {reason:?}\n")
+        };
+        assert!(parse(&entry("abort", "EXC-01", "why")).is_ok());
+        assert!(parse(&entry("no_such_case", "EXC-01", "why")).unwrap_err().contains("no case"));
+        assert!(parse(&entry("abort", "XXX-99", "why")).unwrap_err().contains("no rule"));
+        assert!(parse(&entry("abort", "EXC-01", " ")).unwrap_err().contains("no reason"));
+    }
+
+    #[test]
+    fn a_listed_failure_is_a_deviation_and_a_listed_pass_fails() {
+        let fail = Verdict::Fail { observed: "a".into(), expected: "b".into() };
+        assert!(matches!(apply(fail, "r"), Verdict::Deviation { .. }));
+        let pass = Verdict::Pass { observed: "a".into() };
+        assert!(matches!(apply(pass, "r"), Verdict::Fail { .. }));
+        let skip = Verdict::Skip { reason: "s".into() };
+        assert!(matches!(apply(skip, "r"), Verdict::Skip { .. }));
+    }
+}
