@@ -1,8 +1,9 @@
 //! What a dump says, parsed once per trial and shared by every rule.
 
 use minidump::{
-    Minidump, MinidumpCrashpadInfo, MinidumpException, MinidumpMiscInfo, MinidumpModuleList,
-    MinidumpStream, MinidumpSystemInfo, MinidumpThreadList, MinidumpThreadNames, UnifiedMemoryList,
+    Minidump, MinidumpCrashpadInfo, MinidumpException, MinidumpLinuxProcStatus, MinidumpMiscInfo,
+    MinidumpModuleList, MinidumpStream, MinidumpSystemInfo, MinidumpThreadList,
+    MinidumpThreadNames, UnifiedMemoryList,
 };
 use minidump_processor::ProcessState;
 use std::path::Path;
@@ -48,6 +49,8 @@ pub struct DumpEvidence<'a> {
     pub memory: Option<UnifiedMemoryList<'a>>,
     /// CrashpadInfo (annotations).
     pub crashpad: Result<MinidumpCrashpadInfo, String>,
+    /// LinuxProcStatus (`/proc/<pid>/status`).
+    pub proc_status: Result<MinidumpLinuxProcStatus<'a>, String>,
     /// minidump-processor's result: threads with walked stacks.
     pub state: Result<ProcessState, String>,
 }
@@ -79,6 +82,7 @@ impl<'a> DumpEvidence<'a> {
             modules: stream(dump),
             memory: dump.get_memory(),
             crashpad: stream(dump),
+            proc_status: stream(dump),
             state,
         }
     }

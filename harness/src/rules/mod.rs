@@ -9,6 +9,7 @@
 mod annotations;
 pub mod deviations;
 mod exception;
+mod linux;
 mod modules;
 mod process;
 mod stack;
@@ -159,6 +160,7 @@ pub fn all() -> Vec<&'static Rule> {
         stack::RULES,
         modules::RULES,
         system::RULES,
+        linux::RULES,
         annotations::RULES,
     ]
     .concat()

@@ -1,0 +1,56 @@
+//! The `crashsuite` command line.
+
+use std::process::Command;
+
+fn crashsuite(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_crashsuite")).args(args).output().expect("runs")
+}
+
+#[test]
+fn cases_json_lists_every_case_with_its_platforms() {
+    let out = crashsuite(&["cases", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cases: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("JSON");
+    let catalogue = crashsuite_cases::catalogue().expect("catalogue");
+    assert_eq!(cases.len(), catalogue.len());
+    for (json, case) in cases.iter().zip(catalogue) {
+        assert_eq!(json["id"], case.id.as_str());
+        assert!(json["os"].as_array().is_some_and(|os| !os.is_empty()), "{json}");
+        assert!(json["scene"]["thread"].is_string(), "{json}");
+    }
+}
+
+#[test]
+fn cases_text_says_which_do_not_run_here() {
+    let out = crashsuite(&["cases"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("windows_fastfail")).expect("listed");
+    assert!(line.contains("not here"), "{line}");
+}
+
+#[test]
+fn rules_lists_every_rule() {
+    let out = crashsuite(&["rules"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for rule in crashsuite::rules::all() {
+        assert!(text.contains(rule.id), "{} missing", rule.id);
+    }
+}
+
+#[test]
+fn unknown_cases_and_handlers_are_refused() {
+    let out = crashsuite(&["run", "--case", "no_such_case"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown case"));
+    let out = crashsuite(&["run", "--handler", "nobody"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown handler"));
+}
+
+#[test]
+fn a_run_exits_zero_when_no_must_rule_fails() {
+    let out = crashsuite(&["run", "--case", "abort", "--case", "segv_null_write"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("2 trials, 2 passed, 0 failed"), "{stdout}");
+}
