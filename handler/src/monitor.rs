@@ -118,6 +118,12 @@ struct Shared {
 struct ProcessNotes {
     notes: ClientNotes,
     connections: usize,
+    /// Held while a dump of this process is written. Two writers on two of the
+    /// monitor's threads ptracing the same process at once (two of its
+    /// threads asking for dumps on their own connections) race for its
+    /// threads, and one can reap the other's ptrace stops with `waitpid`,
+    /// leaving it waiting forever: a hang seen once in CI under load.
+    dumping: Arc<Mutex<()>>,
 }
 
 impl Monitor {
@@ -283,6 +289,8 @@ impl Shared {
         let requested = context.siginfo.ssi_signo == 0;
         let mut context = context;
         restore_fault_address(&mut context);
+        let dumping = Arc::clone(&self.lock_notes().entry(peer).or_default().dumping);
+        let _one_dump_at_a_time = dumping.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let started = Instant::now();
         match self.write_dump(peer, context, requested) {
             Ok((path, bytes)) => {
