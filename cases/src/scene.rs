@@ -10,7 +10,7 @@ use crate::{
     truth::{Ending, ModuleTruth, ThreadTruth, Truth},
 };
 use anyhow::{Context as _, bail};
-use crashsuite_handler::{AttachedHandler, Client};
+use crashsuite_handler::{Client, InProcessHandler, Reporter};
 use std::{
     collections::BTreeMap,
     ffi::{CString, c_void},
@@ -26,6 +26,11 @@ pub enum HandlerChoice {
         /// Monitor socket.
         socket: PathBuf,
     },
+    /// The in-process handler, writing to this directory.
+    InProcess {
+        /// Dump directory.
+        dump_dir: PathBuf,
+    },
     /// No handler in the process, not even Rust's runtime's: an external
     /// supervisor does the dumping.
     None,
@@ -36,17 +41,35 @@ impl HandlerChoice {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Reference { .. } => "reference",
+            Self::InProcess { .. } => "inproc",
             Self::None => "none",
         }
     }
 
-    fn attach(&self) -> anyhow::Result<Option<AttachedHandler>> {
+    fn attach(&self) -> anyhow::Result<Option<Box<dyn Reporter>>> {
         match self {
-            Self::Reference { socket } => Ok(Some(Client::connect(socket)?.attach()?)),
+            Self::Reference { socket } => Ok(Some(Box::new(Client::connect(socket)?.attach()?))),
+            Self::InProcess { dump_dir } => Ok(Some(Box::new(InProcessHandler::attach(dump_dir)?))),
             Self::None => {
                 native::default_crash_signals().context("restoring default signal actions")?;
                 Ok(None)
             }
+        }
+    }
+
+    /// In a forked child: the reference handler's inherited connection speaks
+    /// for the parent (the monitor sees the parent's pid on it), so the child
+    /// makes its own; the in-process handler dumps whichever process crashes.
+    fn after_fork(
+        &self,
+        attached: Option<Box<dyn Reporter>>,
+    ) -> anyhow::Result<Option<Box<dyn Reporter>>> {
+        match self {
+            Self::Reference { .. } => {
+                drop(attached);
+                self.attach()
+            }
+            Self::InProcess { .. } | Self::None => Ok(attached),
         }
     }
 }
@@ -88,12 +111,7 @@ pub fn run(
     if scene.fork {
         match native::fork().context("fork")? {
             native::Forked::Parent(child) => return wait_for_child(child),
-            native::Forked::Child => {
-                // The inherited connection speaks for the parent (the monitor
-                // sees the parent's pid on it): the child makes its own.
-                drop(attached.take());
-                attached = handler.attach()?;
-            }
+            native::Forked::Child => attached = handler.after_fork(attached)?,
         }
     }
 
@@ -124,10 +142,10 @@ pub fn run(
     let (annotations, breadcrumbs) = match &attached {
         Some(attached) => {
             for (key, value) in &annotations {
-                attached.client().annotate(key, value)?;
+                attached.annotate(key, value)?;
             }
             for crumb in &breadcrumbs {
-                attached.client().breadcrumb(crumb)?;
+                attached.breadcrumb(crumb)?;
             }
             (annotations, breadcrumbs)
         }
@@ -191,7 +209,7 @@ pub fn run(
 
     if case.trigger == Trigger::RequestDump {
         let attached = attached.context("a dump on request needs a handler")?;
-        attached.client().dump_now()?;
+        attached.dump_now()?;
         drop(ballast);
         return Ok(());
     }

@@ -1,18 +1,14 @@
 //! The application side: connect to a monitor, attach the crash handler, send
 //! annotations, breadcrumbs and on-demand dump requests.
 
-use crate::{monitor::Event, wire};
+use crate::{crash_path, monitor::Event, wire};
 use crash_handler::{CrashEventResult, CrashHandler};
 use minidump_writer::crash_context::CrashContext;
 use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Child, ChildStdout, Command, Stdio},
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
-        mpsc,
-    },
+    sync::{Arc, Mutex, mpsc},
     time::Duration,
 };
 
@@ -47,6 +43,9 @@ pub enum ClientError {
     /// The signal handler could not be installed.
     #[error("attaching the crash handler: {0}")]
     Attach(#[from] crash_handler::Error),
+    /// The in-process handler failed.
+    #[error("in-process handler: {0}")]
+    InProcess(String),
     /// Starting a monitor process failed.
     #[error("starting monitor {exe}: {reason}")]
     Spawn {
@@ -109,7 +108,7 @@ impl Client {
     /// hang report). The dump's exception stream says "dump requested" and
     /// blames the calling thread. Returns when the dump is final on disk.
     pub fn dump_now(&self) -> Result<(), ClientError> {
-        let mut context = zeroed_context();
+        let mut context = crash_path::zeroed_context();
         context.pid = rustix::process::getpid().as_raw_nonzero().get();
         context.tid = rustix::thread::gettid().as_raw_nonzero().get();
         // Under Yama's restricted ptrace (ptrace_scope 1, common on CI hosts)
@@ -137,57 +136,20 @@ impl Client {
         #[allow(unsafe_code)]
         // SAFETY: the closure runs in a signal handler. It calls only
         // `request_dump`, which sends from and receives into buffers it already
-        // owns (no allocation, no lock), an atomic swap, `write_stderr` (a raw
-        // write(2)) and `requeue_trap` (a tgkill(2)).
+        // owns (no allocation, no lock), `write_stderr` (a raw write(2)) and
+        // `crash_path`'s functions, which are async-signal-safe.
         let event = unsafe {
             crash_handler::make_crash_event(move |context: &CrashContext| {
-                // One dump per process: a second crash while the first is being
-                // handled (another thread crashing at once) is the same failure.
-                if !DUMPED.swap(true, Ordering::SeqCst)
-                    && for_crash.inner.request_dump(context).is_err()
-                {
+                if crash_path::first_crash() && for_crash.inner.request_dump(context).is_err() {
                     crash_handler::write_stderr("crashsuite: the monitor wrote no dump\n");
                 }
-                if context.siginfo.ssi_signo == libc::SIGTRAP as u32 {
-                    requeue_trap();
-                }
+                crash_path::requeue_trap(context);
                 CrashEventResult::Handled(true)
             })
         };
         let handler = CrashHandler::attach(event)?;
         Ok(AttachedHandler { _handler: handler, client: self })
     }
-}
-
-/// Set once this process has asked for its crash dump.
-static DUMPED: AtomicBool = AtomicBool::new(false);
-
-/// Queues SIGTRAP for the calling thread.
-///
-/// crash-handler re-raises a signal after the dump by returning, so that the
-/// faulting instruction runs again with the default action in place. A
-/// breakpoint does not run again: x86's `int3` leaves the instruction pointer
-/// after itself, and the process would go on (sadness-generator's trap then
-/// aborts, which made a second dump and a death by SIGABRT). SIGTRAP is
-/// blocked while its handler runs, so the queued one is delivered, with the
-/// default action, as the handler returns.
-fn requeue_trap() {
-    #[allow(unsafe_code)]
-    // SAFETY: tgkill takes plain integers; it is async-signal-safe.
-    unsafe {
-        libc::syscall(
-            libc::SYS_tgkill,
-            libc::getpid(),
-            libc::syscall(libc::SYS_gettid),
-            libc::SIGTRAP,
-        );
-    }
-}
-
-fn zeroed_context() -> CrashContext {
-    let zeros = [0u8; std::mem::size_of::<CrashContext>()];
-    // `from_bytes` only checks the length, which is right by construction.
-    CrashContext::from_bytes(&zeros).unwrap_or_else(|| unreachable!("sized to CrashContext"))
 }
 
 /// The crash handler, attached for as long as this value lives.
@@ -200,6 +162,20 @@ impl AttachedHandler {
     /// The connection the handler reports through.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+}
+
+impl crate::Reporter for AttachedHandler {
+    fn annotate(&self, key: &str, value: &str) -> Result<(), ClientError> {
+        self.client.annotate(key, value)
+    }
+
+    fn breadcrumb(&self, text: &str) -> Result<(), ClientError> {
+        self.client.breadcrumb(text)
+    }
+
+    fn dump_now(&self) -> Result<(), ClientError> {
+        self.client.dump_now()
     }
 }
 

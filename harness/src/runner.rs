@@ -32,16 +32,20 @@ pub enum Handler {
     /// The reference handler: crash-handler + minidumper + minidump-writer,
     /// with the monitor in its own process.
     Reference,
+    /// Its in-process twin: crash-handler + minidump-writer, dumping from a
+    /// child cloned by the crashing thread.
+    InProcess,
 }
 
 impl Handler {
     /// Every built-in handler.
-    pub const ALL: &[Handler] = &[Handler::Reference];
+    pub const ALL: &[Handler] = &[Handler::Reference, Handler::InProcess];
 
     /// Name used in trial names and on the case's command line.
     pub fn name(self) -> &'static str {
         match self {
             Self::Reference => "reference",
+            Self::InProcess => "inproc",
         }
     }
 
@@ -144,8 +148,11 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
     let socket = run_dir.path().join("monitor.sock");
 
     let monitor = match trial.handler {
-        Handler::Reference => MonitorProcess::spawn(&binaries.monitor, &socket, &dump_dir)
-            .map_err(|source| RunError::Handler { handler: trial.handler.name(), source })?,
+        Handler::Reference => Some(
+            MonitorProcess::spawn(&binaries.monitor, &socket, &dump_dir)
+                .map_err(|source| RunError::Handler { handler: trial.handler.name(), source })?,
+        ),
+        Handler::InProcess => None,
     };
 
     let case_err = |source| RunError::Case { exe: binaries.case.clone(), source };
@@ -155,7 +162,7 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         .arg("--handler")
         .arg(trial.handler.name())
         .env(TRUTH_ENV, &truth_path)
-        .env(SOCKET_ENV, monitor.socket())
+        .env(SOCKET_ENV, &socket)
         .env(DUMP_DIR_ENV, &dump_dir)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -190,8 +197,7 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
     // The group may hold stragglers (a helper the case forked); end them too.
     kill_group(child.id());
     let stderr = stderr_reader.and_then(|h| h.join().ok()).unwrap_or_default();
-    let monitor_events = monitor.drain_events();
-    drop(monitor);
+    let monitor_events = monitor.map(|m| m.drain_events()).unwrap_or_default();
 
     let truth = Truth::read(&truth_path).map_err(|e| e.to_string());
     Ok(TrialRecord { trial, run_dir, truth, dumps, ending, monitor_events, stderr, wall })

@@ -49,7 +49,15 @@ fn unknown_cases_and_handlers_are_refused() {
 
 #[test]
 fn a_run_exits_zero_when_no_must_rule_fails() {
-    let out = crashsuite(&["run", "--case", "abort", "--case", "segv_null_write"]);
+    let out = crashsuite(&[
+        "run",
+        "--handler",
+        "reference",
+        "--case",
+        "abort",
+        "--case",
+        "segv_null_write",
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("2 trials, 2 passed, 0 failed"), "{stdout}");

@@ -6,7 +6,9 @@
 
 use anyhow::{Context as _, bail};
 use clap::Parser;
-use crashsuite_cases::{SOCKET_ENV, TRUTH_ENV, catalogue, find, scene::HandlerChoice};
+use crashsuite_cases::{
+    DUMP_DIR_ENV, SOCKET_ENV, TRUTH_ENV, catalogue, find, scene::HandlerChoice,
+};
 use std::path::PathBuf;
 
 /// Runs one crash case of the crashsuite catalogue.
@@ -16,7 +18,9 @@ struct Args {
     /// Case id (see --list).
     #[arg(required_unless_present = "list")]
     case: Option<String>,
-    /// Handler to attach: `reference` or `none`.
+    /// Handler to attach: `reference` (the monitor's socket comes from
+    /// CRASHSUITE_SOCKET), `inproc` (dumps go to CRASHSUITE_DUMP_DIR) or
+    /// `none`.
     #[arg(long, default_value = "reference")]
     handler: String,
     /// List the cases and exit.
@@ -43,8 +47,9 @@ fn main() -> anyhow::Result<()> {
     };
     let handler = match args.handler.as_str() {
         "reference" => HandlerChoice::Reference { socket: env_path(SOCKET_ENV)? },
+        "inproc" => HandlerChoice::InProcess { dump_dir: env_path(DUMP_DIR_ENV)? },
         "none" => HandlerChoice::None,
-        other => bail!("unknown handler {other:?}; expected `reference` or `none`"),
+        other => bail!("unknown handler {other:?}; expected `reference`, `inproc` or `none`"),
     };
     crashsuite_cases::scene::run(case, &handler, env_path(TRUTH_ENV)?)
 }

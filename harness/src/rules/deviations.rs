@@ -47,6 +47,7 @@ impl Deviations {
 pub fn of(handler: Handler) -> Result<Deviations, String> {
     let text = match handler {
         Handler::Reference => include_str!("../../deviations/reference.toml"),
+        Handler::InProcess => include_str!("../../deviations/inproc.toml"),
     };
     parse(text).map_err(|e| format!("harness/deviations/{}.toml: {e}", handler.name()))
 }

@@ -1,0 +1,206 @@
+//! The in-process handler: crash-handler catches the signal, and the crashing
+//! thread clones a child process that writes the dump of its parent with
+//! minidump-writer while the thread waits. A process cannot ptrace itself;
+//! Breakpad's "self dumping" (Chromium's Linux crash dumping) works this way.
+//!
+//! It is the reference handler's in-process twin, so that every run compares
+//! two handlers: same writer, same annotation stream, same atomic file, but
+//! the dumping code runs in a copy of the crashed process (its heap, its
+//! locks) instead of a healthy monitor.
+
+use crate::{ClientError, Reporter, annotations::ClientNotes, crash_path, dumpfile, writer};
+use crash_handler::{CrashEventResult, CrashHandler};
+use minidump_writer::crash_context::CrashContext;
+use std::{
+    path::{Path, PathBuf},
+    sync::{Mutex, OnceLock},
+    time::Duration,
+};
+
+/// How long the crashing thread waits for the dumping child.
+pub const CHILD_DEADLINE: Duration = Duration::from_secs(5);
+/// Stack of the dumping child. The crashing thread runs on a small alternate
+/// signal stack, far too small for minidump-writer.
+const CHILD_STACK: usize = 8 << 20;
+
+struct State {
+    dump_dir: PathBuf,
+    notes: Mutex<ClientNotes>,
+    /// Top of the mapping the child runs on. The parent never touches it, and
+    /// each child runs on its own copy (no CLONE_VM), so one serves all.
+    child_stack_top: usize,
+}
+
+/// What the child is asked to do.
+struct ChildTask<'a> {
+    context: &'a CrashContext,
+    requested: bool,
+}
+
+static STATE: OnceLock<State> = OnceLock::new();
+
+/// The in-process handler, attached for as long as this value lives.
+pub struct InProcessHandler {
+    _handler: CrashHandler,
+}
+
+impl InProcessHandler {
+    /// Prepares `dump_dir` (mode 0700) and installs the crash handler. One per
+    /// process.
+    pub fn attach(dump_dir: &Path) -> Result<Self, ClientError> {
+        dumpfile::ensure_private_dir(dump_dir)
+            .map_err(|e| ClientError::InProcess(e.to_string()))?;
+        let child_stack_top = map_child_stack()?;
+        let state =
+            State { dump_dir: dump_dir.to_owned(), notes: Mutex::default(), child_stack_top };
+        if STATE.set(state).is_err() {
+            return Err(ClientError::InProcess("already attached in this process".into()));
+        }
+        #[allow(unsafe_code)]
+        // SAFETY: the closure runs in a signal handler. The parent side only
+        // clones (a raw syscall), polls waitpid, sleeps and kills: all
+        // async-signal-safe. The child allocates: it is a copy of the crashed
+        // process, which is this handler's known weakness.
+        let event = unsafe {
+            crash_handler::make_crash_event(|context: &CrashContext| {
+                if crash_path::first_crash() && !dump_in_child(context, false) {
+                    crash_handler::write_stderr("crashsuite: the dumping child wrote no dump\n");
+                }
+                crash_path::requeue_trap(context);
+                CrashEventResult::Handled(true)
+            })
+        };
+        Ok(Self { _handler: CrashHandler::attach(event)? })
+    }
+}
+
+fn notes() -> Result<std::sync::MutexGuard<'static, ClientNotes>, ClientError> {
+    let state = STATE.get().ok_or_else(|| ClientError::InProcess("not attached".into()))?;
+    Ok(state.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
+impl Reporter for InProcessHandler {
+    fn annotate(&self, key: &str, value: &str) -> Result<(), ClientError> {
+        if notes()?.annotate(key.to_owned(), value.to_owned()) {
+            Ok(())
+        } else {
+            Err(ClientError::InProcess("too many annotations".into()))
+        }
+    }
+
+    fn breadcrumb(&self, text: &str) -> Result<(), ClientError> {
+        notes()?.breadcrumb(text.to_owned());
+        Ok(())
+    }
+
+    fn dump_now(&self) -> Result<(), ClientError> {
+        let mut context = crash_path::zeroed_context();
+        context.pid = rustix::process::getpid().as_raw_nonzero().get();
+        context.tid = rustix::thread::gettid().as_raw_nonzero().get();
+        if dump_in_child(&context, true) {
+            Ok(())
+        } else {
+            Err(ClientError::InProcess("the dumping child wrote no dump".into()))
+        }
+    }
+}
+
+/// Maps the dumping child's stack; returns its top.
+fn map_child_stack() -> Result<usize, ClientError> {
+    #[allow(unsafe_code)]
+    // SAFETY: an anonymous private mapping, kept for the life of the process.
+    let base = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            CHILD_STACK,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+            -1,
+            0,
+        )
+    };
+    if base == libc::MAP_FAILED {
+        return Err(ClientError::InProcess(format!(
+            "mapping the dumping child's stack: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    Ok(base as usize + CHILD_STACK)
+}
+
+/// Clones a child that writes the dump and waits for it (at most
+/// [`CHILD_DEADLINE`]); true when the child reported success.
+fn dump_in_child(context: &CrashContext, requested: bool) -> bool {
+    let Some(state) = STATE.get() else { return false };
+    let mut task = ChildTask { context, requested };
+    #[allow(unsafe_code)]
+    // SAFETY: clone(2) without CLONE_VM makes a new process with a copy of
+    // this one, like fork but without glibc's atfork handlers (which take
+    // malloc's locks, perhaps held by the crashed thread). The child starts in
+    // `child_main` on the copy of the mapped stack, and `task` outlives the
+    // call in the parent; the child reads its own copy.
+    let child = unsafe {
+        libc::clone(
+            child_main,
+            state.child_stack_top as *mut libc::c_void,
+            libc::SIGCHLD,
+            (&raw mut task).cast(),
+        )
+    };
+    if child <= 0 { false } else { wait_bounded(child) }
+}
+
+/// The child's entry point: writes the dump, returns the exit code.
+extern "C" fn child_main(task: *mut libc::c_void) -> libc::c_int {
+    #[allow(unsafe_code)]
+    // SAFETY: `task` is the parent's `ChildTask`, copied into this process.
+    let task = unsafe { &*task.cast::<ChildTask<'_>>() };
+    if child_writes(task.context, task.requested) { 0 } else { 1 }
+}
+
+/// In the child: writes the dump of the parent.
+fn child_writes(context: &CrashContext, requested: bool) -> bool {
+    let Some(state) = STATE.get() else { return false };
+    // A lock held by another thread at the crash stays held in the copy.
+    let notes = state.notes.try_lock().map(|n| n.simple_annotations()).unwrap_or_default();
+    let pid = context.pid as u32;
+    let name = writer::dump_name(pid, 0);
+    match writer::write_process_dump(&state.dump_dir, &name, context.clone(), requested, &notes) {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("crashsuite: in-process dump: {e}");
+            false
+        }
+    }
+}
+
+/// Polls for the child's exit; kills it at the deadline. Async-signal-safe.
+fn wait_bounded(pid: libc::pid_t) -> bool {
+    const STEP: libc::timespec = libc::timespec { tv_sec: 0, tv_nsec: 1_000_000 };
+    let steps = CHILD_DEADLINE.as_millis();
+    let mut status = 0;
+    for _ in 0..steps {
+        #[allow(unsafe_code)]
+        // SAFETY: waitpid and nanosleep take plain values and a local out-parameter.
+        let done = unsafe {
+            let done = libc::waitpid(pid, &mut status, libc::WNOHANG);
+            if done == 0 {
+                libc::nanosleep(&STEP, std::ptr::null_mut());
+            }
+            done
+        };
+        if done == pid {
+            return libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+        }
+        if done < 0 {
+            return false;
+        }
+    }
+    #[allow(unsafe_code)]
+    // SAFETY: kill and waitpid on our own child.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        libc::waitpid(pid, &mut status, 0);
+    }
+    false
+}

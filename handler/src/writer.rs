@@ -1,0 +1,108 @@
+//! Writing a dump of a process: minidump-writer into memory, the annotation
+//! stream appended, the file written atomically. Shared by the monitor (out of
+//! process) and the in-process handler's dumping child.
+
+use crate::{annotations, dumpfile};
+use minidump_writer::{
+    CrashContextExt, crash_context::CrashContext, minidump_writer::MinidumpWriterConfig,
+};
+use std::{
+    collections::BTreeMap,
+    io::Cursor,
+    path::{Path, PathBuf},
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+/// A dump file name (without `.dmp`) unique to this pid and sequence number.
+pub fn dump_name(pid: u32, sequence: u64) -> String {
+    let millis = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
+    format!("{millis}-{pid}-{sequence}")
+}
+
+/// Writes a dump of `context.pid`, blaming `context.tid`, to `<dir>/<name>.dmp`
+/// with `notes` as its annotations. A `requested` dump carries no crash
+/// context: its exception stream says `DUMP_REQUESTED`. Returns the path and
+/// the size.
+pub fn write_process_dump(
+    dir: &Path,
+    name: &str,
+    mut context: CrashContext,
+    requested: bool,
+    notes: &BTreeMap<String, String>,
+) -> Result<(PathBuf, u64), String> {
+    let mut config = MinidumpWriterConfig::new(context.pid, context.tid);
+    if !requested {
+        restore_fault_address(&mut context);
+        config.set_crash_context(CrashContextExt { inner: context });
+    }
+    let mut cursor = Cursor::new(Vec::new());
+    config.write(&mut cursor).map_err(|e| format!("minidump-writer: {e}"))?;
+    let mut dump = cursor.into_inner();
+    dumpfile::append_stream(&mut dump, annotations::STREAM_TYPE, |rva| {
+        annotations::encode_crashpad_info(rva, notes)
+    })
+    .map_err(|e| e.to_string())?;
+    let path = dumpfile::write_atomically(dir, name, &dump).map_err(|e| e.to_string())?;
+    Ok((path, dump.len() as u64))
+}
+
+/// Puts the fault address where minidump-writer looks for it.
+///
+/// crash-handler 0.8 fills `CrashContext::siginfo`, a `signalfd_siginfo`, with
+/// the raw bytes of the kernel's `siginfo_t`. The layouts agree only on the
+/// first three fields (signal, errno, code): `siginfo_t` keeps `si_addr` at
+/// offset 16, where `signalfd_siginfo` has `ssi_uid` and `ssi_fd`, while
+/// minidump-writer reads the address from `ssi_addr` (offset 72). Left alone,
+/// every dump's exception address is 0: a store to 0x100000041 and a null
+/// dereference look the same (crashsuite's EXC-04 on `segv_wild`).
+///
+/// Only fault signals raised by the kernel (`si_code > 0`) carry an address;
+/// for the others the union holds a sender's pid and uid, and the address
+/// stays 0.
+pub fn restore_fault_address(context: &mut CrashContext) {
+    const FAULTS: [i32; 5] =
+        [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP];
+    let info = &mut context.siginfo;
+    if !FAULTS.contains(&(info.ssi_signo as i32)) || info.ssi_code <= 0 {
+        return;
+    }
+    // si_addr's bytes, as they landed in ssi_uid (low half) and ssi_fd.
+    let (first, second) = (u64::from(info.ssi_uid), u64::from(info.ssi_fd as u32));
+    info.ssi_addr =
+        if cfg!(target_endian = "little") { second << 32 | first } else { first << 32 | second };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context_with(signo: i32, code: i32, raw_addr: u64) -> CrashContext {
+        let zeros = [0u8; std::mem::size_of::<CrashContext>()];
+        let mut context = CrashContext::from_bytes(&zeros).expect("sized");
+        context.siginfo.ssi_signo = signo as u32;
+        context.siginfo.ssi_code = code;
+        // Where a siginfo_t's si_addr lands when copied byte for byte.
+        let bytes = raw_addr.to_ne_bytes();
+        context.siginfo.ssi_uid = u32::from_ne_bytes(bytes[..4].try_into().expect("4"));
+        context.siginfo.ssi_fd = i32::from_ne_bytes(bytes[4..].try_into().expect("4"));
+        context
+    }
+
+    #[test]
+    fn fault_address_moves_to_ssi_addr() {
+        let mut context = context_with(libc::SIGSEGV, 1, 0x1_0000_0041);
+        restore_fault_address(&mut context);
+        assert_eq!(context.siginfo.ssi_addr, 0x1_0000_0041);
+    }
+
+    #[test]
+    fn signals_sent_by_processes_carry_no_address() {
+        // abort() raises SIGABRT with tgkill: si_code SI_TKILL, the union holds pid and uid.
+        let mut context = context_with(libc::SIGABRT, libc::SI_TKILL, 0xdead);
+        restore_fault_address(&mut context);
+        assert_eq!(context.siginfo.ssi_addr, 0);
+        let mut context = context_with(libc::SIGSEGV, libc::SI_USER, 0xdead);
+        restore_fault_address(&mut context);
+        assert_eq!(context.siginfo.ssi_addr, 0);
+    }
+}
