@@ -19,12 +19,15 @@ pub mod trigger;
 pub mod truth;
 
 pub use catalogue::{Case, CatalogueError, CrashThread, Scene, catalogue, find};
-pub use trigger::{Armed, Expectation, Trigger};
+pub use trigger::{Armed, CrashSite, Expectation, Trigger};
 pub use truth::{Ending, ModuleTruth, ThreadTruth, Truth};
 
 /// Environment variable naming the file the truth record goes to.
 pub const TRUTH_ENV: &str = "CRASHSUITE_TRUTH";
 /// Environment variable naming the reference monitor's socket.
 pub const SOCKET_ENV: &str = "CRASHSUITE_SOCKET";
+/// Environment variable the harness sets to a value of its choosing, for the
+/// dump's copy of the environment to show.
+pub const MARKER_ENV: &str = "CRASHSUITE_MARKER";
 /// Environment variable naming the directory where dumps must appear.
 pub const DUMP_DIR_ENV: &str = "CRASHSUITE_DUMP_DIR";

@@ -207,6 +207,22 @@ impl Trigger {
     }
 }
 
+/// Where the crash context's instruction pointer lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrashSite {
+    /// In the case executable.
+    Executable,
+    /// In the C library (abort, raise).
+    Libc,
+    /// In the library the case loaded with dlopen.
+    Plugin,
+    /// In no module (address 0, or an anonymous page).
+    Unmapped,
+    /// The trigger does not determine it.
+    Anywhere,
+}
+
 /// What a dump of a crash must show, as the trigger determines it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Expectation {
@@ -222,6 +238,8 @@ pub struct Expectation {
     pub death_signal: Option<i32>,
     /// The crashing thread's stack pointer no longer points at its stack.
     pub stack_pointer_destroyed: bool,
+    /// Where the crash context's instruction pointer lies.
+    pub crash_site: CrashSite,
 }
 
 /// A trigger with what it prepared; cheap to copy to the crashing thread.
@@ -245,22 +263,29 @@ impl Armed {
             instruction_pointer: None,
             death_signal: Some(signal),
             stack_pointer_destroyed: false,
+            crash_site: CrashSite::Executable,
         };
-        let abort = signal(libc::SIGABRT, libc::SI_TKILL, None);
+        let in_libc =
+            |expectation: Expectation| Expectation { crash_site: CrashSite::Libc, ..expectation };
+        let abort = in_libc(signal(libc::SIGABRT, libc::SI_TKILL, None));
         match self.trigger {
             Trigger::SadnessSegfault => {
                 signal(libc::SIGSEGV, SEGV_MAPERR, Some(sadness_generator::SEGFAULT_ADDRESS))
             }
-            Trigger::NullWrite | Trigger::NullRead | Trigger::PluginNullWrite => {
-                signal(libc::SIGSEGV, SEGV_MAPERR, Some(0))
-            }
+            Trigger::NullWrite | Trigger::NullRead => signal(libc::SIGSEGV, SEGV_MAPERR, Some(0)),
+            Trigger::PluginNullWrite => Expectation {
+                crash_site: CrashSite::Plugin,
+                ..signal(libc::SIGSEGV, SEGV_MAPERR, Some(0))
+            },
             Trigger::NullCall => Expectation {
                 instruction_pointer: Some(0),
+                crash_site: CrashSite::Unmapped,
                 ..signal(libc::SIGSEGV, SEGV_MAPERR, Some(0))
             },
             Trigger::ReadOnlyWrite => signal(libc::SIGSEGV, SEGV_ACCERR, Some(target)),
             Trigger::JumpNonExec => Expectation {
                 instruction_pointer: Some(target),
+                crash_site: CrashSite::Unmapped,
                 ..signal(libc::SIGSEGV, SEGV_ACCERR, Some(target))
             },
             Trigger::BusError => signal(libc::SIGBUS, BUS_ADRERR, Some(target)),
@@ -272,7 +297,7 @@ impl Armed {
             | Trigger::DoubleFree
             | Trigger::HeapOverflow => abort,
             Trigger::DivideByZero if x86 => signal(libc::SIGFPE, FPE_INTDIV, None),
-            Trigger::DivideByZero => signal(libc::SIGFPE, libc::SI_TKILL, None),
+            Trigger::DivideByZero => in_libc(signal(libc::SIGFPE, libc::SI_TKILL, None)),
             Trigger::IllegalInstruction => {
                 signal(libc::SIGILL, if x86 { ILL_ILLOPN } else { ILL_ILLOPC }, None)
             }
@@ -281,12 +306,10 @@ impl Armed {
             }
             Trigger::StackOverflow => {
                 let code = if thread == CrashThread::Main { SEGV_MAPERR } else { SEGV_ACCERR };
-                signal(libc::SIGSEGV, code, None)
+                // The recursion may fault in a memcpy it calls.
+                Expectation { crash_site: CrashSite::Anywhere, ..signal(libc::SIGSEGV, code, None) }
             }
-            Trigger::RaiseSegv => Expectation {
-                si_code: Some(libc::SI_TKILL),
-                ..signal(libc::SIGSEGV, libc::SI_TKILL, None)
-            },
+            Trigger::RaiseSegv => in_libc(signal(libc::SIGSEGV, libc::SI_TKILL, None)),
             Trigger::GarbageStackPointer => Expectation {
                 stack_pointer_destroyed: true,
                 ..signal(libc::SIGSEGV, SEGV_MAPERR, Some(native::GARBAGE_STORE_ADDRESS))
@@ -298,6 +321,7 @@ impl Armed {
                 instruction_pointer: None,
                 death_signal: None,
                 stack_pointer_destroyed: false,
+                crash_site: CrashSite::Anywhere,
             },
             Trigger::WindowsPurecall
             | Trigger::WindowsInvalidParameter
@@ -310,6 +334,7 @@ impl Armed {
                 instruction_pointer: None,
                 death_signal: None,
                 stack_pointer_destroyed: false,
+                crash_site: CrashSite::Anywhere,
             },
         }
     }

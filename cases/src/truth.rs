@@ -1,7 +1,7 @@
 //! The truth record: what a case knows about its own crash, written before it
 //! crashes and read by the harness.
 
-use crate::trigger::Trigger;
+use crate::trigger::{CrashSite, Trigger};
 use serde::{Deserialize, Serialize};
 use std::{
     collections::BTreeMap,
@@ -62,6 +62,8 @@ pub struct Truth {
     /// The crashing thread's stack pointer no longer points at its stack, so
     /// its stack memory may be missing.
     pub stack_pointer_destroyed: bool,
+    /// Where the crash context's instruction pointer lies.
+    pub crash_site: CrashSite,
     /// How the case crashes.
     pub trigger: Trigger,
     /// The function in which the crash happens.
@@ -72,6 +74,11 @@ pub struct Truth {
     pub ballast_bytes: u64,
     /// The case executable, as the kernel resolved it.
     pub executable: PathBuf,
+    /// The case's command line.
+    pub argv: Vec<String>,
+    /// The value of `CRASHSUITE_MARKER` in the case's environment, when set:
+    /// the harness sets it so the dump's copy of the environment can be checked.
+    pub environ_marker: Option<String>,
     /// Every thread the case made, the main and crashing threads included.
     pub threads: Vec<ThreadTruth>,
     /// Libraries the case loaded on purpose.
@@ -155,11 +162,14 @@ mod tests {
             instruction_pointer: Some(0),
             ending: Ending::Signal(11),
             stack_pointer_destroyed: false,
+            crash_site: CrashSite::Libc,
             trigger: Trigger::Abort,
             trigger_function: "f".into(),
             call_depth: 0,
             ballast_bytes: 0,
             executable: "/bin/x".into(),
+            argv: vec!["x".into()],
+            environ_marker: Some("m".into()),
             threads: vec![ThreadTruth { tid: 2, name: "t".into() }],
             modules: vec![ModuleTruth { path: "/lib/x.so".into() }],
             annotations: BTreeMap::from([("k".into(), "v".into())]),

@@ -1,9 +1,10 @@
 //! What a dump says, parsed once per trial and shared by every rule.
 
 use minidump::{
-    Minidump, MinidumpCrashpadInfo, MinidumpException, MinidumpLinuxProcStatus, MinidumpMiscInfo,
-    MinidumpModuleList, MinidumpStream, MinidumpSystemInfo, MinidumpThreadList,
-    MinidumpThreadNames, UnifiedMemoryList,
+    Minidump, MinidumpBreakpadInfo, MinidumpCrashpadInfo, MinidumpException, MinidumpLinuxCpuInfo,
+    MinidumpLinuxEnviron, MinidumpLinuxLsbRelease, MinidumpLinuxMaps, MinidumpLinuxProcStatus,
+    MinidumpMemoryInfoList, MinidumpMiscInfo, MinidumpModuleList, MinidumpStream,
+    MinidumpSystemInfo, MinidumpThreadList, MinidumpThreadNames, UnifiedMemoryList,
 };
 use minidump_processor::ProcessState;
 use std::path::Path;
@@ -51,8 +52,27 @@ pub struct DumpEvidence<'a> {
     pub crashpad: Result<MinidumpCrashpadInfo, String>,
     /// LinuxProcStatus (`/proc/<pid>/status`).
     pub proc_status: Result<MinidumpLinuxProcStatus<'a>, String>,
+    /// LinuxMaps (`/proc/<pid>/maps`).
+    pub linux_maps: Result<MinidumpLinuxMaps<'a>, String>,
+    /// LinuxCpuInfo (`/proc/cpuinfo`).
+    pub cpu_info: Result<MinidumpLinuxCpuInfo<'a>, String>,
+    /// LinuxLsbRelease (`/etc/lsb-release` or `/etc/os-release`).
+    pub lsb_release: Result<MinidumpLinuxLsbRelease<'a>, String>,
+    /// LinuxEnviron (`/proc/<pid>/environ`).
+    pub environ: Result<MinidumpLinuxEnviron<'a>, String>,
+    /// MemoryInfoList.
+    pub memory_info: Result<MinidumpMemoryInfoList<'a>, String>,
+    /// BreakpadInfo.
+    pub breakpad_info: Result<MinidumpBreakpadInfo, String>,
     /// minidump-processor's result: threads with walked stacks.
     pub state: Result<ProcessState, String>,
+}
+
+impl DumpEvidence<'_> {
+    /// The raw bytes of a stream the `minidump` crate has no type for.
+    pub fn raw_stream(&self, stream_type: u32) -> Result<&[u8], String> {
+        self.dump.get_raw_stream(stream_type).map_err(|e| format!("stream {stream_type:#x}: {e}"))
+    }
 }
 
 fn stream<'a, S: MinidumpStream<'a>>(dump: &'a Minidump<'static, Vec<u8>>) -> Result<S, String> {
@@ -83,6 +103,12 @@ impl<'a> DumpEvidence<'a> {
             memory: dump.get_memory(),
             crashpad: stream(dump),
             proc_status: stream(dump),
+            linux_maps: stream(dump),
+            cpu_info: stream(dump),
+            lsb_release: stream(dump),
+            environ: stream(dump),
+            memory_info: stream(dump),
+            breakpad_info: stream(dump),
             state,
         }
     }

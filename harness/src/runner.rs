@@ -1,7 +1,7 @@
 //! Running one trial: a case under a handler, in a fresh run directory.
 
 use crate::binaries::Binaries;
-use crashsuite_cases::{Case, DUMP_DIR_ENV, SOCKET_ENV, TRUTH_ENV, Truth};
+use crashsuite_cases::{Case, DUMP_DIR_ENV, MARKER_ENV, SOCKET_ENV, TRUTH_ENV, Truth};
 use crashsuite_handler::{MonitorProcess, monitor::Event};
 use std::{
     os::unix::process::{CommandExt, ExitStatusExt},
@@ -164,6 +164,7 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         .env(TRUTH_ENV, &truth_path)
         .env(SOCKET_ENV, &socket)
         .env(DUMP_DIR_ENV, &dump_dir)
+        .env(MARKER_ENV, marker(&trial))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -201,6 +202,15 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
 
     let truth = Truth::read(&truth_path).map_err(|e| e.to_string());
     Ok(TrialRecord { trial, run_dir, truth, dumps, ending, monitor_events, stderr, wall })
+}
+
+/// A value for `CRASHSUITE_MARKER` that no other trial's environment holds.
+fn marker(trial: &Trial) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    format!("{}-{}-{nanos}", trial.handler.name(), trial.case.id)
 }
 
 fn kill_group(pgid: u32) {

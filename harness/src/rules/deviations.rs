@@ -20,6 +20,10 @@ pub struct Deviation {
     pub rule: String,
     /// Why the handler fails it: the limitation, with a reference.
     pub reason: String,
+    /// The failure depends on timing: a pass is accepted too (WPT's
+    /// `expected: [PASS, FAIL]`).
+    #[serde(default)]
+    pub intermittent: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -37,9 +41,9 @@ pub struct Deviations {
 }
 
 impl Deviations {
-    /// The reason `rule` is known to fail on `case`, if it is.
-    pub fn reason(&self, case: &str, rule: &str) -> Option<&str> {
-        self.list.iter().find(|d| d.case == case && d.rule == rule).map(|d| d.reason.as_str())
+    /// The deviation of `rule` on `case`, if it is listed.
+    pub fn find(&self, case: &str, rule: &str) -> Option<&Deviation> {
+        self.list.iter().find(|d| d.case == case && d.rule == rule)
     }
 }
 
@@ -73,12 +77,13 @@ pub fn parse(text: &str) -> Result<Deviations, String> {
 }
 
 /// Applies a known deviation to a rule's verdict.
-pub fn apply(verdict: Verdict, reason: &str) -> Verdict {
+pub fn apply(verdict: Verdict, deviation: &Deviation) -> Verdict {
+    let reason = &deviation.reason;
     match verdict {
         Verdict::Fail { observed, expected } => {
-            Verdict::Deviation { observed, expected, reason: reason.to_owned() }
+            Verdict::Deviation { observed, expected, reason: reason.clone() }
         }
-        Verdict::Pass { observed } => Verdict::Fail {
+        Verdict::Pass { observed } if !deviation.intermittent => Verdict::Fail {
             observed: format!("passes ({observed})"),
             expected: format!("the known deviation \"{reason}\"; remove it from the list"),
         },
@@ -110,11 +115,20 @@ mod tests {
 
     #[test]
     fn a_listed_failure_is_a_deviation_and_a_listed_pass_fails() {
-        let fail = Verdict::Fail { observed: "a".into(), expected: "b".into() };
-        assert!(matches!(apply(fail, "r"), Verdict::Deviation { .. }));
-        let pass = Verdict::Pass { observed: "a".into() };
-        assert!(matches!(apply(pass, "r"), Verdict::Fail { .. }));
+        let mut deviation = Deviation {
+            case: "c".into(),
+            rule: "r".into(),
+            reason: "why".into(),
+            intermittent: false,
+        };
+        let fail = || Verdict::Fail { observed: "a".into(), expected: "b".into() };
+        let pass = || Verdict::Pass { observed: "a".into() };
+        assert!(matches!(apply(fail(), &deviation), Verdict::Deviation { .. }));
+        assert!(matches!(apply(pass(), &deviation), Verdict::Fail { .. }));
         let skip = Verdict::Skip { reason: "s".into() };
-        assert!(matches!(apply(skip, "r"), Verdict::Skip { .. }));
+        assert!(matches!(apply(skip, &deviation), Verdict::Skip { .. }));
+        deviation.intermittent = true;
+        assert!(matches!(apply(pass(), &deviation), Verdict::Pass { .. }));
+        assert!(matches!(apply(fail(), &deviation), Verdict::Deviation { .. }));
     }
 }

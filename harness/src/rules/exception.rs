@@ -1,8 +1,11 @@
 //! The Exception stream.
 
 use super::{Facts, Level, Rule, Verdict, need, required};
+use crashsuite_cases::CrashSite;
+use minidump::Module as _;
 
-pub(super) const RULES: &[&Rule] = &[&CODE, &SI_CODE, &THREAD, &ADDRESS, &INSTRUCTION_POINTER];
+pub(super) const RULES: &[&Rule] =
+    &[&CODE, &SI_CODE, &THREAD, &ADDRESS, &INSTRUCTION_POINTER, &CRASH_MODULE];
 
 fn exception<'e, 'a>(
     facts: &Facts<'e, 'a>,
@@ -103,5 +106,44 @@ static INSTRUCTION_POINTER: Rule = Rule {
             return Verdict::fail("no readable context", hex(ip));
         };
         Verdict::equal(hex(context.get_instruction_pointer()), hex(ip))
+    },
+};
+
+/// Processors attribute a crash to the module holding the crash context's
+/// instruction pointer ("crashed in libc.so.6"); a context taken from the
+/// wrong place (the signal handler's frame, say) names the wrong module.
+static CRASH_MODULE: Rule = Rule {
+    id: "EXC-06",
+    level: Level::Should,
+    stream: "Exception",
+    title: "the crash context's instruction pointer lies in the expected module",
+    check: |facts| {
+        let site = facts.truth.crash_site;
+        if site == CrashSite::Anywhere {
+            return Verdict::skip("the trigger does not determine the module");
+        }
+        let dump = need!(facts.dump());
+        let exception = need!(exception(facts));
+        let system_info = need!(required(&dump.system_info, "a SystemInfo stream"));
+        let modules = need!(required(&dump.modules, "a ModuleList stream"));
+        let Some(context) = exception.context(system_info, dump.misc.as_ref()) else {
+            return Verdict::fail("no readable context", format!("{site:?}"));
+        };
+        let ip = context.get_instruction_pointer();
+        let module = modules.module_at_address(ip).map(|m| m.code_file().into_owned());
+        let file_name = module.as_deref().map(|m| m.rsplit('/').next().unwrap_or(m));
+        let fits = match site {
+            CrashSite::Executable => module == Some(facts.truth.executable.display().to_string()),
+            CrashSite::Libc => file_name.is_some_and(|f| f.starts_with("libc.so")),
+            CrashSite::Plugin => facts
+                .truth
+                .modules
+                .first()
+                .is_some_and(|m| module == Some(m.path.display().to_string())),
+            CrashSite::Unmapped => module.is_none(),
+            CrashSite::Anywhere => true,
+        };
+        let observed = format!("{ip:#x} in {}", module.as_deref().unwrap_or("no module"));
+        if fits { Verdict::pass(observed) } else { Verdict::fail(observed, format!("{site:?}")) }
     },
 };

@@ -7,9 +7,12 @@
 //! comes from.
 
 mod annotations;
+mod breakpad;
 pub mod deviations;
 mod exception;
+mod header;
 mod linux;
+mod memory;
 mod modules;
 mod process;
 mod stack;
@@ -155,11 +158,14 @@ fn required<'s, T>(stream: &'s Result<T, String>, expected: &str) -> Result<&'s 
 pub fn all() -> Vec<&'static Rule> {
     [
         process::RULES,
+        header::RULES,
         exception::RULES,
         threads::RULES,
         stack::RULES,
         modules::RULES,
+        memory::RULES,
         system::RULES,
+        breakpad::RULES,
         linux::RULES,
         annotations::RULES,
     ]
@@ -252,8 +258,8 @@ pub fn grade(record: &TrialRecord) -> Grade {
         .into_iter()
         .map(|rule| {
             let verdict = (rule.check)(&facts);
-            let verdict = match known.reason(&record.trial.case.id, rule.id) {
-                Some(reason) => deviations::apply(verdict, reason),
+            let verdict = match known.find(&record.trial.case.id, rule.id) {
+                Some(deviation) => deviations::apply(verdict, deviation),
                 None => verdict,
             };
             RuleVerdict { id: rule.id, level: rule.level, verdict }

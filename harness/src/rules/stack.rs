@@ -2,7 +2,8 @@
 
 use super::{Facts, Level, Rule, Verdict, need, required};
 
-pub(super) const RULES: &[&Rule] = &[&WALK_STARTS_AT_IP, &WALK_DEPTH];
+pub(super) const RULES: &[&Rule] =
+    &[&WALK_STARTS_AT_IP, &WALK_DEPTH, &FIRST_FRAME_FROM_CONTEXT, &CONSISTENT_CRASH];
 
 /// The processor's stack of the crashing thread.
 fn crashing_stack<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump_unwind::CallStack, Verdict> {
@@ -62,6 +63,50 @@ static WALK_DEPTH: Rule = Rule {
             Verdict::pass(format!("{frames} frames"))
         } else {
             Verdict::fail(format!("{frames} frames"), format!("more than {depth}"))
+        }
+    },
+};
+
+/// The first frame of the crashing thread comes from the dump's CPU context
+/// (trust `context`), not from scanning: without a context the processor
+/// guesses the crash location (minidump-processor's frame trust).
+static FIRST_FRAME_FROM_CONTEXT: Rule = Rule {
+    id: "STK-03",
+    level: Level::Should,
+    stream: "stack walk",
+    title: "the crashing thread's first frame comes from its context",
+    check: |facts| {
+        let stack = need!(crashing_stack(facts));
+        let scanned =
+            stack.frames.iter().filter(|f| f.trust == minidump_unwind::FrameTrust::Scan).count();
+        match stack.frames.first() {
+            Some(first) if first.trust == minidump_unwind::FrameTrust::Context => {
+                Verdict::pass(format!("{} frames, {scanned} found by scanning", stack.frames.len()))
+            }
+            Some(first) => Verdict::fail(format!("trust {:?}", first.trust), "Context"),
+            None => Verdict::fail("no frames", "Context"),
+        }
+    },
+};
+
+/// rust-minidump checks the crash against the dump (the faulting address
+/// against the instruction's memory access, the IP against the memory map)
+/// and lists every disagreement as a crash inconsistency.
+static CONSISTENT_CRASH: Rule = Rule {
+    id: "STK-04",
+    level: Level::Should,
+    stream: "stack walk",
+    title: "the processor finds the crash consistent",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        let state = need!(required(&dump.state, "a processed dump"));
+        let Some(info) = &state.exception_info else {
+            return Verdict::skip("no exception to check");
+        };
+        if info.inconsistencies.is_empty() {
+            Verdict::pass(format!("{}", info.reason))
+        } else {
+            Verdict::fail(format!("{:?}", info.inconsistencies), "no inconsistencies")
         }
     },
 };

@@ -4,8 +4,16 @@ use super::{Facts, Level, Rule, Verdict, need, required};
 use crashsuite_cases::Trigger;
 use std::collections::BTreeSet;
 
-pub(super) const RULES: &[&Rule] =
-    &[&CRASHING_THREAD_LISTED, &STACK_POINTER_IN_STACK, &ALL_THREADS, &NAMES];
+pub(super) const RULES: &[&Rule] = &[
+    &CRASHING_THREAD_LISTED,
+    &STACK_POINTER_IN_STACK,
+    &ALL_THREADS,
+    &NAMES,
+    &UNIQUE_TIDS,
+    &EVERY_STACK_POINTER,
+    &STACKS_CAPTURED,
+    &OVERFLOW_STACK_IS_REAL,
+];
 
 /// The crashing thread: the one the exception blames when it is one of the
 /// case's crashing threads, else the case's first.
@@ -143,6 +151,140 @@ static NAMES: Rule = Rule {
             Verdict::pass(format!("{} names match", facts.truth.threads.len()))
         } else {
             Verdict::fail(wrong.join("; "), "the case's thread names")
+        }
+    },
+};
+
+/// The thread id is how every other stream (Exception, ThreadNames,
+/// BreakpadInfo) refers to a thread; two entries with one id are ambiguous.
+static UNIQUE_TIDS: Rule = Rule {
+    id: "THR-05",
+    level: Level::Must,
+    stream: "ThreadList",
+    title: "no thread id is listed twice",
+    check: |facts| {
+        let threads = need!(thread_list(facts));
+        let mut tids: Vec<u32> = threads.threads.iter().map(|t| t.raw.thread_id).collect();
+        tids.sort_unstable();
+        let mut twice: Vec<u32> = tids.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+        twice.dedup();
+        if twice.is_empty() {
+            Verdict::pass(format!("{} threads", tids.len()))
+        } else {
+            Verdict::fail(format!("listed twice: {twice:?}"), "unique ids")
+        }
+    },
+};
+
+/// Each thread's own stack pointer (not only the crashing one's) must lie in
+/// its captured stack, or the walk of that thread stops at once (Breakpad
+/// captures every thread's stack from its stack pointer up).
+static EVERY_STACK_POINTER: Rule = Rule {
+    id: "THR-06",
+    level: Level::Should,
+    stream: "ThreadList",
+    title: "every thread's stack pointer lies inside its captured stack",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        let threads = need!(thread_list(facts));
+        let system_info = need!(required(&dump.system_info, "a SystemInfo stream"));
+        let Some(memory) = dump.memory.as_ref() else {
+            return Verdict::fail("no memory list", "stacks");
+        };
+        let crashing = crashing_tid(facts);
+        let mut outside = Vec::new();
+        for thread in &threads.threads {
+            let tid = thread.raw.thread_id;
+            if tid == crashing {
+                continue; // THR-02, which knows about overflows and destroyed stack pointers
+            }
+            let Some(sp) =
+                thread.context(system_info, dump.misc.as_ref()).map(|c| c.get_stack_pointer())
+            else {
+                outside.push(format!("{tid}: no context"));
+                continue;
+            };
+            let inside = thread.stack_memory(memory).is_some_and(|stack| {
+                (stack.base_address()..stack.base_address().saturating_add(stack.size()))
+                    .contains(&sp)
+            });
+            if !inside {
+                outside.push(format!("{tid}: sp {sp:#x}"));
+            }
+        }
+        if outside.is_empty() {
+            Verdict::pass(format!("{} threads", threads.threads.len().saturating_sub(1)))
+        } else {
+            Verdict::fail(outside.join(", "), "every stack pointer inside its stack")
+        }
+    },
+};
+
+/// A thread without stack memory cannot be walked at all. The only excuse is
+/// a crashing thread whose stack pointer the case destroyed.
+static STACKS_CAPTURED: Rule = Rule {
+    id: "THR-07",
+    level: Level::Must,
+    stream: "ThreadList",
+    title: "every thread has stack memory",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        let threads = need!(thread_list(facts));
+        let Some(memory) = dump.memory.as_ref() else {
+            return Verdict::fail("no memory list", "stacks");
+        };
+        let excused = facts.truth.stack_pointer_destroyed.then(|| crashing_tid(facts));
+        let empty: Vec<u32> = threads
+            .threads
+            .iter()
+            .filter(|t| Some(t.raw.thread_id) != excused)
+            .filter(|t| thread_stack_size(t, memory) == 0)
+            .map(|t| t.raw.thread_id)
+            .collect();
+        if empty.is_empty() {
+            Verdict::pass(format!("{} stacks", threads.threads.len()))
+        } else {
+            Verdict::fail(format!("no stack for {empty:?}"), "a stack for every thread")
+        }
+    },
+};
+
+fn thread_stack_size(
+    thread: &minidump::MinidumpThread<'_>,
+    memory: &minidump::UnifiedMemoryList<'_>,
+) -> u64 {
+    thread.stack_memory(memory).map_or(0, |stack| stack.size())
+}
+
+/// After a stack overflow the stack pointer sits in the guard region; a
+/// writer that captures "from the stack pointer" may capture only the guard
+/// page, or nothing, and lose the frames that overflowed. The real stack is
+/// large (16 pages here at least: the recursion filled it).
+static OVERFLOW_STACK_IS_REAL: Rule = Rule {
+    id: "THR-08",
+    level: Level::Should,
+    stream: "ThreadList",
+    title: "after a stack overflow, the captured stack is the real stack, not a guard page",
+    check: |facts| {
+        if facts.truth.trigger != Trigger::StackOverflow {
+            return Verdict::skip("not a stack overflow");
+        }
+        let dump = need!(facts.dump());
+        let threads = need!(thread_list(facts));
+        let tid = crashing_tid(facts);
+        let Some(thread) = threads.get_thread(tid) else {
+            return Verdict::skip(format!("thread {tid} is not listed (THR-01)"));
+        };
+        let Some(memory) = dump.memory.as_ref() else {
+            return Verdict::fail("no memory list", "the overflowed stack");
+        };
+        let size = thread_stack_size(thread, memory);
+        let least = 16 * rustix::param::page_size() as u64;
+        let observed = format!("{} KiB", size >> 10);
+        if size >= least {
+            Verdict::pass(observed)
+        } else {
+            Verdict::fail(observed, format!("at least {} KiB", least >> 10))
         }
     },
 };

@@ -1,0 +1,112 @@
+//! The header and the stream directory.
+
+use super::{Level, Rule, Verdict, need};
+use minidump::format::{MINIDUMP_SIGNATURE, MINIDUMP_STREAM_TYPE, MINIDUMP_VERSION};
+
+pub(super) const RULES: &[&Rule] = &[&SIGNATURE, &IN_FILE, &NO_OVERLAP, &NO_DUPLICATES];
+
+/// Directory entries that point at data: unused entries (type 0, which
+/// Breakpad leaves behind) and empty streams take no room.
+fn used_entries<'d>(
+    dump: &'d minidump::Minidump<'static, Vec<u8>>,
+) -> impl Iterator<Item = &'d minidump::format::MINIDUMP_DIRECTORY> + 'd {
+    dump.all_streams().filter(|entry| {
+        entry.stream_type != MINIDUMP_STREAM_TYPE::UnusedStream as u32
+            && entry.location.data_size > 0
+    })
+}
+
+/// The minidump format: `MDMP` and version 0xA793 in the low 16 bits.
+static SIGNATURE: Rule = Rule {
+    id: "HDR-01",
+    level: Level::Must,
+    stream: "header",
+    title: "the header has the MDMP signature and format version",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        let header = &dump.dump.header;
+        let version = header.version & 0xFFFF;
+        if header.signature == MINIDUMP_SIGNATURE && version == MINIDUMP_VERSION {
+            Verdict::pass(format!("{} streams", header.stream_count))
+        } else {
+            Verdict::fail(
+                format!("signature {:#x}, version {version:#x}", header.signature),
+                format!("{MINIDUMP_SIGNATURE:#x}, {MINIDUMP_VERSION:#x}"),
+            )
+        }
+    },
+};
+
+/// Every stream's range must lie inside the file; a reader trusting the
+/// directory would read past the end (rust-minidump treats it as corrupt).
+static IN_FILE: Rule = Rule {
+    id: "HDR-02",
+    level: Level::Must,
+    stream: "directory",
+    title: "every stream lies inside the file",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        let outside: Vec<String> = used_entries(dump.dump)
+            .filter(|e| u64::from(e.location.rva) + u64::from(e.location.data_size) > dump.size)
+            .map(|e| {
+                format!("{:#x} at {:#x}+{}", e.stream_type, e.location.rva, e.location.data_size)
+            })
+            .collect();
+        if outside.is_empty() {
+            Verdict::pass(format!("{} bytes", dump.size))
+        } else {
+            Verdict::fail(outside.join(", "), format!("within {} bytes", dump.size))
+        }
+    },
+};
+
+/// Two streams sharing bytes means one of them is garbage; writers lay
+/// streams out one after another (minidump format).
+static NO_OVERLAP: Rule = Rule {
+    id: "HDR-03",
+    level: Level::Must,
+    stream: "directory",
+    title: "no two streams overlap",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        let mut ranges: Vec<(u64, u64, u32)> = used_entries(dump.dump)
+            .map(|e| {
+                let start = u64::from(e.location.rva);
+                (start, start + u64::from(e.location.data_size), e.stream_type)
+            })
+            .collect();
+        ranges.sort();
+        let overlaps: Vec<String> = ranges
+            .windows(2)
+            .filter(|pair| pair[1].0 < pair[0].1)
+            .map(|pair| format!("{:#x} and {:#x}", pair[0].2, pair[1].2))
+            .collect();
+        if overlaps.is_empty() {
+            Verdict::pass(format!("{} streams", ranges.len()))
+        } else {
+            Verdict::fail(overlaps.join(", "), "disjoint streams")
+        }
+    },
+};
+
+/// Readers keep one stream per type (rust-minidump keeps the first), so a
+/// second copy is silently ignored. Unused entries are tolerated.
+static NO_DUPLICATES: Rule = Rule {
+    id: "HDR-04",
+    level: Level::Should,
+    stream: "directory",
+    title: "no stream type appears twice (unused entries aside)",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        let mut types: Vec<u32> = used_entries(dump.dump).map(|e| e.stream_type).collect();
+        types.sort_unstable();
+        let mut twice: Vec<String> =
+            types.windows(2).filter(|w| w[0] == w[1]).map(|w| format!("{:#x}", w[0])).collect();
+        twice.dedup();
+        if twice.is_empty() {
+            Verdict::pass(format!("{} types", types.len()))
+        } else {
+            Verdict::fail(twice.join(", "), "one stream per type")
+        }
+    },
+};
