@@ -1,7 +1,12 @@
 //! Build ids of ELF files on disk, and the identifiers a minidump derives
 //! from them.
 
-use std::path::Path;
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::Mutex,
+    time::SystemTime,
+};
 
 /// Reading a build id failed.
 #[derive(Debug, thiserror::Error)]
@@ -24,8 +29,26 @@ pub enum ElfError {
     },
 }
 
+type BuildIdCache = HashMap<(PathBuf, Option<SystemTime>), Option<Vec<u8>>>;
+
+/// Build ids already read, by path and modification time: the same system
+/// libraries appear in every dump of a run.
+static CACHE: Mutex<Option<BuildIdCache>> = Mutex::new(None);
+
 /// The GNU build id (`NT_GNU_BUILD_ID` note) of the ELF file at `path`.
 pub fn build_id(path: &Path) -> Result<Option<Vec<u8>>, ElfError> {
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let key = (path.to_owned(), modified);
+    let lock = || CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(found) = lock().as_ref().and_then(|cache| cache.get(&key)) {
+        return Ok(found.clone());
+    }
+    let id = read_build_id(path)?;
+    lock().get_or_insert_with(HashMap::new).insert(key, id.clone());
+    Ok(id)
+}
+
+fn read_build_id(path: &Path) -> Result<Option<Vec<u8>>, ElfError> {
     let display = path.display().to_string();
     let bytes =
         std::fs::read(path).map_err(|source| ElfError::Read { path: display.clone(), source })?;

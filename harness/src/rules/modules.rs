@@ -4,8 +4,16 @@ use super::{Facts, Level, Rule, Verdict, need, required};
 use crate::elf;
 use minidump::Module as _;
 
-pub(super) const RULES: &[&Rule] =
-    &[&MAIN_IS_CASE, &MAIN_CODE_ID, &MAIN_DEBUG_ID, &LOADED_LIBRARIES];
+pub(super) const RULES: &[&Rule] = &[
+    &MAIN_IS_CASE,
+    &MAIN_CODE_ID,
+    &MAIN_DEBUG_ID,
+    &LOADED_LIBRARIES,
+    &EVERY_CODE_ID,
+    &EVERY_DEBUG_ID,
+    &NO_OVERLAP,
+    &VDSO,
+];
 
 fn main_module<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump::MinidumpModule, Verdict> {
     let modules = required(&facts.dump()?.modules, "a ModuleList stream")?;
@@ -103,6 +111,135 @@ static LOADED_LIBRARIES: Rule = Rule {
             Verdict::pass(format!("{} libraries", facts.truth.modules.len()))
         } else {
             Verdict::fail(wrong.join("; "), "each library with its build id")
+        }
+    },
+};
+
+/// The modules whose files are on disk, with their build ids, and how many
+/// were left out (the vDSO, deleted files, files without a build id).
+fn modules_on_disk<'m>(
+    modules: &'m minidump::MinidumpModuleList,
+) -> (Vec<(&'m minidump::MinidumpModule, Vec<u8>)>, usize) {
+    let mut found = Vec::new();
+    let mut left_out = 0;
+    for module in modules.iter() {
+        let path = std::path::PathBuf::from(module.code_file().into_owned());
+        match path.is_absolute().then(|| elf::build_id(&path)) {
+            Some(Ok(Some(id))) => found.push((module, id)),
+            _ => left_out += 1,
+        }
+    }
+    (found, left_out)
+}
+
+/// Symbol servers are keyed by each module's code id; a wrong one loses that
+/// module's symbols. Every module whose file is still on disk is checked
+/// against the file's GNU build id (Breakpad's `FileID`).
+static EVERY_CODE_ID: Rule = Rule {
+    id: "MOD-05",
+    level: Level::Must,
+    stream: "ModuleList",
+    title: "every module's code id is its file's build id",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        let modules = need!(required(&dump.modules, "a ModuleList stream"));
+        let (on_disk, left_out) = modules_on_disk(modules);
+        let wrong: Vec<String> = on_disk
+            .iter()
+            .filter(|(module, id)| {
+                module.code_identifier().map(|c| c.to_string().to_lowercase()) != Some(elf::hex(id))
+            })
+            .map(|(module, _)| module.code_file().into_owned())
+            .collect();
+        if wrong.is_empty() {
+            Verdict::pass(format!("{} modules checked, {left_out} not on disk", on_disk.len()))
+        } else {
+            Verdict::fail(wrong.join(", "), "code ids equal to the files' build ids")
+        }
+    },
+};
+
+/// See MOD-03: the debug id of every module, not only the executable's, is
+/// the build id as a GUID (first three fields byte-swapped, short ids padded).
+static EVERY_DEBUG_ID: Rule = Rule {
+    id: "MOD-06",
+    level: Level::Must,
+    stream: "ModuleList",
+    title: "every module's debug id is its build id in GUID byte order",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        let modules = need!(required(&dump.modules, "a ModuleList stream"));
+        let (on_disk, _) = modules_on_disk(modules);
+        let wrong: Vec<String> = on_disk
+            .iter()
+            .filter(|(module, id)| {
+                module.debug_identifier().map(|d| d.breakpad().to_string())
+                    != Some(elf::breakpad_debug_id(id))
+            })
+            .map(|(module, _)| module.code_file().into_owned())
+            .collect();
+        if wrong.is_empty() {
+            Verdict::pass(format!("{} modules", on_disk.len()))
+        } else {
+            Verdict::fail(wrong.join(", "), "debug ids from the files' build ids")
+        }
+    },
+};
+
+/// An address belongs to one module; overlapping ranges make processors
+/// attribute frames at random (rust-minidump keeps the first it sees).
+static NO_OVERLAP: Rule = Rule {
+    id: "MOD-07",
+    level: Level::Must,
+    stream: "ModuleList",
+    title: "no two modules overlap",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        let modules = need!(required(&dump.modules, "a ModuleList stream"));
+        let mut ranges: Vec<(u64, u64, String)> = modules
+            .iter()
+            .map(|m| {
+                (
+                    m.base_address(),
+                    m.base_address().saturating_add(m.size()),
+                    m.code_file().into_owned(),
+                )
+            })
+            .collect();
+        ranges.sort();
+        let overlaps: Vec<String> = ranges
+            .windows(2)
+            .filter(|pair| pair[1].0 < pair[0].1)
+            .map(|pair| format!("{} and {}", pair[0].2, pair[1].2))
+            .collect();
+        if overlaps.is_empty() {
+            Verdict::pass(format!("{} modules", ranges.len()))
+        } else {
+            Verdict::fail(overlaps.join("; "), "disjoint modules")
+        }
+    },
+};
+
+/// Signal frames return through the vDSO's `__restore_rt`, and time
+/// functions run in it; Breakpad lists it (as `linux-gate.so`) so walks
+/// through a signal frame can be symbolised.
+static VDSO: Rule = Rule {
+    id: "MOD-08",
+    level: Level::Should,
+    stream: "ModuleList",
+    title: "the vDSO is listed",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        let modules = need!(required(&dump.modules, "a ModuleList stream"));
+        let vdso = modules.iter().find(|m| {
+            let file = m.code_file();
+            file.contains("linux-gate.so") || file.contains("vdso")
+        });
+        match vdso {
+            Some(module) => {
+                Verdict::pass(format!("{} at {:#x}", module.code_file(), module.base_address()))
+            }
+            None => Verdict::fail("not listed", "linux-gate.so or linux-vdso.so.1"),
         }
     },
 };

@@ -3,7 +3,7 @@
 use super::{Facts, Level, Rule, Verdict, need, required};
 use minidump::system_info::{Cpu, Os};
 
-pub(super) const RULES: &[&Rule] = &[&OS, &CPU];
+pub(super) const RULES: &[&Rule] = &[&OS, &CPU, &CPU_COUNT, &MISC_PID];
 
 fn system_info<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump::MinidumpSystemInfo, Verdict> {
     required(&facts.dump()?.system_info, "a SystemInfo stream")
@@ -59,5 +59,48 @@ static CPU: Rule = Rule {
             return Verdict::skip(format!("no SystemInfo spelling for {}", std::env::consts::ARCH));
         };
         Verdict::equal(info.cpu, host)
+    },
+};
+
+/// The processors `/proc/cpuinfo` lists on this host.
+fn host_processors() -> Option<u32> {
+    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let count =
+        text.lines().filter(|l| l.split(':').next().is_some_and(|k| k.trim() == "processor"));
+    Some(count.count() as u32)
+}
+
+/// `NumberOfProcessors` in SystemInfo: the processors of the host that wrote
+/// the dump (Breakpad counts the `processor` entries of `/proc/cpuinfo`).
+static CPU_COUNT: Rule = Rule {
+    id: "SYS-03",
+    level: Level::Should,
+    stream: "SystemInfo",
+    title: "SystemInfo's processor count is the host's",
+    check: |facts| {
+        let info = need!(system_info(facts));
+        let Some(host) = host_processors() else {
+            return Verdict::skip("the host's /proc/cpuinfo is unreadable");
+        };
+        Verdict::equal(u32::from(info.raw.number_of_processors), host)
+    },
+};
+
+/// MiscInfo carries the process id on Windows and in Crashpad's Linux dumps;
+/// minidump-writer writes none (the pid is in LinuxProcStatus, LNX-01).
+static MISC_PID: Rule = Rule {
+    id: "SYS-04",
+    level: Level::May,
+    stream: "MiscInfo",
+    title: "MiscInfo, when written, names the process that crashed",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        let Some(misc) = &dump.misc else {
+            return Verdict::skip("the handler wrote no MiscInfo stream");
+        };
+        match misc.raw.process_id() {
+            Some(pid) => Verdict::equal(*pid, facts.truth.pid),
+            None => Verdict::skip("MiscInfo carries no process id"),
+        }
     },
 };
