@@ -117,9 +117,9 @@ static LOADED_LIBRARIES: Rule = Rule {
 
 /// The modules whose files are on disk, with their build ids, and how many
 /// were left out (the vDSO, deleted files, files without a build id).
-fn modules_on_disk<'m>(
-    modules: &'m minidump::MinidumpModuleList,
-) -> (Vec<(&'m minidump::MinidumpModule, Vec<u8>)>, usize) {
+fn modules_on_disk(
+    modules: &minidump::MinidumpModuleList,
+) -> (Vec<(&minidump::MinidumpModule, Vec<u8>)>, usize) {
     let mut found = Vec::new();
     let mut left_out = 0;
     for module in modules.iter() {
