@@ -41,6 +41,19 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Grade one dump made by any handler. With the case's truth record
+    /// every rule runs; without one, only the rules on the dump's own
+    /// structure, and the rest skip. Exits with 1 when a MUST rule fails.
+    Verify {
+        /// The dump file.
+        dump: PathBuf,
+        /// The truth record the crashing case wrote.
+        #[arg(long)]
+        truth: Option<PathBuf>,
+        /// Print the verdicts as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the rules.
     Rules,
     /// List the cases: id, platforms, summary, and whether each runs here.
@@ -56,6 +69,7 @@ fn main() -> anyhow::Result<()> {
         Command::Run { handler, case, json, keep, verbose } => {
             run(&handler, &case, json, keep, verbose)
         }
+        Command::Verify { dump, truth, json } => verify(&dump, truth.as_deref(), json),
         Command::Rules => {
             for rule in rules::all() {
                 println!("{:<7} {:<6} {:<13} {}", rule.id, rule.level, rule.stream, rule.title);
@@ -64,6 +78,24 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Cases { json } => cases(json),
     }
+}
+
+fn verify(
+    dump: &std::path::Path,
+    truth: Option<&std::path::Path>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let truth = truth.map(crashsuite_cases::Truth::read).transpose()?;
+    let grade = rules::verify(dump, truth.as_ref());
+    if json {
+        println!("{}", serde_json::to_string_pretty(&grade)?);
+    } else {
+        print!("{}", report::trial(&grade));
+    }
+    if !grade.passed() {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 fn cases(json: bool) -> anyhow::Result<()> {

@@ -20,19 +20,18 @@ static ANNOTATIONS: Rule = Rule {
     stream: "CrashpadInfo",
     title: "every annotation the case set is in the dump with its value",
     check: |facts| {
-        if facts.truth.annotations.is_empty() {
+        if need!(facts.truth()).annotations.is_empty() {
             return Verdict::skip("the case set no annotations");
         }
         let found = need!(simple_annotations(facts));
-        let wrong: Vec<String> = facts
-            .truth
+        let wrong: Vec<String> = need!(facts.truth())
             .annotations
             .iter()
             .filter(|&(key, value)| found.get(key) != Some(value))
             .map(|(key, value)| format!("{key}={:?} not {value:?}", found.get(key)))
             .collect();
         if wrong.is_empty() {
-            Verdict::pass(format!("{} annotations", facts.truth.annotations.len()))
+            Verdict::pass(format!("{} annotations", need!(facts.truth()).annotations.len()))
         } else {
             Verdict::fail(wrong.join("; "), "the case's annotations")
         }
@@ -48,7 +47,7 @@ static BREADCRUMBS: Rule = Rule {
     stream: "CrashpadInfo",
     title: "the breadcrumbs the case left are in the dump, in order",
     check: |facts| {
-        if facts.truth.breadcrumbs.is_empty() {
+        if need!(facts.truth()).breadcrumbs.is_empty() {
             return Verdict::skip("the case left no breadcrumbs");
         }
         let found = need!(simple_annotations(facts));
@@ -57,7 +56,7 @@ static BREADCRUMBS: Rule = Rule {
         };
         let crumbs: Result<Vec<String>, _> = serde_json::from_str(json);
         match crumbs {
-            Ok(crumbs) => Verdict::equal(crumbs, facts.truth.breadcrumbs.clone()),
+            Ok(crumbs) => Verdict::equal(crumbs, need!(facts.truth()).breadcrumbs.clone()),
             Err(e) => Verdict::fail(format!("unparsable: {e}"), "a JSON array of strings"),
         }
     },

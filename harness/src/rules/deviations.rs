@@ -41,9 +41,14 @@ pub struct Deviations {
 }
 
 impl Deviations {
-    /// The deviation of `rule` on `case`, if it is listed.
-    pub fn find(&self, case: &str, rule: &str) -> Option<&Deviation> {
-        self.list.iter().find(|d| d.case == case && d.rule == rule)
+    /// The deviations listed for `case`.
+    pub fn for_case(&self, case: &str) -> Deviations {
+        Deviations { list: self.list.iter().filter(|d| d.case == case).cloned().collect() }
+    }
+
+    /// The deviation of `rule`, if it is listed.
+    pub fn find(&self, rule: &str) -> Option<&Deviation> {
+        self.list.iter().find(|d| d.rule == rule)
     }
 }
 

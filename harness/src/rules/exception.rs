@@ -28,7 +28,10 @@ static CODE: Rule = Rule {
     title: "the exception code is the crash's signal (or DUMP_REQUESTED)",
     check: |facts| {
         let exception = need!(exception(facts));
-        Verdict::equal(exception.raw.exception_record.exception_code, facts.truth.exception_code)
+        Verdict::equal(
+            exception.raw.exception_record.exception_code,
+            need!(facts.truth()).exception_code,
+        )
     },
 };
 
@@ -40,7 +43,7 @@ static SI_CODE: Rule = Rule {
     stream: "Exception",
     title: "the exception flags are the signal's si_code",
     check: |facts| {
-        let Some(code) = facts.truth.si_code else {
+        let Some(code) = need!(facts.truth()).si_code else {
             return Verdict::skip("the trigger does not determine si_code");
         };
         let exception = need!(exception(facts));
@@ -59,7 +62,7 @@ static THREAD: Rule = Rule {
     check: |facts| {
         let exception = need!(exception(facts));
         let blamed = exception.get_crashing_thread_id();
-        let crashing = &facts.truth.crashing_tids;
+        let crashing = &need!(facts.truth()).crashing_tids;
         if crashing.contains(&blamed) {
             Verdict::pass(format!("thread {blamed}"))
         } else if let [only] = crashing.as_slice() {
@@ -78,7 +81,7 @@ static ADDRESS: Rule = Rule {
     stream: "Exception",
     title: "the exception address is the faulting address",
     check: |facts| {
-        let Some(address) = facts.truth.fault_address else {
+        let Some(address) = need!(facts.truth()).fault_address else {
             return Verdict::skip("the trigger does not determine the fault address");
         };
         let exception = need!(exception(facts));
@@ -96,7 +99,7 @@ static INSTRUCTION_POINTER: Rule = Rule {
     stream: "Exception",
     title: "the crash context's instruction pointer is where execution stopped",
     check: |facts| {
-        let Some(ip) = facts.truth.instruction_pointer else {
+        let Some(ip) = need!(facts.truth()).instruction_pointer else {
             return Verdict::skip("the trigger does not determine the instruction pointer");
         };
         let dump = need!(facts.dump());
@@ -118,7 +121,7 @@ static CRASH_MODULE: Rule = Rule {
     stream: "Exception",
     title: "the crash context's instruction pointer lies in the expected module",
     check: |facts| {
-        let site = facts.truth.crash_site;
+        let site = need!(facts.truth()).crash_site;
         if site == CrashSite::Anywhere {
             return Verdict::skip("the trigger does not determine the module");
         }
@@ -133,10 +136,11 @@ static CRASH_MODULE: Rule = Rule {
         let module = modules.module_at_address(ip).map(|m| m.code_file().into_owned());
         let file_name = module.as_deref().map(|m| m.rsplit('/').next().unwrap_or(m));
         let fits = match site {
-            CrashSite::Executable => module == Some(facts.truth.executable.display().to_string()),
+            CrashSite::Executable => {
+                module == Some(need!(facts.truth()).executable.display().to_string())
+            }
             CrashSite::Libc => file_name.is_some_and(|f| f.starts_with("libc.so")),
-            CrashSite::Plugin => facts
-                .truth
+            CrashSite::Plugin => need!(facts.truth())
                 .modules
                 .first()
                 .is_some_and(|m| module == Some(m.path.display().to_string())),

@@ -23,8 +23,8 @@ static PROCESS_ID: Rule = Rule {
             .find(|(key, _)| key.as_bytes() == b"Tgid")
             .and_then(|(_, value)| value.to_str().ok()?.trim().parse::<u32>().ok());
         match tgid {
-            Some(tgid) => Verdict::equal(tgid, facts.truth.pid),
-            None => Verdict::fail("no readable Tgid line", facts.truth.pid),
+            Some(tgid) => Verdict::equal(tgid, need!(facts.truth()).pid),
+            None => Verdict::fail("no readable Tgid line", need!(facts.truth()).pid),
         }
     },
 };
@@ -55,7 +55,7 @@ static CMDLINE: Rule = Rule {
             .into_iter()
             .rev()
             .collect();
-        Verdict::equal(args, facts.truth.argv.clone())
+        Verdict::equal(args, need!(facts.truth()).argv.clone())
     },
 };
 
@@ -67,7 +67,7 @@ static ENVIRON: Rule = Rule {
     stream: "LinuxEnviron",
     title: "the environment holds the marker variable the harness set",
     check: |facts| {
-        let Some(marker) = &facts.truth.environ_marker else {
+        let Some(marker) = &need!(facts.truth()).environ_marker else {
             return Verdict::skip("the case ran without a marker variable");
         };
         let dump = need!(facts.dump());

@@ -36,11 +36,11 @@ static AROUND_IP: Rule = Rule {
     stream: "MemoryList",
     title: "memory around the crashing instruction pointer is captured",
     check: |facts| {
-        if facts.truth.exception_code == crashsuite_cases::trigger::DUMP_REQUESTED {
+        if need!(facts.truth()).exception_code == crashsuite_cases::trigger::DUMP_REQUESTED {
             return Verdict::skip("no crash: a dump on request has no crashing instruction");
         }
         let ip = need!(crash_ip(facts));
-        if facts.truth.instruction_pointer.is_some() {
+        if need!(facts.truth()).instruction_pointer.is_some() {
             return Verdict::skip(format!(
                 "the case sends the instruction pointer to {ip:#x} on purpose"
             ));

@@ -106,10 +106,10 @@ impl Verdict {
 
 /// What a rule check sees.
 pub struct Facts<'e, 'a> {
-    /// The case's truth record.
-    pub truth: &'e Truth,
-    /// How the case process ended.
-    pub ending: &'e Ending,
+    /// The case's truth record, when the dump came with one.
+    pub truth: Option<&'e Truth>,
+    /// How the crashed process ended, when the harness saw it.
+    pub ending: Option<&'e Ending>,
     /// The dump, when there is one.
     pub dump: Option<&'e DumpEvidence<'a>>,
     /// Why there is no dump evidence, when there is none.
@@ -120,6 +120,12 @@ impl<'e, 'a> Facts<'e, 'a> {
     /// The dump evidence, or a skip verdict saying why there is none.
     fn dump(&self) -> Result<&'e DumpEvidence<'a>, Verdict> {
         self.dump.ok_or_else(|| Verdict::skip(format!("no dump: {}", self.no_dump)))
+    }
+
+    /// The truth record, or a skip verdict: without one, only the rules on
+    /// the dump's own structure can run.
+    fn truth(&self) -> Result<&'e Truth, Verdict> {
+        self.truth.ok_or_else(|| Verdict::skip("no truth record to compare with"))
     }
 }
 
@@ -201,6 +207,16 @@ pub struct RuleVerdict {
 }
 
 impl Grade {
+    fn not_graded(trial: String, error: String) -> Self {
+        Self {
+            trial,
+            error: Some(error),
+            case_note: None,
+            verdicts: Vec::new(),
+            crashing_stack: Vec::new(),
+        }
+    }
+
     /// The verdicts of MUST rules that failed.
     pub fn must_failures(&self) -> impl Iterator<Item = &RuleVerdict> {
         self.verdicts
@@ -214,7 +230,8 @@ impl Grade {
     }
 }
 
-/// Grades a trial with every rule.
+/// Grades a trial with every rule, against the case's truth record and the
+/// handler's known deviations.
 pub fn grade(record: &TrialRecord) -> Grade {
     let trial = record.trial.name();
     let truth = match &record.truth {
@@ -225,53 +242,25 @@ pub fn grade(record: &TrialRecord) -> Grade {
                 record.ending,
                 record.stderr.trim()
             );
-            return Grade {
-                trial,
-                error: Some(error),
-                case_note: None,
-                verdicts: Vec::new(),
-                crashing_stack: Vec::new(),
-            };
+            return Grade::not_graded(trial, error);
         }
+    };
+    let known = match deviations::of(record.trial.handler) {
+        Ok(known) => known.for_case(&record.trial.case.id),
+        Err(e) => return Grade::not_graded(trial, e),
     };
     let file = match record.dumps.as_slice() {
         [] => Err("the handler wrote none".to_owned()),
         [only] => DumpFile::read(only),
         many => Err(format!("the handler wrote {} dumps for one crash", many.len())),
     };
-    let evidence = file.as_ref().ok().map(DumpEvidence::gather);
-    let no_dump = file.as_ref().err().map(String::as_str).unwrap_or_default();
-    let facts = Facts { truth, ending: &record.ending, dump: evidence.as_ref(), no_dump };
-    let known = match deviations::of(record.trial.handler) {
-        Ok(known) => known,
-        Err(e) => {
-            return Grade {
-                trial,
-                error: Some(e),
-                case_note: None,
-                verdicts: Vec::new(),
-                crashing_stack: Vec::new(),
-            };
-        }
-    };
-    let verdicts = all()
-        .into_iter()
-        .map(|rule| {
-            let verdict = (rule.check)(&facts);
-            let verdict = match known.find(&record.trial.case.id, rule.id) {
-                Some(deviation) => deviations::apply(verdict, deviation),
-                None => verdict,
-            };
-            RuleVerdict { id: rule.id, level: rule.level, verdict }
-        })
-        .collect();
-    let crashing_stack = evidence.as_ref().map(crashing_stack).unwrap_or_default();
+    let mut grade = grade_file(trial, file, Some(truth), Some(&record.ending), &known);
     let as_expected = match (&record.ending, truth.ending) {
         (Ending::Signal(seen), crashsuite_cases::Ending::Signal(expected)) => *seen == expected,
         (Ending::Exit(seen), crashsuite_cases::Ending::Exit(expected)) => *seen == expected,
         _ => false,
     };
-    let case_note = (!as_expected).then(|| {
+    grade.case_note = (!as_expected).then(|| {
         let stderr = record.stderr.trim();
         let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
@@ -282,7 +271,48 @@ pub fn grade(record: &TrialRecord) -> Grade {
             tail.join("\n    ")
         )
     });
-    Grade { trial, error: None, case_note, verdicts, crashing_stack }
+    grade
+}
+
+/// Grades one dump file made by anything, with or without a truth record
+/// (without one, the rules that compare with the crash's facts skip).
+pub fn verify(path: &std::path::Path, truth: Option<&Truth>) -> Grade {
+    let name = path.display().to_string();
+    grade_file(name, DumpFile::read(path), truth, None, &deviations::Deviations::default())
+}
+
+/// Applies every rule to a read (or unreadable) dump file.
+fn grade_file(
+    trial: String,
+    file: Result<DumpFile, String>,
+    truth: Option<&Truth>,
+    ending: Option<&Ending>,
+    known: &deviations::Deviations,
+) -> Grade {
+    // The readers are fuzzed, but a hostile dump must never take the
+    // verifier down: a panic while reading is reported as an unreadable dump.
+    let gathered = file.as_ref().map_err(Clone::clone).and_then(|file| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| DumpEvidence::gather(file)))
+            .map_err(|_| "reading the dump panicked; it is unreadable".to_owned())
+    });
+    let (evidence, no_dump) = match gathered {
+        Ok(evidence) => (Some(evidence), String::new()),
+        Err(why) => (None, why),
+    };
+    let facts = Facts { truth, ending, dump: evidence.as_ref(), no_dump: &no_dump };
+    let verdicts = all()
+        .into_iter()
+        .map(|rule| {
+            let verdict = (rule.check)(&facts);
+            let verdict = match known.find(rule.id) {
+                Some(deviation) => deviations::apply(verdict, deviation),
+                None => verdict,
+            };
+            RuleVerdict { id: rule.id, level: rule.level, verdict }
+        })
+        .collect();
+    let crashing_stack = evidence.as_ref().map(crashing_stack).unwrap_or_default();
+    Grade { trial, error: None, case_note: None, verdicts, crashing_stack }
 }
 
 fn crashing_stack(evidence: &DumpEvidence<'_>) -> Vec<String> {

@@ -24,7 +24,7 @@ fn main_module<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump::MinidumpModule
 
 /// The build id of the case executable on disk, or a skip verdict.
 fn disk_build_id(facts: &Facts<'_, '_>) -> Result<Vec<u8>, Verdict> {
-    match elf::build_id(&facts.truth.executable) {
+    match elf::build_id(&facts.truth()?.executable) {
         Ok(Some(id)) => Ok(id),
         Ok(None) => Err(Verdict::skip("the case executable has no build id")),
         Err(e) => Err(Verdict::skip(e)),
@@ -41,7 +41,10 @@ static MAIN_IS_CASE: Rule = Rule {
     title: "the main module is the case executable",
     check: |facts| {
         let main = need!(main_module(facts));
-        Verdict::equal(main.code_file().into_owned(), facts.truth.executable.display().to_string())
+        Verdict::equal(
+            main.code_file().into_owned(),
+            need!(facts.truth()).executable.display().to_string(),
+        )
     },
 };
 
@@ -85,13 +88,13 @@ static LOADED_LIBRARIES: Rule = Rule {
     stream: "ModuleList",
     title: "every library the case loaded is listed with its build id",
     check: |facts| {
-        if facts.truth.modules.is_empty() {
+        if need!(facts.truth()).modules.is_empty() {
             return Verdict::skip("the case loaded no library of its own");
         }
         let dump = need!(facts.dump());
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
         let mut wrong = Vec::new();
-        for loaded in &facts.truth.modules {
+        for loaded in &need!(facts.truth()).modules {
             let path = loaded.path.display().to_string();
             let Some(module) = modules.iter().find(|m| m.code_file() == path) else {
                 wrong.push(format!("{path} not listed"));
@@ -108,7 +111,7 @@ static LOADED_LIBRARIES: Rule = Rule {
             }
         }
         if wrong.is_empty() {
-            Verdict::pass(format!("{} libraries", facts.truth.modules.len()))
+            Verdict::pass(format!("{} libraries", need!(facts.truth()).modules.len()))
         } else {
             Verdict::fail(wrong.join("; "), "each library with its build id")
         }

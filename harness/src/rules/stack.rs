@@ -53,7 +53,7 @@ static WALK_DEPTH: Rule = Rule {
     stream: "stack walk",
     title: "the crashing thread's walk gets through the case's call depth",
     check: |facts| {
-        let depth = facts.truth.call_depth as usize;
+        let depth = need!(facts.truth()).call_depth as usize;
         if depth == 0 {
             return Verdict::skip("the case crashes at no particular depth");
         }

@@ -99,7 +99,7 @@ static MISC_PID: Rule = Rule {
             return Verdict::skip("the handler wrote no MiscInfo stream");
         };
         match misc.raw.process_id() {
-            Some(pid) => Verdict::equal(*pid, facts.truth.pid),
+            Some(pid) => Verdict::equal(*pid, need!(facts.truth()).pid),
             None => Verdict::skip("MiscInfo carries no process id"),
         }
     },

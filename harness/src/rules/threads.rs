@@ -16,12 +16,18 @@ pub(super) const RULES: &[&Rule] = &[
 ];
 
 /// The crashing thread: the one the exception blames when it is one of the
-/// case's crashing threads, else the case's first.
+/// case's crashing threads, else the case's first; without a truth record,
+/// the one the exception blames.
 pub(super) fn crashing_tid(facts: &Facts<'_, '_>) -> u32 {
-    let crashing = &facts.truth.crashing_tids;
     let blamed =
         facts.dump.and_then(|d| d.exception.as_ref().ok()).map(|e| e.get_crashing_thread_id());
-    blamed.filter(|b| crashing.contains(b)).or(crashing.first().copied()).unwrap_or_default()
+    match facts.truth {
+        Some(truth) => blamed
+            .filter(|b| truth.crashing_tids.contains(b))
+            .or(truth.crashing_tids.first().copied())
+            .unwrap_or_default(),
+        None => blamed.unwrap_or_default(),
+    }
 }
 
 fn thread_list<'e, 'a>(
@@ -62,7 +68,7 @@ static STACK_POINTER_IN_STACK: Rule = Rule {
         let dump = need!(facts.dump());
         let threads = need!(thread_list(facts));
         let system_info = need!(required(&dump.system_info, "a SystemInfo stream"));
-        if facts.truth.stack_pointer_destroyed {
+        if need!(facts.truth()).stack_pointer_destroyed {
             return Verdict::skip("the case destroyed the crashing thread's stack pointer");
         }
         let tid = crashing_tid(facts);
@@ -88,7 +94,7 @@ static STACK_POINTER_IN_STACK: Rule = Rule {
         };
         let (start, size) = (stack.base_address(), stack.size());
         let range = format!("stack [{start:#x}, {:#x})", start.saturating_add(size));
-        let overflow = facts.truth.trigger == Trigger::StackOverflow;
+        let overflow = need!(facts.truth()).trigger == Trigger::StackOverflow;
         let page = rustix::param::page_size() as u64;
         if size > 0 && (start..start.saturating_add(size)).contains(&sp) {
             Verdict::pass(format!("sp {sp:#x} in {range}"))
@@ -117,10 +123,18 @@ static ALL_THREADS: Rule = Rule {
     check: |facts| {
         let threads = need!(thread_list(facts));
         let listed: BTreeSet<u32> = threads.threads.iter().map(|t| t.raw.thread_id).collect();
-        let missing: Vec<u32> =
-            facts.truth.threads.iter().map(|t| t.tid).filter(|tid| !listed.contains(tid)).collect();
+        let missing: Vec<u32> = need!(facts.truth())
+            .threads
+            .iter()
+            .map(|t| t.tid)
+            .filter(|tid| !listed.contains(tid))
+            .collect();
         if missing.is_empty() {
-            Verdict::pass(format!("{} of {} listed", facts.truth.threads.len(), listed.len()))
+            Verdict::pass(format!(
+                "{} of {} listed",
+                need!(facts.truth()).threads.len(),
+                listed.len()
+            ))
         } else {
             Verdict::fail(format!("missing {missing:?}"), "all case threads")
         }
@@ -137,8 +151,7 @@ static NAMES: Rule = Rule {
     check: |facts| {
         let dump = need!(facts.dump());
         let names = need!(required(&dump.thread_names, "a ThreadNames stream"));
-        let wrong: Vec<String> = facts
-            .truth
+        let wrong: Vec<String> = need!(facts.truth())
             .threads
             .iter()
             .filter_map(|t| {
@@ -148,7 +161,7 @@ static NAMES: Rule = Rule {
             })
             .collect();
         if wrong.is_empty() {
-            Verdict::pass(format!("{} names match", facts.truth.threads.len()))
+            Verdict::pass(format!("{} names match", need!(facts.truth()).threads.len()))
         } else {
             Verdict::fail(wrong.join("; "), "the case's thread names")
         }
@@ -233,7 +246,7 @@ static STACKS_CAPTURED: Rule = Rule {
         let Some(memory) = dump.memory.as_ref() else {
             return Verdict::fail("no memory list", "stacks");
         };
-        let excused = facts.truth.stack_pointer_destroyed.then(|| crashing_tid(facts));
+        let excused = need!(facts.truth()).stack_pointer_destroyed.then(|| crashing_tid(facts));
         let empty: Vec<u32> = threads
             .threads
             .iter()
@@ -266,7 +279,7 @@ static OVERFLOW_STACK_IS_REAL: Rule = Rule {
     stream: "ThreadList",
     title: "after a stack overflow, the captured stack is the real stack, not a guard page",
     check: |facts| {
-        if facts.truth.trigger != Trigger::StackOverflow {
+        if need!(facts.truth()).trigger != Trigger::StackOverflow {
             return Verdict::skip("not a stack overflow");
         }
         let dump = need!(facts.dump());

@@ -1,0 +1,116 @@
+//! `crashsuite verify` and the rules on hand-corrupted copies of a real dump:
+//! each corruption is caught by a named rule, and nothing panics.
+
+use crashsuite::{Handler, Trial, binaries::Binaries, rules, rules::Verdict, runner};
+use crashsuite_cases::Truth;
+use std::path::{Path, PathBuf};
+
+/// A real dump of `segv_null_write` under the reference handler, with its truth.
+fn real_dump() -> (tempfile::TempDir, Vec<u8>, Truth) {
+    let binaries = Binaries::locate().expect("the workspace binaries are built");
+    let case = crashsuite_cases::find("segv_null_write").expect("catalogue").expect("case");
+    let record =
+        runner::run(&binaries, Trial { handler: Handler::Reference, case }, Default::default())
+            .expect("trial runs");
+    let dump = std::fs::read(record.dumps.first().expect("a dump")).expect("readable");
+    let truth = record.truth.expect("truth");
+    (record.run_dir, dump, truth)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write");
+    path
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
+}
+
+/// The file offsets of the directory entries, with each entry's stream type.
+fn directory(bytes: &[u8]) -> Vec<(usize, u32)> {
+    let (count, rva) = (u32_at(bytes, 8) as usize, u32_at(bytes, 12) as usize);
+    (0..count).map(|i| rva + i * 12).map(|at| (at, u32_at(bytes, at))).collect()
+}
+
+fn entry_of(bytes: &[u8], stream_type: u32) -> usize {
+    directory(bytes).into_iter().find(|(_, t)| *t == stream_type).expect("stream present").0
+}
+
+/// The verdict of rule `id`.
+fn verdict<'g>(grade: &'g rules::Grade, id: &str) -> &'g Verdict {
+    &grade.verdicts.iter().find(|v| v.id == id).expect("rule graded").verdict
+}
+
+fn fails(grade: &rules::Grade, id: &str) -> bool {
+    matches!(verdict(grade, id), Verdict::Fail { .. })
+}
+
+const THREAD_LIST: u32 = 3;
+const EXCEPTION: u32 = 6;
+
+#[test]
+fn corruptions_are_each_caught_by_a_named_rule() {
+    let (dir, dump, truth) = real_dump();
+    let dir = dir.path();
+
+    let intact = rules::verify(&write(dir, "intact.dmp", &dump), Some(&truth));
+    assert!(intact.passed(), "{}", crashsuite::report::trial(&intact));
+
+    // Truncated: the directory (at the end of our dumps) is gone.
+    let truncated =
+        rules::verify(&write(dir, "truncated.dmp", &dump[..dump.len() / 2]), Some(&truth));
+    assert!(fails(&truncated, "DMP-01"), "{}", crashsuite::report::trial(&truncated));
+
+    // A directory entry pointing past the end of the file.
+    let mut outside = dump.clone();
+    let at = entry_of(&outside, THREAD_LIST);
+    let past_end = (outside.len() as u32 + 64).to_le_bytes();
+    outside[at + 8..at + 12].copy_from_slice(&past_end);
+    let graded = rules::verify(&write(dir, "outside.dmp", &outside), Some(&truth));
+    assert!(fails(&graded, "HDR-02"), "{}", crashsuite::report::trial(&graded));
+
+    // The thread list removed (its entry turned into an unused one).
+    let mut removed = dump.clone();
+    let at = entry_of(&removed, THREAD_LIST);
+    removed[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+    let graded = rules::verify(&write(dir, "removed.dmp", &removed), Some(&truth));
+    assert!(fails(&graded, "THR-01"), "{}", crashsuite::report::trial(&graded));
+    assert!(!graded.passed());
+
+    // The exception blaming another thread.
+    let mut wrong = dump.clone();
+    let at = entry_of(&wrong, EXCEPTION);
+    let stream = u32_at(&wrong, at + 8) as usize;
+    wrong[stream..stream + 4].copy_from_slice(&(truth.pid + 100_000).to_le_bytes());
+    let graded = rules::verify(&write(dir, "wrong-thread.dmp", &wrong), Some(&truth));
+    assert!(fails(&graded, "EXC-03"), "{}", crashsuite::report::trial(&graded));
+}
+
+#[test]
+fn without_a_truth_record_only_structural_rules_run() {
+    let (dir, dump, _) = real_dump();
+    let grade = rules::verify(&write(dir.path(), "d.dmp", &dump), None);
+    assert!(grade.passed(), "{}", crashsuite::report::trial(&grade));
+    for id in ["HDR-01", "HDR-02", "HDR-03", "MEM-03", "MOD-05", "SYS-01"] {
+        assert!(matches!(verdict(&grade, id), Verdict::Pass { .. }), "{id} should run");
+    }
+    for id in ["EXC-01", "THR-03", "ANN-01", "PRC-01"] {
+        assert!(matches!(verdict(&grade, id), Verdict::Skip { .. }), "{id} should skip");
+    }
+}
+
+#[test]
+fn the_cli_reports_garbage_and_exits_non_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junk = write(dir.path(), "junk.dmp", b"MDMP but not really a minidump at all");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crashsuite"))
+        .args(["verify", "--json"])
+        .arg(&junk)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let grade: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let dmp = grade["verdicts"].as_array().expect("verdicts").iter().find(|v| v["id"] == "DMP-01");
+    assert_eq!(dmp.expect("DMP-01")["verdict"], "fail");
+}
