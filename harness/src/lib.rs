@@ -8,10 +8,12 @@
 //!   (`minidump-processor`);
 //! - [`rules`] holds the conformance rules, one module per stream, and grades
 //!   the evidence;
+//! - [`digest`] normalises a graded dump into the text compared with `golden/`;
 //! - [`elf`] reads build ids from files on disk;
 //! - [`report`] prints the results.
 
 pub mod binaries;
+pub mod digest;
 pub mod elf;
 pub mod evidence;
 pub mod report;

@@ -1,6 +1,7 @@
 //! The conformance matrix as tests: one trial per (handler, case), named
-//! `handler::case`, each a real crash graded by every rule. A trial fails when
-//! a MUST rule fails; SHOULD and MAY findings are printed.
+//! `handler::case`, each a real crash graded by every rule and its digest
+//! compared with `golden/`. A trial fails when a MUST rule fails or the
+//! digest changed; SHOULD and MAY findings are printed.
 //!
 //! This is a libtest-mimic harness, so nextest's `--list --format terse`,
 //! `--exact` and `--ignored` work. Cases that cannot run on this platform are
@@ -8,6 +9,7 @@
 
 use crashsuite::{Handler, Trial, binaries::Binaries, report, rules, runner};
 use libtest_mimic::{Arguments, Failed};
+use std::path::Path;
 
 fn run_trial(binaries: &Result<Binaries, String>, trial: Trial) -> Result<(), Failed> {
     let binaries = binaries.as_ref().map_err(Failed::from)?;
@@ -16,12 +18,36 @@ fn run_trial(binaries: &Result<Binaries, String>, trial: Trial) -> Result<(), Fa
     let grade = rules::grade(&record);
     let text = report::trial(&grade);
     println!("{text}");
-    if grade.passed() {
-        Ok(())
-    } else {
-        let kept = record.run_dir.keep();
-        Err(format!("{text}\nrun directory kept at {}", kept.display()).into())
+    let golden = compare_with_golden(trial, grade.digest.as_deref());
+    if grade.passed() && golden.is_ok() {
+        return Ok(());
     }
+    let kept = record.run_dir.keep();
+    let golden = golden.err().unwrap_or_default();
+    Err(format!("{text}{golden}\nrun directory kept at {}", kept.display()).into())
+}
+
+/// Compares the trial's digest with `golden/<handler>/<os>-<arch>/<case>.snap`
+/// (insta). A changed or missing digest fails; `scripts/bless.sh` accepts it.
+fn compare_with_golden(trial: Trial, digest: Option<&str>) -> Result<(), String> {
+    let Some(digest) = digest else {
+        return Err("\nno digest: the trial could not be graded".into());
+    };
+    let platform = format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../golden")
+        .join(trial.handler.name())
+        .join(platform);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    let compared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        settings.bind(|| insta::assert_snapshot!(trial.case.id.as_str(), digest));
+    }));
+    compared.map_err(|_| {
+        "\nthe digest differs from golden (see above); scripts/bless.sh accepts a change".to_owned()
+    })
 }
 
 fn main() {

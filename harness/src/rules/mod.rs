@@ -192,6 +192,9 @@ pub struct Grade {
     pub verdicts: Vec<RuleVerdict>,
     /// The crashing thread's walked frames, innermost first, as `module+offset`.
     pub crashing_stack: Vec<String>,
+    /// The normalised digest compared with `golden/` (none when the trial
+    /// could not be graded).
+    pub digest: Option<String>,
 }
 
 /// One rule's verdict in a [`Grade`].
@@ -214,6 +217,7 @@ impl Grade {
             case_note: None,
             verdicts: Vec::new(),
             crashing_stack: Vec::new(),
+            digest: None,
         }
     }
 
@@ -300,7 +304,7 @@ fn grade_file(
         Err(why) => (None, why),
     };
     let facts = Facts { truth, ending, dump: evidence.as_ref(), no_dump: &no_dump };
-    let verdicts = all()
+    let verdicts: Vec<RuleVerdict> = all()
         .into_iter()
         .map(|rule| {
             let verdict = (rule.check)(&facts);
@@ -312,7 +316,10 @@ fn grade_file(
         })
         .collect();
     let crashing_stack = evidence.as_ref().map(crashing_stack).unwrap_or_default();
-    Grade { trial, error: None, case_note: None, verdicts, crashing_stack }
+    let intermittent: Vec<&str> =
+        known.list.iter().filter(|d| d.intermittent).map(|d| d.rule.as_str()).collect();
+    let digest = Some(crate::digest::digest(evidence.as_ref(), truth, &verdicts, &intermittent));
+    Grade { trial, error: None, case_note: None, verdicts, crashing_stack, digest }
 }
 
 fn crashing_stack(evidence: &DumpEvidence<'_>) -> Vec<String> {

@@ -1,0 +1,149 @@
+//! The digest of a graded dump: the part that must not drift, normalised so
+//! that it is the same on any machine of one OS and architecture.
+//!
+//! It holds which streams exist, the exception's signal and code, the
+//! crashing thread's name, the thread names (numbered names collapsed), the
+//! modules by role (the case executable, the case's plugin, the vDSO, and a
+//! count of system libraries, whose names and versions vary by host), the
+//! module of the crash context's instruction pointer, and every rule's
+//! verdict. Addresses, pids, tids, timestamps and sizes are left out.
+
+use crate::{
+    evidence::DumpEvidence,
+    rules::{RuleVerdict, Verdict},
+};
+use crashsuite_cases::Truth;
+use minidump::{Module as _, format::MINIDUMP_STREAM_TYPE};
+use num_traits::FromPrimitive as _;
+use std::{collections::BTreeMap, fmt::Write as _};
+
+/// A module's role in a digest.
+fn role(file: &str, truth: Option<&Truth>) -> String {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    if truth.is_some_and(|t| t.executable.display().to_string() == file) {
+        format!("executable {name}")
+    } else if truth.is_some_and(|t| t.modules.iter().any(|m| m.path.display().to_string() == file))
+    {
+        format!("plugin {name}")
+    } else if name.contains("linux-gate.so") || name.contains("vdso") {
+        "vdso".to_owned()
+    } else {
+        "<system library>".to_owned()
+    }
+}
+
+/// `cs-worker-17` becomes `cs-worker-*`, so a count replaces 200 lines.
+fn collapse(name: &str) -> String {
+    match name.rsplit_once('-') {
+        Some((stem, number))
+            if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            format!("{stem}-*")
+        }
+        _ => name.to_owned(),
+    }
+}
+
+fn counted(items: impl IntoIterator<Item = String>) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for item in items {
+        *counts.entry(item).or_default() += 1;
+    }
+    let parts: Vec<String> = counts
+        .into_iter()
+        .map(|(item, n)| if n == 1 { item } else { format!("{item} x{n}") })
+        .collect();
+    parts.join(", ")
+}
+
+/// The digest of one dump, given the verdicts it was graded with. A verdict
+/// whose outcome is known to vary (an intermittent deviation) is written as
+/// `known?` whichever way it went.
+pub fn digest(
+    evidence: Option<&DumpEvidence<'_>>,
+    truth: Option<&Truth>,
+    verdicts: &[RuleVerdict],
+    intermittent: &[&str],
+) -> String {
+    let mut out = match evidence {
+        Some(evidence) => describe(evidence, truth),
+        None => "dump: none\n".to_owned(),
+    };
+    let _ = writeln!(out, "verdicts:");
+    for v in verdicts {
+        let word = if intermittent.contains(&v.id) {
+            "known?"
+        } else {
+            match v.verdict {
+                Verdict::Pass { .. } => "pass",
+                Verdict::Fail { .. } => "FAIL",
+                Verdict::Skip { .. } => "skip",
+                Verdict::Deviation { .. } => "known",
+            }
+        };
+        let _ = writeln!(out, "  {} {word}", v.id);
+    }
+    out
+}
+
+/// The dump's part of the digest.
+fn describe(evidence: &DumpEvidence<'_>, truth: Option<&Truth>) -> String {
+    let mut out = String::new();
+    let mut streams: Vec<String> = evidence
+        .dump
+        .all_streams()
+        .filter(|e| e.stream_type != MINIDUMP_STREAM_TYPE::UnusedStream as u32)
+        .map(|e| match MINIDUMP_STREAM_TYPE::from_u32(e.stream_type) {
+            Some(known) => format!("{known:?}"),
+            None => format!("{:#x}", e.stream_type),
+        })
+        .collect();
+    streams.sort();
+    let _ = writeln!(out, "streams: {}", streams.join(", "));
+
+    match &evidence.exception {
+        Ok(exception) => {
+            let record = &exception.raw.exception_record;
+            let _ = writeln!(
+                out,
+                "exception: code {:#x}, flags {:#x}",
+                record.exception_code, record.exception_flags
+            );
+            let tid = exception.get_crashing_thread_id();
+            let name = evidence.thread_names.as_ref().ok().and_then(|n| n.get_name(tid));
+            let name = name.map(|n| collapse(&n)).unwrap_or_else(|| "<unnamed>".into());
+            let _ = writeln!(out, "crashing thread: {name}");
+        }
+        Err(_) => {
+            let _ = writeln!(out, "exception: none");
+        }
+    }
+
+    if let (Ok(threads), Ok(names)) = (&evidence.threads, &evidence.thread_names) {
+        let all = threads.threads.iter().map(|t| {
+            names
+                .get_name(t.raw.thread_id)
+                .map(|n| collapse(&n))
+                .unwrap_or_else(|| "<unnamed>".into())
+        });
+        let _ = writeln!(out, "threads: {}", counted(all));
+    }
+
+    if let Ok(modules) = &evidence.modules {
+        let roles = modules.iter().map(|m| role(&m.code_file(), truth));
+        let _ = writeln!(out, "modules: {}", counted(roles));
+        let ip = evidence
+            .exception
+            .as_ref()
+            .ok()
+            .zip(evidence.system_info.as_ref().ok())
+            .and_then(|(e, info)| e.context(info, evidence.misc.as_ref()))
+            .map(|c| c.get_instruction_pointer());
+        if let Some(ip) = ip {
+            let site = modules.module_at_address(ip).map(|m| role(&m.code_file(), truth));
+            let _ = writeln!(out, "crash site: {}", site.unwrap_or_else(|| "no module".into()));
+        }
+    }
+
+    out
+}
