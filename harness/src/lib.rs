@@ -10,13 +10,15 @@
 //!   the evidence;
 //! - [`digest`] normalises a graded dump into the text compared with `golden/`;
 //! - [`elf`] reads build ids from files on disk;
-//! - [`report`] prints the results.
+//! - [`report`] prints the results in the terminal; [`results`] writes them
+//!   as JSON, JUnit XML and a Markdown matrix.
 
 pub mod binaries;
 pub mod digest;
 pub mod elf;
 pub mod evidence;
 pub mod report;
+pub mod results;
 pub mod rules;
 pub mod runner;
 

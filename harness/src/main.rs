@@ -6,6 +6,7 @@ use crashsuite::{
     Handler, Trial,
     binaries::Binaries,
     report,
+    results::{Results, TrialResult},
     rules::{self, Grade},
     runner,
 };
@@ -31,9 +32,10 @@ enum Command {
         /// Case to run (default: every case).
         #[arg(long)]
         case: Vec<String>,
-        /// Also write the results as JSON to this file.
+        /// Also write the results to this directory: results.json (schema in
+        /// harness/RESULTS.md), junit.xml and matrix.md.
         #[arg(long)]
-        json: Option<PathBuf>,
+        report: Option<PathBuf>,
         /// Keep each trial's run directory (dump, truth record) and print where.
         #[arg(long)]
         keep: bool,
@@ -66,8 +68,8 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Run { handler, case, json, keep, verbose } => {
-            run(&handler, &case, json, keep, verbose)
+        Command::Run { handler, case, report, keep, verbose } => {
+            run(&handler, &case, report, keep, verbose)
         }
         Command::Verify { dump, truth, json } => verify(&dump, truth.as_deref(), json),
         Command::Rules => {
@@ -118,7 +120,7 @@ fn cases(json: bool) -> anyhow::Result<()> {
 fn run(
     handlers: &[String],
     cases: &[String],
-    json: Option<PathBuf>,
+    report_dir: Option<PathBuf>,
     keep: bool,
     verbose: bool,
 ) -> anyhow::Result<()> {
@@ -144,11 +146,13 @@ fn run(
     let binaries = Binaries::locate()?;
 
     let started = Instant::now();
-    let mut grades: Vec<Grade> = Vec::new();
+    let started_at = std::time::SystemTime::now();
+    let mut results: Vec<TrialResult> = Vec::new();
     for (i, trial) in trials.iter().enumerate() {
         let progress = format!("[{}/{}] {}", i + 1, trials.len(), trial.name());
         if let Err(reason) = trial.case.runs_here() {
             eprintln!("{progress}: not run: {reason}");
+            results.push(TrialResult::not_run(trial.handler, &trial.case.id, reason));
             continue;
         }
         let record = runner::run(&binaries, *trial, runner::Limits::default())
@@ -166,9 +170,10 @@ fn run(
             let dir = record.run_dir.keep();
             eprintln!("    kept {}", dir.display());
         }
-        grades.push(grade);
+        results.push(TrialResult::graded(trial.handler, &trial.case.id, grade, record.wall));
     }
 
+    let grades: Vec<&Grade> = results.iter().filter_map(|r| r.grade.as_ref()).collect();
     println!("{}", report::table(&grades));
     print!("{}", report::details(&grades, verbose));
     let failed = grades.iter().filter(|g| !g.passed()).count();
@@ -179,9 +184,9 @@ fn run(
         failed,
         started.elapsed().as_secs_f64()
     );
-    if let Some(path) = json {
-        let text = serde_json::to_string_pretty(&grades)?;
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    if let Some(dir) = report_dir {
+        Results::new(&handlers, results, started_at, started.elapsed()).write(&dir)?;
+        println!("results written to {}", dir.display());
     }
     if failed > 0 {
         std::process::exit(1);

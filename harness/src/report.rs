@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 /// The table: one row per trial with its result, how many rules passed,
 /// were skipped or are known deviations, and which failed. Fits a
 /// 100-column terminal; the full matrix is in the JSON results.
-pub fn table(grades: &[Grade]) -> String {
+pub fn table(grades: &[&Grade]) -> String {
     let mut table = Table::new();
     table.load_preset(ASCII_MARKDOWN);
     table.set_header(["trial", "result", "pass", "skip", "known", "failed rules"]);
@@ -39,7 +39,7 @@ pub fn table(grades: &[Grade]) -> String {
 
 /// Every failure, known deviation and grading error (and, with `skips`,
 /// every skip with its reason), one line each, grouped by trial.
-pub fn details(grades: &[Grade], skips: bool) -> String {
+pub fn details(grades: &[&Grade], skips: bool) -> String {
     let mut out = String::new();
     for grade in grades {
         let mut lines = Vec::new();

@@ -49,6 +49,15 @@ impl Handler {
         }
     }
 
+    /// What the handler is built from, with versions (checked against
+    /// Cargo.lock by a test).
+    pub fn version(self) -> &'static str {
+        match self {
+            Self::Reference => "crash-handler 0.8.1, minidumper 0.11.0, minidump-writer 0.13.0",
+            Self::InProcess => "crash-handler 0.8.1, minidump-writer 0.13.0",
+        }
+    }
+
     /// The handler with this name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|h| h.name() == name)

@@ -1,0 +1,340 @@
+//! The results of a run, as files: JSON (a versioned schema, documented in
+//! `harness/RESULTS.md`), JUnit XML, and a Markdown matrix (cases down, rules
+//! across) that a CI job can post as its summary.
+
+use crate::{
+    rules::{self, Grade, Verdict},
+    runner::Handler,
+};
+use serde::Serialize;
+use std::{fmt::Write as _, path::Path, time::Duration};
+
+/// The schema name and version of `results.json`.
+pub const SCHEMA: &str = "crashsuite-results/1";
+
+/// One run of the matrix.
+#[derive(Debug, Serialize)]
+pub struct Results {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// The suite that ran.
+    pub suite: Suite,
+    /// Where it ran.
+    pub platform: Platform,
+    /// Seconds since the Unix epoch when the run started.
+    pub started_unix: u64,
+    /// Wall time of the whole run, in milliseconds.
+    pub wall_ms: u64,
+    /// The handlers graded.
+    pub handlers: Vec<HandlerInfo>,
+    /// Every trial, in run order.
+    pub trials: Vec<TrialResult>,
+}
+
+/// The suite that ran.
+#[derive(Debug, Serialize)]
+pub struct Suite {
+    /// crashsuite's version.
+    pub version: &'static str,
+    /// The git commit it was built from, or `unknown`.
+    pub commit: String,
+}
+
+/// The platform the trials ran on.
+#[derive(Debug, Serialize)]
+pub struct Platform {
+    /// As `std::env::consts::OS`.
+    pub os: &'static str,
+    /// As `std::env::consts::ARCH`.
+    pub arch: &'static str,
+}
+
+/// A graded handler.
+#[derive(Debug, Serialize)]
+pub struct HandlerInfo {
+    /// Its name in trial names.
+    pub name: &'static str,
+    /// What it is built from, with versions.
+    pub version: &'static str,
+}
+
+/// How one trial came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every MUST rule passed (or is a known deviation).
+    Pass,
+    /// A MUST rule failed, or the trial could not be graded.
+    Fail,
+    /// The case does not run on this platform.
+    NotRun,
+}
+
+/// One trial.
+#[derive(Debug, Serialize)]
+pub struct TrialResult {
+    /// Handler name.
+    pub handler: &'static str,
+    /// Case id.
+    pub case: String,
+    /// How it came out.
+    pub outcome: Outcome,
+    /// Why it did not run, for [`Outcome::NotRun`].
+    pub not_run_reason: Option<String>,
+    /// Case start to dump found, in milliseconds.
+    pub wall_ms: Option<u64>,
+    /// Every verdict, the digest, the crashing stack.
+    pub grade: Option<Grade>,
+}
+
+impl TrialResult {
+    /// A graded trial.
+    pub fn graded(handler: Handler, case: &str, grade: Grade, wall: Duration) -> Self {
+        let outcome = if grade.passed() { Outcome::Pass } else { Outcome::Fail };
+        Self {
+            handler: handler.name(),
+            case: case.to_owned(),
+            outcome,
+            not_run_reason: None,
+            wall_ms: Some(wall.as_millis() as u64),
+            grade: Some(grade),
+        }
+    }
+
+    /// A trial whose case does not run here.
+    pub fn not_run(handler: Handler, case: &str, reason: String) -> Self {
+        Self {
+            handler: handler.name(),
+            case: case.to_owned(),
+            outcome: Outcome::NotRun,
+            not_run_reason: Some(reason),
+            wall_ms: None,
+            grade: None,
+        }
+    }
+}
+
+impl Results {
+    /// The results of `trials` run with `handlers`.
+    pub fn new(
+        handlers: &[Handler],
+        trials: Vec<TrialResult>,
+        started: std::time::SystemTime,
+        wall: Duration,
+    ) -> Self {
+        let started_unix =
+            started.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+        Self {
+            schema: SCHEMA,
+            suite: Suite { version: env!("CARGO_PKG_VERSION"), commit: commit() },
+            platform: Platform { os: std::env::consts::OS, arch: std::env::consts::ARCH },
+            started_unix,
+            wall_ms: wall.as_millis() as u64,
+            handlers: handlers
+                .iter()
+                .map(|h| HandlerInfo { name: h.name(), version: h.version() })
+                .collect(),
+            trials,
+        }
+    }
+
+    /// Writes `results.json`, `junit.xml` and `matrix.md` into `dir`.
+    pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
+        use anyhow::Context as _;
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let write = |name: &str, text: String| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+        };
+        write("results.json", serde_json::to_string_pretty(self)?)?;
+        write("junit.xml", self.junit()?)?;
+        write("matrix.md", self.markdown())
+    }
+
+    /// JUnit XML: one test suite per handler, one test case per trial.
+    pub fn junit(&self) -> anyhow::Result<String> {
+        use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+        let mut report = Report::new("crashsuite");
+        report.set_time(Duration::from_millis(self.wall_ms));
+        for handler in &self.handlers {
+            let mut suite = TestSuite::new(handler.name);
+            for trial in self.trials.iter().filter(|t| t.handler == handler.name) {
+                let status = match trial.outcome {
+                    Outcome::Pass => TestCaseStatus::success(),
+                    Outcome::NotRun => {
+                        let mut status = TestCaseStatus::skipped();
+                        status.set_message(trial.not_run_reason.clone().unwrap_or_default());
+                        status
+                    }
+                    Outcome::Fail => {
+                        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                        status.set_message(failure_summary(trial.grade.as_ref()));
+                        status
+                    }
+                };
+                let mut case = TestCase::new(trial.case.as_str(), status);
+                case.set_classname(handler.name);
+                if let Some(ms) = trial.wall_ms {
+                    case.set_time(Duration::from_millis(ms));
+                }
+                if let Some(grade) = &trial.grade {
+                    case.set_system_out(crate::report::trial(grade));
+                }
+                suite.add_test_case(case);
+            }
+            report.add_test_suite(suite);
+        }
+        Ok(report.to_string()?)
+    }
+
+    /// A Markdown matrix per handler: cases down, rules across.
+    pub fn markdown(&self) -> String {
+        let rules = rules::all();
+        let mut out = String::from("# crashsuite conformance\n\n");
+        let _ = writeln!(
+            out,
+            "crashsuite {}, commit {}, {}-{}. ✓ pass · ✗ fail · – skip · ≈ known deviation\n",
+            self.suite.version,
+            self.suite.commit,
+            self.platform.os,
+            self.platform.arch
+        );
+        for handler in &self.handlers {
+            let trials: Vec<&TrialResult> =
+                self.trials.iter().filter(|t| t.handler == handler.name).collect();
+            let graded: Vec<&Grade> = trials.iter().filter_map(|t| t.grade.as_ref()).collect();
+            let passed = graded
+                .iter()
+                .flat_map(|g| &g.verdicts)
+                .filter(|v| matches!(v.verdict, Verdict::Pass { .. }))
+                .count();
+            let must_failed: usize = graded.iter().map(|g| g.must_failures().count()).sum();
+            let _ = writeln!(out, "## {} ({})\n", handler.name, handler.version);
+            let _ = writeln!(
+                out,
+                "{} trials ({} passed), {passed} rule checks passed, {must_failed} MUST failures\n",
+                trials.len(),
+                trials.iter().filter(|t| t.outcome == Outcome::Pass).count()
+            );
+            let _ = write!(out, "| case |");
+            for rule in &rules {
+                let _ = write!(out, " {} |", rule.id);
+            }
+            let _ = write!(out, "\n|---|");
+            for _ in &rules {
+                let _ = write!(out, ":-:|");
+            }
+            out.push('\n');
+            for trial in trials {
+                let _ = write!(out, "| {} |", trial.case);
+                match &trial.grade {
+                    Some(grade) if grade.error.is_none() => {
+                        for v in &grade.verdicts {
+                            let mark = match v.verdict {
+                                Verdict::Pass { .. } => "✓",
+                                Verdict::Fail { .. } => "✗",
+                                Verdict::Skip { .. } => "–",
+                                Verdict::Deviation { .. } => "≈",
+                            };
+                            let _ = write!(out, " {mark} |");
+                        }
+                    }
+                    _ => {
+                        let why = trial.not_run_reason.as_deref().unwrap_or("not graded");
+                        let _ = write!(out, " {why} |");
+                        for _ in 1..rules.len() {
+                            out.push_str(" |");
+                        }
+                    }
+                }
+                out.push('\n');
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn failure_summary(grade: Option<&Grade>) -> String {
+    let Some(grade) = grade else { return "not graded".into() };
+    if let Some(error) = &grade.error {
+        return error.clone();
+    }
+    let failed: Vec<&str> = grade.must_failures().map(|v| v.id).collect();
+    format!("MUST rules failed: {}", failed.join(", "))
+}
+
+/// The git commit of the source tree this binary was built from.
+fn commit() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Results {
+        let dir = tempfile::tempdir().unwrap();
+        let junk = dir.path().join("junk.dmp");
+        std::fs::write(&junk, b"not a minidump").unwrap();
+        let failed = rules::verify(&junk, None);
+        let trials = vec![
+            TrialResult::graded(Handler::Reference, "abort", failed, Duration::from_millis(12)),
+            TrialResult::not_run(Handler::Reference, "windows_fastfail", "windows only".into()),
+        ];
+        Results::new(
+            &[Handler::Reference],
+            trials,
+            std::time::SystemTime::now(),
+            Duration::from_secs(1),
+        )
+    }
+
+    #[test]
+    fn json_carries_the_schema_and_every_verdict() {
+        let json = serde_json::to_value(sample()).unwrap();
+        assert_eq!(json["schema"], SCHEMA);
+        assert_eq!(json["trials"][0]["outcome"], "fail");
+        assert_eq!(json["trials"][1]["outcome"], "not_run");
+        let verdicts = json["trials"][0]["grade"]["verdicts"].as_array().unwrap();
+        assert_eq!(verdicts.len(), rules::all().len());
+    }
+
+    #[test]
+    fn junit_counts_failures_and_skips() {
+        let xml = sample().junit().unwrap();
+        assert!(xml.contains(r#"tests="2""#) && xml.contains(r#"failures="1""#), "{xml}");
+        assert!(xml.contains(r#"skipped="1""#), "{xml}");
+        assert!(xml.contains("DMP-01"), "the failure names the rule: {xml}");
+    }
+
+    #[test]
+    fn markdown_has_a_column_per_rule_and_a_row_per_trial() {
+        let md = sample().markdown();
+        let header = md.lines().find(|l| l.starts_with("| case |")).unwrap();
+        assert_eq!(header.matches(" | ").count(), rules::all().len());
+        assert!(md.lines().any(|l| l.starts_with("| abort | ✗ |")), "{md}");
+        assert!(md.contains("| windows_fastfail | windows only |"), "{md}");
+    }
+
+    #[test]
+    fn handler_versions_match_the_lock_file() {
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
+        for handler in Handler::ALL {
+            for part in handler.version().split(", ") {
+                let (name, version) = part.split_once(' ').unwrap();
+                let entry = format!("name = \"{name}\"\nversion = \"{version}\"");
+                assert!(lock.contains(&entry), "{name} {version} is not what Cargo.lock holds");
+            }
+        }
+    }
+}
