@@ -185,7 +185,7 @@ impl Trigger {
             Self::PluginNullWrite => "crashsuite_plugin_write_null",
             Self::RaiseSegv => "crashsuite_raise_segv",
             Self::GarbageStackPointer => "crashsuite_cases::native::garbage_stack_pointer",
-            Self::RequestDump => "crashsuite_handler::client::Client::dump_now",
+            Self::RequestDump => "dump_now",
             Self::WindowsPurecall => "sadness_generator::raise_purecall",
             Self::WindowsInvalidParameter => "sadness_generator::raise_invalid_parameter",
             Self::WindowsHeapCorruption => "sadness_generator::raise_heap_corruption",

@@ -32,6 +32,36 @@ fn role(file: &str, truth: Option<&Truth>) -> String {
     }
 }
 
+/// How many of the crashing thread's own frames a digest keeps.
+const OUR_FRAMES: usize = 16;
+
+/// The crashing thread's named frames in this repository's code (the cases,
+/// the handler, sadness-generator), innermost first, with a run of one
+/// function (a recursion) written once as `name (repeated)`.
+fn our_frames(names: &[Option<String>]) -> Vec<String> {
+    let ours = names.iter().flatten().filter(|name| {
+        ["crashsuite", "sadness_generator", "<crashsuite"].iter().any(|p| name.starts_with(p))
+    });
+    let mut kept: Vec<String> = Vec::new();
+    let mut previous: Option<&String> = None;
+    for name in ours {
+        if previous == Some(name) {
+            if let Some(last) = kept.last_mut()
+                && !last.ends_with(" (repeated)")
+            {
+                last.push_str(" (repeated)");
+            }
+        } else {
+            kept.push(name.clone());
+        }
+        previous = Some(name);
+        if kept.len() == OUR_FRAMES {
+            break;
+        }
+    }
+    kept
+}
+
 /// `cs-worker-17` becomes `cs-worker-*`, so a count replaces 200 lines.
 fn collapse(name: &str) -> String {
     match name.rsplit_once('-') {
@@ -127,6 +157,11 @@ fn describe(evidence: &DumpEvidence<'_>, truth: Option<&Truth>) -> String {
                 .unwrap_or_else(|| "<unnamed>".into())
         });
         let _ = writeln!(out, "threads: {}", counted(all));
+    }
+
+    let ours = our_frames(&evidence.frame_names);
+    if !ours.is_empty() {
+        let _ = writeln!(out, "our frames: {}", ours.join(" <- "));
     }
 
     if let Ok(modules) = &evidence.modules {

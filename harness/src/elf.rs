@@ -29,36 +29,59 @@ pub enum ElfError {
     },
 }
 
-type BuildIdCache = HashMap<(PathBuf, Option<SystemTime>), Option<Vec<u8>>>;
+/// What the rules need from an ELF file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElfFacts {
+    /// The GNU build id, when the file has one.
+    pub build_id: Option<Vec<u8>>,
+    /// The virtual address of the first loadable segment: a runtime address
+    /// minus the module's base plus this is an address in the file.
+    pub first_load_vaddr: u64,
+}
 
-/// Build ids already read, by path and modification time: the same system
+type FactsCache = HashMap<(PathBuf, Option<SystemTime>), ElfFacts>;
+
+/// Files already read, by path and modification time: the same system
 /// libraries appear in every dump of a run.
-static CACHE: Mutex<Option<BuildIdCache>> = Mutex::new(None);
+static CACHE: Mutex<Option<FactsCache>> = Mutex::new(None);
 
 /// The GNU build id (`NT_GNU_BUILD_ID` note) of the ELF file at `path`.
 pub fn build_id(path: &Path) -> Result<Option<Vec<u8>>, ElfError> {
+    facts(path).map(|f| f.build_id)
+}
+
+/// The facts of the ELF file at `path`, read once per run.
+pub fn facts(path: &Path) -> Result<ElfFacts, ElfError> {
     let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
     let key = (path.to_owned(), modified);
     let lock = || CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(found) = lock().as_ref().and_then(|cache| cache.get(&key)) {
         return Ok(found.clone());
     }
-    let id = read_build_id(path)?;
-    lock().get_or_insert_with(HashMap::new).insert(key, id.clone());
-    Ok(id)
+    let found = read_facts(path)?;
+    lock().get_or_insert_with(HashMap::new).insert(key, found.clone());
+    Ok(found)
 }
 
-fn read_build_id(path: &Path) -> Result<Option<Vec<u8>>, ElfError> {
+fn read_facts(path: &Path) -> Result<ElfFacts, ElfError> {
     let display = path.display().to_string();
     let bytes =
         std::fs::read(path).map_err(|source| ElfError::Read { path: display.clone(), source })?;
     let elf = goblin::elf::Elf::parse(&bytes)
         .map_err(|e| ElfError::Parse { path: display, message: e.to_string() })?;
     let notes = elf.iter_note_headers(&bytes).into_iter().flatten().flatten();
-    Ok(notes
+    let build_id = notes
         .filter(|note| note.n_type == goblin::elf::note::NT_GNU_BUILD_ID && note.name == "GNU")
         .map(|note| note.desc.to_vec())
-        .next())
+        .next();
+    let first_load_vaddr = elf
+        .program_headers
+        .iter()
+        .filter(|ph| ph.p_type == goblin::elf::program_header::PT_LOAD)
+        .map(|ph| ph.p_vaddr)
+        .min()
+        .unwrap_or_default();
+    Ok(ElfFacts { build_id, first_load_vaddr })
 }
 
 /// Lower-case hex of `bytes`: how Breakpad and rust-minidump spell an ELF code id.

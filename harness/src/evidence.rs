@@ -1,5 +1,6 @@
 //! What a dump says, parsed once per trial and shared by every rule.
 
+use crate::symbols;
 use minidump::{
     Minidump, MinidumpBreakpadInfo, MinidumpCrashpadInfo, MinidumpException, MinidumpLinuxCpuInfo,
     MinidumpLinuxEnviron, MinidumpLinuxLsbRelease, MinidumpLinuxMaps, MinidumpLinuxProcStatus,
@@ -66,6 +67,9 @@ pub struct DumpEvidence<'a> {
     pub breakpad_info: Result<MinidumpBreakpadInfo, String>,
     /// minidump-processor's result: threads with walked stacks.
     pub state: Result<ProcessState, String>,
+    /// The names of the crashing (requesting) thread's frames, innermost
+    /// first, from the verified module files.
+    pub frame_names: Vec<Option<String>>,
 }
 
 impl DumpEvidence<'_> {
@@ -82,24 +86,48 @@ fn stream<'a, S: MinidumpStream<'a>>(dump: &'a Minidump<'static, Vec<u8>>) -> Re
 }
 
 impl<'a> DumpEvidence<'a> {
-    /// Parses every stream the rules look at and walks the stacks (without
-    /// symbols: frames come from the dump's contexts, CFI-less scanning and
-    /// frame pointers).
+    /// Parses every stream the rules look at, walks the stacks with the call
+    /// frame information of the module files on disk whose build ids match,
+    /// and names the crashing thread's frames.
     pub fn gather(file: &'a DumpFile) -> Self {
         let dump = &file.dump;
-        let provider =
-            minidump_unwind::Symbolizer::new(minidump_unwind::simple_symbol_supplier(Vec::new()));
-        let state = pollster::block_on(minidump_processor::process_minidump(dump, &provider))
-            .map_err(|e| format!("processing: {e}"));
+        let system_info: Result<MinidumpSystemInfo, String> = stream(dump);
+        let modules: Result<MinidumpModuleList, String> = stream(dump);
+        let verified = modules.as_ref().map(symbols::verified_modules).unwrap_or_default();
+        let state = match &system_info {
+            Ok(info) => {
+                let unwind_with = MinidumpModuleList::from_modules(
+                    verified.iter().map(|(m, _)| m.clone()).collect(),
+                );
+                let provider = pollster::block_on(
+                    minidump_unwind::debuginfo::DebugInfoSymbolProvider::new(info, &unwind_with),
+                );
+                pollster::block_on(minidump_processor::process_minidump(dump, &provider))
+            }
+            Err(_) => {
+                let provider = minidump_unwind::Symbolizer::new(
+                    minidump_unwind::simple_symbol_supplier(Vec::new()),
+                );
+                pollster::block_on(minidump_processor::process_minidump(dump, &provider))
+            }
+        }
+        .map_err(|e| format!("processing: {e}"));
+        let mut namer = symbols::Namer::new(verified);
+        let frame_names = state
+            .as_ref()
+            .ok()
+            .and_then(|s| s.requesting_thread.and_then(|i| s.threads.get(i)))
+            .map(|stack| stack.frames.iter().map(|f| namer.name(f.instruction)).collect())
+            .unwrap_or_default();
         Self {
             dump,
             size: file.size,
-            system_info: stream(dump),
+            system_info,
             misc: dump.get_stream().ok(),
             exception: stream(dump),
             threads: stream(dump),
             thread_names: stream(dump),
-            modules: stream(dump),
+            modules,
             memory: dump.get_memory(),
             crashpad: stream(dump),
             proc_status: stream(dump),
@@ -110,6 +138,7 @@ impl<'a> DumpEvidence<'a> {
             memory_info: stream(dump),
             breakpad_info: stream(dump),
             state,
+            frame_names,
         }
     }
 }

@@ -5,7 +5,8 @@
 //!   under a deadline, and collects the dump, the truth record and how the
 //!   process ended;
 //! - [`evidence`] parses the dump (`minidump`) and walks its stacks
-//!   (`minidump-processor`);
+//!   (`minidump-processor`), with [`symbols`] unwinding and naming frames
+//!   from the module files whose build ids match;
 //! - [`rules`] holds the conformance rules, one module per stream, and grades
 //!   the evidence;
 //! - [`digest`] normalises a graded dump into the text compared with `golden/`;
@@ -21,5 +22,6 @@ pub mod report;
 pub mod results;
 pub mod rules;
 pub mod runner;
+pub mod symbols;
 
 pub use runner::{Handler, Trial, TrialRecord};

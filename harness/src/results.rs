@@ -194,10 +194,7 @@ impl Results {
         let _ = writeln!(
             out,
             "crashsuite {}, commit {}, {}-{}. ✓ pass · ✗ fail · – skip · ≈ known deviation\n",
-            self.suite.version,
-            self.suite.commit,
-            self.platform.os,
-            self.platform.arch
+            self.suite.version, self.suite.commit, self.platform.os, self.platform.arch
         );
         for handler in &self.handlers {
             let trials: Vec<&TrialResult> =

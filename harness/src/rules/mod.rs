@@ -322,26 +322,39 @@ fn grade_file(
     Grade { trial, error: None, case_note: None, verdicts, crashing_stack, digest }
 }
 
+/// How many frames of the crashing thread a grade keeps.
+const STACK_SHOWN: usize = 64;
+
 fn crashing_stack(evidence: &DumpEvidence<'_>) -> Vec<String> {
     use minidump::Module as _;
-    let Ok(state) = &evidence.state else {
-        return Vec::new();
-    };
+    let Ok(state) = &evidence.state else { return Vec::new() };
     let Some(stack) = state.requesting_thread.and_then(|i| state.threads.get(i)) else {
         return Vec::new();
     };
-    stack
+    let mut shown: Vec<String> = stack
         .frames
         .iter()
-        .map(|frame| match &frame.module {
-            Some(module) => {
-                let name = module.code_file();
-                let name = name.rsplit('/').next().unwrap_or_default().to_owned();
-                format!("{name}+{:#x}", frame.instruction - module.base_address())
+        .zip(evidence.frame_names.iter().chain(std::iter::repeat(&None)))
+        .take(STACK_SHOWN)
+        .map(|(frame, name)| {
+            let place = match &frame.module {
+                Some(module) => {
+                    let file = module.code_file();
+                    let file = file.rsplit('/').next().unwrap_or_default().to_owned();
+                    format!("{file}+{:#x}", frame.instruction - module.base_address())
+                }
+                None => format!("{:#x}", frame.instruction),
+            };
+            match name {
+                Some(name) => format!("{name} ({place})"),
+                None => place,
             }
-            None => format!("{:#x}", frame.instruction),
         })
-        .collect()
+        .collect();
+    if stack.frames.len() > STACK_SHOWN {
+        shown.push(format!("... {} more frames", stack.frames.len() - STACK_SHOWN));
+    }
+    shown
 }
 
 #[cfg(test)]

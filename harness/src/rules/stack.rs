@@ -2,8 +2,13 @@
 
 use super::{Facts, Level, Rule, Verdict, need, required};
 
-pub(super) const RULES: &[&Rule] =
-    &[&WALK_STARTS_AT_IP, &WALK_DEPTH, &FIRST_FRAME_FROM_CONTEXT, &CONSISTENT_CRASH];
+pub(super) const RULES: &[&Rule] = &[
+    &WALK_STARTS_AT_IP,
+    &WALK_DEPTH,
+    &FIRST_FRAME_FROM_CONTEXT,
+    &CONSISTENT_CRASH,
+    &REACHES_TRIGGER,
+];
 
 /// The processor's stack of the crashing thread.
 fn crashing_stack<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump_unwind::CallStack, Verdict> {
@@ -107,6 +112,43 @@ static CONSISTENT_CRASH: Rule = Rule {
             Verdict::pass(format!("{}", info.reason))
         } else {
             Verdict::fail(format!("{:?}", info.inconsistencies), "no inconsistencies")
+        }
+    },
+};
+
+/// The point of a dump is the stack that led to the crash: the walk of the
+/// crashing thread must reach the function that crashed, named from the
+/// case's own debug information (files whose build ids match the dump). The
+/// frames found by scanning on the way, where call frame information ran
+/// out, are counted: they may be false.
+static REACHES_TRIGGER: Rule = Rule {
+    id: "STK-05",
+    level: Level::Should,
+    stream: "stack walk",
+    title: "the crashing thread's walk reaches the trigger function by name",
+    check: |facts| {
+        let function = &need!(facts.truth()).trigger_function;
+        let dump = need!(facts.dump());
+        let stack = need!(crashing_stack(facts));
+        let found = dump
+            .frame_names
+            .iter()
+            .position(|name| name.as_deref().is_some_and(|n| n.contains(function.as_str())));
+        match found {
+            Some(index) => {
+                let scanned = stack.frames[..=index.min(stack.frames.len().saturating_sub(1))]
+                    .iter()
+                    .filter(|f| f.trust == minidump_unwind::FrameTrust::Scan)
+                    .count();
+                Verdict::pass(format!("frame {index}, {scanned} scanned frames on the way"))
+            }
+            None => {
+                let named = dump.frame_names.iter().flatten().take(5).cloned().collect::<Vec<_>>();
+                Verdict::fail(
+                    format!("not among {} frames; first names {named:?}", stack.frames.len()),
+                    function,
+                )
+            }
         }
     },
 };
