@@ -69,23 +69,13 @@ static NO_OVERLAP: Rule = Rule {
     title: "no two streams overlap",
     check: |facts| {
         let dump = need!(facts.dump());
-        let mut ranges: Vec<(u64, u64, u32)> = used_entries(dump.dump)
+        let ranges = used_entries(dump.dump)
             .map(|e| {
                 let start = u64::from(e.location.rva);
-                (start, start + u64::from(e.location.data_size), e.stream_type)
+                (start, start + u64::from(e.location.data_size), format!("{:#x}", e.stream_type))
             })
             .collect();
-        ranges.sort();
-        let overlaps: Vec<String> = ranges
-            .windows(2)
-            .filter(|pair| pair[1].0 < pair[0].1)
-            .map(|pair| format!("{:#x} and {:#x}", pair[0].2, pair[1].2))
-            .collect();
-        if overlaps.is_empty() {
-            Verdict::pass(format!("{} streams", ranges.len()))
-        } else {
-            Verdict::fail(overlaps.join(", "), "disjoint streams")
-        }
+        super::disjoint(ranges, "streams")
     },
 };
 

@@ -4,18 +4,6 @@ use super::{Facts, Level, Rule, Verdict, need, required};
 
 pub(super) const RULES: &[&Rule] = &[&AROUND_IP, &NOTHING_AT_ZERO, &NO_OVERLAP, &INFO_NO_OVERLAP];
 
-/// Sorted `(start, end)` pairs that overlap, as text.
-fn overlaps(mut ranges: Vec<(u64, u64)>) -> Vec<String> {
-    ranges.sort_unstable();
-    ranges
-        .windows(2)
-        .filter(|pair| pair[1].0 < pair[0].1)
-        .map(|pair| {
-            format!("[{:#x}, {:#x}) and [{:#x}, {:#x})", pair[0].0, pair[0].1, pair[1].0, pair[1].1)
-        })
-        .collect()
-}
-
 /// The crash context's instruction pointer, or a skip verdict.
 fn crash_ip(facts: &Facts<'_, '_>) -> Result<u64, Verdict> {
     let dump = facts.dump()?;
@@ -94,16 +82,11 @@ static NO_OVERLAP: Rule = Rule {
         let Some(memory) = dump.memory.as_ref() else {
             return Verdict::fail("no memory list", "a memory list");
         };
-        let ranges: Vec<(u64, u64)> = memory
+        let ranges = memory
             .iter()
-            .map(|m| (m.base_address(), m.base_address().saturating_add(m.size())))
+            .map(|m| super::span(m.base_address(), m.base_address().saturating_add(m.size())))
             .collect();
-        let found = overlaps(ranges);
-        if found.is_empty() {
-            Verdict::pass(format!("{} regions", memory.iter().count()))
-        } else {
-            Verdict::fail(found.join(", "), "disjoint regions")
-        }
+        super::disjoint(ranges, "regions")
     },
 };
 
@@ -118,13 +101,11 @@ static INFO_NO_OVERLAP: Rule = Rule {
     check: |facts| {
         let dump = need!(facts.dump());
         let info = need!(required(&dump.memory_info, "a MemoryInfoList stream"));
-        let ranges: Vec<(u64, u64)> =
-            info.iter().filter_map(|r| r.memory_range()).map(|r| (r.start, r.end)).collect();
-        let found = overlaps(ranges.clone());
-        if found.is_empty() {
-            Verdict::pass(format!("{} regions", ranges.len()))
-        } else {
-            Verdict::fail(found.join(", "), "disjoint regions")
-        }
+        let ranges = info
+            .iter()
+            .filter_map(|r| r.memory_range())
+            .map(|r| super::span(r.start, r.end))
+            .collect();
+        super::disjoint(ranges, "regions")
     },
 };

@@ -160,6 +160,27 @@ fn required<'s, T>(stream: &'s Result<T, String>, expected: &str) -> Result<&'s 
     stream.as_ref().map_err(|e| Verdict::fail(format!("missing or unreadable: {e}"), expected))
 }
 
+/// Whether labelled ranges `[start, end)` are disjoint: a pass counting
+/// them, or a failure naming each overlapping pair.
+fn disjoint(mut ranges: Vec<(u64, u64, String)>, what: &str) -> Verdict {
+    ranges.sort();
+    let overlaps: Vec<String> = ranges
+        .windows(2)
+        .filter(|pair| pair[1].0 < pair[0].1)
+        .map(|pair| format!("{} and {}", pair[0].2, pair[1].2))
+        .collect();
+    if overlaps.is_empty() {
+        Verdict::pass(format!("{} {what}", ranges.len()))
+    } else {
+        Verdict::fail(overlaps.join("; "), format!("disjoint {what}"))
+    }
+}
+
+/// A range labelled by its bounds.
+fn span(start: u64, end: u64) -> (u64, u64, String) {
+    (start, end, format!("[{start:#x}, {end:#x})"))
+}
+
 /// Every rule, in report order.
 pub fn all() -> Vec<&'static Rule> {
     [

@@ -199,27 +199,14 @@ static NO_OVERLAP: Rule = Rule {
     check: |facts| {
         let dump = need!(facts.dump());
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
-        let mut ranges: Vec<(u64, u64, String)> = modules
+        let ranges = modules
             .iter()
             .map(|m| {
-                (
-                    m.base_address(),
-                    m.base_address().saturating_add(m.size()),
-                    m.code_file().into_owned(),
-                )
+                let end = m.base_address().saturating_add(m.size());
+                (m.base_address(), end, m.code_file().into_owned())
             })
             .collect();
-        ranges.sort();
-        let overlaps: Vec<String> = ranges
-            .windows(2)
-            .filter(|pair| pair[1].0 < pair[0].1)
-            .map(|pair| format!("{} and {}", pair[0].2, pair[1].2))
-            .collect();
-        if overlaps.is_empty() {
-            Verdict::pass(format!("{} modules", ranges.len()))
-        } else {
-            Verdict::fail(overlaps.join("; "), "disjoint modules")
-        }
+        super::disjoint(ranges, "modules")
     },
 };
 
