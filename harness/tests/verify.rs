@@ -114,3 +114,21 @@ fn the_cli_reports_garbage_and_exits_non_zero() {
     let dmp = grade["verdicts"].as_array().expect("verdicts").iter().find(|v| v["id"] == "DMP-01");
     assert_eq!(dmp.expect("DMP-01")["verdict"], "fail");
 }
+
+#[test]
+fn every_stream_the_reference_handler_writes_has_a_rule() {
+    use minidump::format::MINIDUMP_STREAM_TYPE;
+    use num_traits::FromPrimitive as _;
+    let (dir, dump, _) = real_dump();
+    let path = write(dir.path(), "d.dmp", &dump);
+    let parsed = minidump::Minidump::read_path(&path).expect("parses");
+    let covered: Vec<&str> = rules::all().iter().map(|r| r.stream).collect();
+    for entry in parsed.all_streams() {
+        let name = match MINIDUMP_STREAM_TYPE::from_u32(entry.stream_type) {
+            Some(known) => format!("{known:?}"),
+            None => format!("{:#x}", entry.stream_type),
+        };
+        let stream = name.strip_suffix("Stream").unwrap_or(&name);
+        assert!(covered.contains(&stream), "no rule reads the {name} stream");
+    }
+}

@@ -3,8 +3,18 @@
 use super::{Level, Rule, Verdict, need, required};
 use minidump::{Module as _, format::MINIDUMP_STREAM_TYPE};
 
-pub(super) const RULES: &[&Rule] =
-    &[&PROCESS_ID, &CMDLINE, &ENVIRON, &AUXV_VDSO, &CPU_INFO, &MAPS, &LSB_RELEASE, &DSO_DEBUG];
+pub(super) const RULES: &[&Rule] = &[
+    &PROCESS_ID,
+    &CMDLINE,
+    &ENVIRON,
+    &AUXV_VDSO,
+    &CPU_INFO,
+    &MAPS,
+    &LSB_RELEASE,
+    &DSO_DEBUG,
+    &LIMITS,
+    &NO_SOFT_ERRORS,
+];
 
 /// The process a dump is of: `Tgid` in the LinuxProcStatus stream, Breakpad's
 /// copy of `/proc/<pid>/status` (its `Pid` line can be a thread's). A dump of
@@ -198,6 +208,53 @@ static DSO_DEBUG: Rule = Rule {
             Ok(raw) if !raw.is_empty() => Verdict::pass(format!("{} bytes", raw.len())),
             Ok(_) => Verdict::fail("empty", "the r_debug list"),
             Err(e) => Verdict::fail(format!("missing: {e}"), "the r_debug list"),
+        }
+    },
+};
+
+/// Mozilla's LinuxLimits stream is `/proc/<pid>/limits`: the stack size
+/// limit explains a stack overflow, the open-files limit an EMFILE.
+static LIMITS: Rule = Rule {
+    id: "LNX-09",
+    level: Level::May,
+    stream: "MozLinuxLimits",
+    title: "the process's resource limits are captured",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        match dump.raw_stream(MINIDUMP_STREAM_TYPE::MozLinuxLimits as u32) {
+            Ok(raw) if raw.windows(14).any(|w| w == b"Max stack size") => {
+                Verdict::pass(format!("{} lines", raw.split(|b| *b == b'\n').count()))
+            }
+            Ok(_) => Verdict::fail("no \"Max stack size\" line", "/proc/<pid>/limits"),
+            Err(e) => Verdict::fail(format!("missing: {e}"), "/proc/<pid>/limits"),
+        }
+    },
+};
+
+/// minidump-writer records every part of the dump it could not write (a
+/// thread it could not stop, a file it could not read) as a JSON list in
+/// Mozilla's SoftErrors stream; a clean dump has an empty list.
+static NO_SOFT_ERRORS: Rule = Rule {
+    id: "LNX-10",
+    level: Level::Should,
+    stream: "MozSoftErrors",
+    title: "the writer reports no soft errors",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        match dump.raw_stream(MINIDUMP_STREAM_TYPE::MozSoftErrors as u32) {
+            Ok(raw) => {
+                let text = String::from_utf8_lossy(raw);
+                match serde_json::from_str::<Vec<serde_json::Value>>(&text) {
+                    Ok(errors) if errors.is_empty() => Verdict::pass("[]"),
+                    Ok(errors) => {
+                        Verdict::fail(format!("{} soft errors: {text}", errors.len()), "[]")
+                    }
+                    Err(e) => Verdict::fail(format!("not a JSON list: {e}"), "[]"),
+                }
+            }
+            Err(_) => {
+                Verdict::skip("the handler wrote no SoftErrors stream (only minidump-writer does)")
+            }
         }
     },
 };

@@ -10,6 +10,7 @@ mod annotations;
 mod breakpad;
 pub mod deviations;
 mod exception;
+mod handles;
 mod header;
 mod linux;
 mod memory;
@@ -193,6 +194,7 @@ pub fn all() -> Vec<&'static Rule> {
         memory::RULES,
         system::RULES,
         breakpad::RULES,
+        handles::RULES,
         linux::RULES,
         annotations::RULES,
     ]
