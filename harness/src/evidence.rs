@@ -1,6 +1,7 @@
 //! What a dump says, parsed once per trial and shared by every rule.
 
 use crate::symbols;
+use minidump::system_info::Cpu;
 use minidump::{
     Minidump, MinidumpBreakpadInfo, MinidumpCrashpadInfo, MinidumpException, MinidumpLinuxCpuInfo,
     MinidumpLinuxEnviron, MinidumpLinuxLsbRelease, MinidumpLinuxMaps, MinidumpLinuxProcStatus,
@@ -94,8 +95,13 @@ impl<'a> DumpEvidence<'a> {
         let system_info: Result<MinidumpSystemInfo, String> = stream(dump);
         let modules: Result<MinidumpModuleList, String> = stream(dump);
         let verified = modules.as_ref().map(symbols::verified_modules).unwrap_or_default();
-        let state = match &system_info {
-            Ok(info) => {
+        // minidump-unwind 0.27's debug-info provider panics (`unimplemented!`)
+        // for any CPU but x86_64 and arm64, which a corrupt SystemInfo can
+        // claim (found by tests/hostile.rs): other CPUs get the plain walker.
+        let unwindable =
+            system_info.as_ref().ok().filter(|info| matches!(info.cpu, Cpu::X86_64 | Cpu::Arm64));
+        let state = match unwindable {
+            Some(info) => {
                 let unwind_with = MinidumpModuleList::from_modules(
                     verified.iter().map(|(m, _)| m.clone()).collect(),
                 );
@@ -104,7 +110,7 @@ impl<'a> DumpEvidence<'a> {
                 );
                 pollster::block_on(minidump_processor::process_minidump(dump, &provider))
             }
-            Err(_) => {
+            None => {
                 let provider = minidump_unwind::Symbolizer::new(
                     minidump_unwind::simple_symbol_supplier(Vec::new()),
                 );
