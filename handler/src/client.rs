@@ -190,12 +190,23 @@ impl MonitorProcess {
     /// Starts `exe` (the `crashsuite-monitor` binary) on `socket`, writing dumps
     /// to `dump_dir`, and waits until it is ready (at most [`CONNECT_DEADLINE`]).
     pub fn spawn(exe: &Path, socket: &Path, dump_dir: &Path) -> Result<Self, ClientError> {
+        Self::spawn_with_args(exe, socket, dump_dir, &[])
+    }
+
+    /// [`MonitorProcess::spawn`] with more arguments (`--fault ...`).
+    pub fn spawn_with_args(
+        exe: &Path,
+        socket: &Path,
+        dump_dir: &Path,
+        args: &[&str],
+    ) -> Result<Self, ClientError> {
         let spawn_err = |reason: String| ClientError::Spawn { exe: exe.to_owned(), reason };
         let mut child = Command::new(exe)
             .arg("--socket")
             .arg(socket)
             .arg("--dump-dir")
             .arg(dump_dir)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
@@ -231,6 +242,17 @@ impl MonitorProcess {
     /// Waits up to `timeout` for the next event.
     pub fn next_event(&self, timeout: Duration) -> Option<Event> {
         self.events.recv_timeout(timeout).ok()
+    }
+
+    /// Kills the monitor at once (SIGKILL) and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// How the monitor ended, if it has.
+    pub fn ended(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
     }
 
     /// The events reported so far and not yet taken.

@@ -110,8 +110,15 @@ fn rva_at(len: usize) -> Result<u32, DumpFileError> {
 }
 
 /// Writes `bytes` as `<dir>/<name>.dmp` so that the `.dmp` name only ever
-/// names a complete, synced file. Returns the final path.
-pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, DumpFileError> {
+/// names a complete, synced file. `before_publish` runs between the synced
+/// partial file and the rename (fault tests stall there). Returns the final
+/// path.
+pub fn write_atomically(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    before_publish: impl FnOnce(),
+) -> Result<PathBuf, DumpFileError> {
     let partial = dir.join(format!("{name}{PARTIAL_SUFFIX}"));
     let fin = dir.join(format!("{name}.dmp"));
     let result = (|| {
@@ -125,6 +132,7 @@ pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf,
         file.sync_all().map_err(io_err("syncing", &partial))?;
         // Closed before it takes its final name: nothing writes to a `.dmp`.
         drop(file);
+        before_publish();
         fs::rename(&partial, &fin).map_err(io_err("renaming", &partial))?;
         fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_err("syncing directory", dir))
     })();
@@ -152,7 +160,7 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("dumps");
         ensure_private_dir(&dir).expect("dir");
-        let path = write_atomically(&dir, "x", b"MDMP").expect("write");
+        let path = write_atomically(&dir, "x", b"MDMP", || ()).expect("write");
         assert_eq!(fs::metadata(&dir).expect("meta").permissions().mode() & 0o777, 0o700);
         assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
         let names: Vec<_> =

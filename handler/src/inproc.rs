@@ -165,7 +165,15 @@ fn child_writes(context: &CrashContext, requested: bool) -> bool {
     let notes = state.notes.try_lock().map(|n| n.simple_annotations()).unwrap_or_default();
     let pid = context.pid as u32;
     let name = writer::dump_name(pid, 0);
-    match writer::write_process_dump(&state.dump_dir, &name, context.clone(), requested, &notes) {
+    let written = writer::write_process_dump(
+        &state.dump_dir,
+        &name,
+        context.clone(),
+        requested,
+        &notes,
+        || (),
+    );
+    match written {
         Ok(_) => true,
         Err(e) => {
             eprintln!("crashsuite: in-process dump: {e}");

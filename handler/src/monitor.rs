@@ -82,6 +82,14 @@ pub enum Event {
     },
 }
 
+/// A fault the monitor injects on purpose, for fault tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fault {
+    /// Write each dump's partial file, then stall forever instead of
+    /// renaming it (a monitor that hangs or is killed mid-dump).
+    StallBeforePublish,
+}
+
 /// Errors that stop the monitor.
 #[derive(Debug, thiserror::Error)]
 pub enum MonitorError {
@@ -108,6 +116,7 @@ pub struct Monitor {
 
 struct Shared {
     dump_dir: PathBuf,
+    fault: Option<Fault>,
     notes: Mutex<HashMap<u32, ProcessNotes>>,
     sequence: AtomicU64,
     events: Box<EventSink>,
@@ -133,6 +142,16 @@ impl Monitor {
         dump_dir: &Path,
         events: impl Fn(&Event) + Send + Sync + 'static,
     ) -> Result<Self, MonitorError> {
+        Self::bind_with_fault(socket, dump_dir, None, events)
+    }
+
+    /// [`Monitor::bind`], injecting `fault` into every dump.
+    pub fn bind_with_fault(
+        socket: &Path,
+        dump_dir: &Path,
+        fault: Option<Fault>,
+        events: impl Fn(&Event) + Send + Sync + 'static,
+    ) -> Result<Self, MonitorError> {
         dumpfile::ensure_private_dir(dump_dir)?;
         let _ = std::fs::remove_file(socket);
         let listener = UnixSeqpacketListener::bind(socket)
@@ -142,6 +161,7 @@ impl Monitor {
             listener,
             shared: Arc::new(Shared {
                 dump_dir: dump_dir.to_owned(),
+                fault,
                 notes: Mutex::default(),
                 sequence: AtomicU64::new(0),
                 events: Box::new(events),
@@ -317,6 +337,11 @@ impl Shared {
         let pairs =
             self.lock_notes().get(&pid).map(|p| p.notes.simple_annotations()).unwrap_or_default();
         let name = writer::dump_name(pid, self.sequence.fetch_add(1, Ordering::Relaxed));
-        writer::write_process_dump(&self.dump_dir, &name, context, requested, &pairs)
+        let stall = self.fault == Some(Fault::StallBeforePublish);
+        writer::write_process_dump(&self.dump_dir, &name, context, requested, &pairs, || {
+            while stall {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        })
     }
 }

@@ -115,6 +115,8 @@ pub struct TrialRecord {
     pub ending: Ending,
     /// What the monitor reported.
     pub monitor_events: Vec<Event>,
+    /// How the handler's own process ended, when it died during the trial.
+    pub handler_died: Option<String>,
     /// The case's standard error.
     pub stderr: String,
     /// Case start to dump found.
@@ -156,7 +158,7 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
     let truth_path = run_dir.path().join("truth.json");
     let socket = run_dir.path().join("monitor.sock");
 
-    let monitor = match trial.handler {
+    let mut monitor = match trial.handler {
         Handler::Reference => Some(
             MonitorProcess::spawn(&binaries.monitor, &socket, &dump_dir)
                 .map_err(|source| RunError::Handler { handler: trial.handler.name(), source })?,
@@ -207,10 +209,21 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
     // The group may hold stragglers (a helper the case forked); end them too.
     kill_group(child.id());
     let stderr = stderr_reader.and_then(|h| h.join().ok()).unwrap_or_default();
+    let handler_died = monitor.as_mut().and_then(|m| m.ended()).map(|status| status.to_string());
     let monitor_events = monitor.map(|m| m.drain_events()).unwrap_or_default();
 
     let truth = Truth::read(&truth_path).map_err(|e| e.to_string());
-    Ok(TrialRecord { trial, run_dir, truth, dumps, ending, monitor_events, stderr, wall })
+    Ok(TrialRecord {
+        trial,
+        run_dir,
+        truth,
+        dumps,
+        ending,
+        monitor_events,
+        handler_died,
+        stderr,
+        wall,
+    })
 }
 
 /// A value for `CRASHSUITE_MARKER` that no other trial's environment holds.

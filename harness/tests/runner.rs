@@ -108,3 +108,28 @@ fn missing_binaries_are_named() {
     assert!(err.to_string().contains("crashsuite-case"), "{err}");
     assert!(Binaries::in_dir(Path::new("/nonexistent")).is_err());
 }
+
+#[test]
+fn a_monitor_that_dies_is_reported_as_the_reason_for_no_dump() {
+    let real = Binaries::locate().expect("the workspace binaries are built");
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A monitor that says it is ready, then dies.
+    let monitor = dir.path().join("crashsuite-monitor");
+    let ready = r#"{"event":"ready","socket":"none","pid":1}"#;
+    std::fs::write(&monitor, format!("#!/bin/sh\necho '{ready}'\nexit 9\n")).expect("write");
+    std::fs::set_permissions(&monitor, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::os::unix::fs::symlink(&real.case, dir.path().join("crashsuite-case")).expect("symlink");
+    let binaries = Binaries::in_dir(dir.path()).expect("found");
+
+    let limits = runner::Limits { dump_grace: Duration::from_millis(100), ..Default::default() };
+    let record = runner::run(&binaries, abort_trial(), limits).expect("runs");
+    let grade = rules::grade(&record);
+    assert!(!grade.passed());
+    // The case could not reach the dead monitor, so it never got to its truth
+    // record; the grade says why.
+    let error = grade.error.expect("not graded");
+    assert!(
+        error.contains("monitor died") && error.contains("cannot reach the monitor"),
+        "{error}"
+    );
+}

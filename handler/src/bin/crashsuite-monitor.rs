@@ -4,7 +4,7 @@
 
 use anyhow::Context as _;
 use clap::Parser;
-use crashsuite_handler::monitor::Monitor;
+use crashsuite_handler::monitor::{Fault, Monitor};
 use std::{io::Write, path::PathBuf};
 
 /// Writes minidumps of the processes that connect to it.
@@ -17,11 +17,14 @@ struct Args {
     /// Directory for dumps; created with mode 0700.
     #[arg(long)]
     dump_dir: PathBuf,
+    /// Inject a fault into every dump, for fault tests.
+    #[arg(long, value_enum)]
+    fault: Option<Fault>,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let monitor = Monitor::bind(&args.socket, &args.dump_dir, |event| {
+    let monitor = Monitor::bind_with_fault(&args.socket, &args.dump_dir, args.fault, |event| {
         let line =
             serde_json::to_string(event).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
         let mut out = std::io::stdout().lock();

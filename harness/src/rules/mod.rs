@@ -264,8 +264,12 @@ pub fn grade(record: &TrialRecord) -> Grade {
     let truth = match &record.truth {
         Ok(truth) => truth,
         Err(e) => {
+            let monitor = match &record.handler_died {
+                Some(status) => format!("; the handler's monitor died ({status})"),
+                None => String::new(),
+            };
             let error = format!(
-                "the case left no truth record ({e}); it ended with {:?}; stderr: {}",
+                "the case left no truth record ({e}); it ended with {:?}{monitor}; stderr: {}",
                 record.ending,
                 record.stderr.trim()
             );
@@ -277,7 +281,10 @@ pub fn grade(record: &TrialRecord) -> Grade {
         Err(e) => return Grade::not_graded(trial, e),
     };
     let file = match record.dumps.as_slice() {
-        [] => Err("the handler wrote none".to_owned()),
+        [] => Err(match &record.handler_died {
+            Some(status) => format!("the handler wrote none: its monitor died ({status})"),
+            None => "the handler wrote none".to_owned(),
+        }),
         [only] => DumpFile::read(only),
         many => Err(format!("the handler wrote {} dumps for one crash", many.len())),
     };

@@ -1,0 +1,86 @@
+//! Faults of the reference handler, each with a defined outcome.
+
+use crashsuite_handler::{Client, MonitorProcess};
+use std::{
+    os::unix::process::ExitStatusExt,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// Tells the helper test below which monitor to crash into.
+const CRASH_INTO_ENV: &str = "CRASHSUITE_TEST_CRASH_INTO";
+/// How long anything here may take: a hang guard, not a benchmark.
+const GUARD: Duration = Duration::from_secs(15);
+
+/// The crashing client: this test binary, re-run with only this test, attaches
+/// the reference handler and sends itself SIGSEGV.
+#[test]
+#[ignore = "helper: the fault tests run it as their crashing child process"]
+fn crashing_client_helper() {
+    let socket = std::env::var_os(CRASH_INTO_ENV).expect("run by a fault test");
+    let client = Client::connect(Path::new(&socket)).expect("connect");
+    let _attached = client.attach().expect("attach");
+    rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::SEGV)
+        .expect("kill");
+    std::thread::sleep(GUARD);
+}
+
+fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect()
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < GUARD, "{what} did not happen within {GUARD:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_monitor_killed_mid_dump_leaves_no_dump_and_the_client_dies_of_its_signal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dumps = dir.path().join("dumps");
+    let socket = dir.path().join("monitor.sock");
+    let mut monitor = MonitorProcess::spawn_with_args(
+        Path::new(env!("CARGO_BIN_EXE_crashsuite-monitor")),
+        &socket,
+        &dumps,
+        &["--fault", "stall-before-publish"],
+    )
+    .expect("monitor starts");
+
+    let mut client = Command::new(std::env::current_exe().expect("this test binary"))
+        .args(["crashing_client_helper", "--exact", "--ignored", "--nocapture"])
+        .env(CRASH_INTO_ENV, &socket)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("client starts");
+
+    // The dump is written but not published when the monitor dies.
+    wait_until("a partial dump", || !files_ending(&dumps, ".dmp.partial").is_empty());
+    monitor.kill();
+
+    let killed = Instant::now();
+    let mut status = None;
+    wait_until("the client's death", || {
+        status = client.try_wait().expect("wait");
+        status.is_some()
+    });
+    let status = status.expect("ended");
+    assert_eq!(
+        status.signal(),
+        Some(libc::SIGSEGV),
+        "{status}, {:?} after the kill",
+        killed.elapsed()
+    );
+    assert!(files_ending(&dumps, ".dmp").is_empty(), "no file ever appears as a complete dump");
+}
