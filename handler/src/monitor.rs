@@ -339,8 +339,10 @@ impl Shared {
         let name = writer::dump_name(pid, self.sequence.fetch_add(1, Ordering::Relaxed));
         let stall = self.fault == Some(Fault::StallBeforePublish);
         writer::write_process_dump(&self.dump_dir, &name, context, requested, &pairs, || {
-            while stall {
-                std::thread::sleep(std::time::Duration::from_secs(3600));
+            if stall {
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(3600));
+                }
             }
         })
     }
