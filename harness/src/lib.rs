@@ -11,6 +11,7 @@
 //!   the evidence;
 //! - [`digest`] normalises a graded dump into the text compared with `golden/`;
 //! - [`elf`] reads build ids from files on disk;
+//! - [`stress`] crashes many clients against one monitor at once;
 //! - [`report`] prints the results in the terminal; [`results`] writes them
 //!   as JSON, JUnit XML and a Markdown matrix.
 
@@ -22,6 +23,7 @@ pub mod report;
 pub mod results;
 pub mod rules;
 pub mod runner;
+pub mod stress;
 pub mod symbols;
 
 pub use runner::{Handler, Trial, TrialRecord};

@@ -56,6 +56,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Crash many clients against one reference monitor, several at a time,
+    /// and check that every crash has exactly one dump that passes every MUST
+    /// rule. Exits with 1 otherwise.
+    Stress {
+        /// Clients crashing at the same time.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// Crashes in all.
+        #[arg(long, default_value_t = 1000)]
+        crashes: usize,
+    },
     /// List the rules.
     Rules,
     /// List the cases: id, platforms, summary, and whether each runs here.
@@ -72,6 +83,7 @@ fn main() -> anyhow::Result<()> {
             run(&handler, &case, report, keep, verbose)
         }
         Command::Verify { dump, truth, json } => verify(&dump, truth.as_deref(), json),
+        Command::Stress { clients, crashes } => stress(clients, crashes),
         Command::Rules => {
             for rule in rules::all() {
                 println!("{:<7} {:<6} {:<13} {}", rule.id, rule.level, rule.stream, rule.title);
@@ -95,6 +107,37 @@ fn verify(
         print!("{}", report::trial(&grade));
     }
     if !grade.passed() {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn stress(clients: usize, crashes: usize) -> anyhow::Result<()> {
+    let binaries = Binaries::locate()?;
+    let step = (crashes / 10).max(1);
+    let figures = crashsuite::stress::run(&binaries, clients, crashes, |done| {
+        if done % step == 0 || done == crashes {
+            eprintln!("[{done}/{crashes}] crashed");
+        }
+        if done == crashes {
+            eprintln!("grading {crashes} dumps");
+        }
+    })?;
+    println!(
+        "{} crashes by {clients} clients at a time in {:.1} s ({:.0}/s): {} with exactly one dump, \
+         {} lost, {} duplicated, {} failing a MUST rule",
+        figures.crashes,
+        figures.wall.as_secs_f64(),
+        figures.crashes as f64 / figures.wall.as_secs_f64(),
+        figures.dumped_once,
+        figures.lost,
+        figures.duplicated,
+        figures.failed.len()
+    );
+    for failure in &figures.failed {
+        println!("  {failure}");
+    }
+    if !figures.clean() {
         std::process::exit(1);
     }
     Ok(())

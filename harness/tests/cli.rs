@@ -62,3 +62,14 @@ fn a_run_exits_zero_when_no_must_rule_fails() {
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("2 trials, 2 passed, 0 failed"), "{stdout}");
 }
+
+#[test]
+fn stress_dumps_every_crash_exactly_once() {
+    let out = crashsuite(&["stress", "--clients", "4", "--crashes", "16"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains("16 with exactly one dump, 0 lost, 0 duplicated, 0 failing"),
+        "{stdout}"
+    );
+}
