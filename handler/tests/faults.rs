@@ -84,3 +84,34 @@ fn a_monitor_killed_mid_dump_leaves_no_dump_and_the_client_dies_of_its_signal() 
     );
     assert!(files_ending(&dumps, ".dmp").is_empty(), "no file ever appears as a complete dump");
 }
+
+#[test]
+fn a_full_disk_fails_the_dump_clearly_and_the_monitor_dumps_again_once_space_exists() {
+    use crashsuite_handler::{ClientError, monitor::Event};
+    use rustix::process::{Pid, Resource, Rlimit, prlimit};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dumps = dir.path().join("dumps");
+    let monitor = MonitorProcess::spawn(
+        Path::new(env!("CARGO_BIN_EXE_crashsuite-monitor")),
+        &dir.path().join("monitor.sock"),
+        &dumps,
+    )
+    .expect("monitor starts");
+    let pid = Pid::from_raw(monitor.pid() as i32);
+    // The disk is "full" past 4 KiB: a dump needs tens of KiB.
+    let full = Rlimit { current: Some(4096), maximum: None };
+    let old = prlimit(pid, Resource::Fsize, full).expect("limit the monitor");
+
+    let client = Client::connect(monitor.socket()).expect("connect");
+    let refused = client.dump_now();
+    assert!(matches!(refused, Err(ClientError::DumpNotWritten(_))), "{:?}", refused.err());
+    match monitor.next_event(GUARD) {
+        Some(Event::Failed { error, .. }) => assert!(error.contains("File too large"), "{error}"),
+        other => panic!("expected a clear failure, got {other:?}"),
+    }
+    assert!(std::fs::read_dir(&dumps).expect("dir").next().is_none(), "nothing left behind");
+
+    prlimit(pid, Resource::Fsize, old).expect("give the space back");
+    client.dump_now().expect("dumped once space exists");
+    assert!(matches!(monitor.next_event(GUARD), Some(Event::Dump { .. })));
+}

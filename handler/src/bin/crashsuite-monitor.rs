@@ -22,7 +22,18 @@ struct Args {
     fault: Option<Fault>,
 }
 
+/// A full disk or a file size limit must fail one dump, not end the monitor:
+/// with SIGXFSZ ignored, an oversized write returns EFBIG instead of killing.
+fn survive_file_size_limits() {
+    #[allow(unsafe_code)]
+    // SAFETY: SIG_IGN is always a valid disposition; no other thread exists yet.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
 fn main() -> anyhow::Result<()> {
+    survive_file_size_limits();
     let args = Args::parse();
     let monitor = Monitor::bind_with_fault(&args.socket, &args.dump_dir, args.fault, |event| {
         let line =
