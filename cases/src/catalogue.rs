@@ -46,6 +46,9 @@ pub struct Scene {
     /// Install a `MINSIGSTKSZ`-byte alternate signal stack on the crashing
     /// thread, as a client with its own would.
     pub tiny_sigaltstack: bool,
+    /// Open files until the process has no descriptor left (EMFILE), just
+    /// before the trigger.
+    pub exhaust_fds: bool,
     /// Annotations sent to the handler, besides `crashsuite.case` and
     /// `crashsuite.trigger`.
     pub annotations: BTreeMap<String, String>,
@@ -65,6 +68,7 @@ impl Default for Scene {
             fork: false,
             in_signal_handler: false,
             tiny_sigaltstack: false,
+            exhaust_fds: false,
             annotations: BTreeMap::new(),
             breadcrumbs: Vec::new(),
         }

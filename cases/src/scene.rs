@@ -85,6 +85,7 @@ struct CrashRun {
     call_depth: u32,
     in_signal_handler: bool,
     tiny_sigaltstack: bool,
+    exhaust_fds: bool,
     several: bool,
     /// Crashers wait here twice: once arrived, once released.
     barrier: Barrier,
@@ -160,6 +161,7 @@ pub fn run(
         call_depth: scene.call_depth,
         in_signal_handler: scene.in_signal_handler,
         tiny_sigaltstack: scene.tiny_sigaltstack,
+        exhaust_fds: scene.exhaust_fds,
         several: scene.crashers > 1,
         barrier: Barrier::new(crashers + 1),
         arrivals: Mutex::new(Vec::new()),
@@ -323,7 +325,20 @@ fn crash_here(run: &CrashRun) -> ! {
         eprintln!("crashsuite-case: sigaltstack: {e}");
         std::process::exit(3);
     }
+    if run.exhaust_fds {
+        exhaust_descriptors();
+    }
     native::descend(run.call_depth, at_the_bottom)
+}
+
+/// Opens `/dev/null` until the process has no descriptor left; the files
+/// stay open until the crash.
+fn exhaust_descriptors() {
+    let mut held = Vec::new();
+    while let Ok(file) = std::fs::File::open("/dev/null") {
+        held.push(file);
+    }
+    std::mem::forget(held);
 }
 
 extern "C" fn at_the_bottom() {
