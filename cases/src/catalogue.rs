@@ -3,7 +3,11 @@
 
 use crate::trigger::Trigger;
 use serde::{Deserialize, Serialize};
-use std::{collections::BTreeMap, sync::OnceLock};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    sync::OnceLock,
+};
 
 /// The thread a case crashes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -102,6 +106,42 @@ pub struct Case {
     pub arch: Vec<String>,
     /// What it sets up.
     pub scene: Scene,
+    /// The file it was read from at run time, for a case outside the
+    /// catalogue (a generated scenario); `None` for catalogue cases.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+/// A case file as `to_toml` writes it.
+#[derive(Serialize)]
+struct CaseFileOut<'a> {
+    summary: &'a str,
+    trigger: Trigger,
+    scene: &'a Scene,
+}
+
+impl Case {
+    /// The case as a case file, ready to drop into `cases/catalogue/`.
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string(&CaseFileOut {
+            summary: &self.summary,
+            trigger: self.trigger,
+            scene: &self.scene,
+        })
+    }
+
+    /// Reads a case file from anywhere (outside the built-in catalogue); the
+    /// id is the file name without `.toml`.
+    pub fn from_file(path: &Path) -> Result<Self, CatalogueError> {
+        let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+        let text = std::fs::read_to_string(path).map_err(|e| CatalogueError {
+            file: id.clone(),
+            message: format!("{}: {e}", path.display()),
+        })?;
+        let mut case = parse(&id, &text)?;
+        case.file = Some(path.to_owned());
+        Ok(case)
+    }
 }
 
 /// A case file that is not a valid case.
@@ -176,6 +216,7 @@ pub fn parse(id: &str, text: &str) -> Result<Case, CatalogueError> {
         os,
         arch,
         scene: file.scene,
+        file: None,
     })
 }
 

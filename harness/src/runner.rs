@@ -169,7 +169,10 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
     let case_err = |source| RunError::Case { exe: binaries.case.clone(), source };
     let started = Instant::now();
     let mut child = Command::new(&binaries.case)
-        .arg(&trial.case.id)
+        .args(match &trial.case.file {
+            Some(file) => vec![std::ffi::OsString::from("--case-file"), file.into()],
+            None => vec![std::ffi::OsString::from(&trial.case.id)],
+        })
         .arg("--handler")
         .arg(trial.handler.name())
         .env(TRUTH_ENV, &truth_path)

@@ -7,7 +7,7 @@
 use anyhow::{Context as _, bail};
 use clap::Parser;
 use crashsuite_cases::{
-    DUMP_DIR_ENV, SOCKET_ENV, TRUTH_ENV, catalogue, find, scene::HandlerChoice,
+    Case, DUMP_DIR_ENV, SOCKET_ENV, TRUTH_ENV, catalogue, find, scene::HandlerChoice,
 };
 use std::path::PathBuf;
 
@@ -16,8 +16,12 @@ use std::path::PathBuf;
 #[command(version)]
 struct Args {
     /// Case id (see --list).
-    #[arg(required_unless_present = "list")]
+    #[arg(required_unless_present_any = ["list", "case_file"])]
     case: Option<String>,
+    /// Run the case in this file instead of one of the catalogue (a generated
+    /// scenario, or a case being written).
+    #[arg(long, conflicts_with = "case")]
+    case_file: Option<PathBuf>,
     /// Handler to attach: `reference` (the monitor's socket comes from
     /// CRASHSUITE_SOCKET), `inproc` (dumps go to CRASHSUITE_DUMP_DIR) or
     /// `none`.
@@ -41,9 +45,14 @@ fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let id = args.case.unwrap_or_default();
-    let Some(case) = find(&id)? else {
-        bail!("unknown case {id:?}; `crashsuite-case --list` shows the cases");
+    let case: &'static Case = match (&args.case_file, args.case.as_deref()) {
+        (Some(path), _) => Box::leak(Box::new(Case::from_file(path)?)),
+        (None, id) => {
+            let id = id.unwrap_or_default();
+            find(id)?.with_context(|| {
+                format!("unknown case {id:?}; `crashsuite-case --list` shows the cases")
+            })?
+        }
     };
     let handler = match args.handler.as_str() {
         "reference" => HandlerChoice::Reference { socket: env_path(SOCKET_ENV)? },
