@@ -201,7 +201,9 @@ impl MonitorProcess {
         args: &[&str],
     ) -> Result<Self, ClientError> {
         let spawn_err = |reason: String| ClientError::Spawn { exe: exe.to_owned(), reason };
+        // The monitor reads nothing from its environment, and gets nothing.
         let mut child = Command::new(exe)
+            .env_clear()
             .arg("--socket")
             .arg(socket)
             .arg("--dump-dir")

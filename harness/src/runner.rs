@@ -175,6 +175,8 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         })
         .arg("--handler")
         .arg(trial.handler.name())
+        // The least environment: only what a case reads.
+        .env_clear()
         .env(TRUTH_ENV, &truth_path)
         .env(SOCKET_ENV, &socket)
         .env(DUMP_DIR_ENV, &dump_dir)
