@@ -1,6 +1,8 @@
 //! Faults of the reference handler, each with a defined outcome.
 
-use crashsuite_handler::{Client, MonitorProcess};
+mod common;
+
+use crashsuite_handler::Client;
 use std::{
     os::unix::process::ExitStatusExt,
     path::{Path, PathBuf},
@@ -46,16 +48,9 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn a_monitor_killed_mid_dump_leaves_no_dump_and_the_client_dies_of_its_signal() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let dumps = dir.path().join("dumps");
-    let socket = dir.path().join("monitor.sock");
-    let mut monitor = MonitorProcess::spawn_with_args(
-        Path::new(env!("CARGO_BIN_EXE_crashsuite-monitor")),
-        &socket,
-        &dumps,
-        &["--fault", "stall-before-publish"],
-    )
-    .expect("monitor starts");
+    let common::Setup { _dir, dumps, mut monitor } =
+        common::start_monitor(&["--fault", "stall-before-publish"]);
+    let socket = monitor.socket().to_owned();
 
     let mut client = Command::new(std::env::current_exe().expect("this test binary"))
         .args(["crashing_client_helper", "--exact", "--ignored", "--nocapture"])
@@ -89,14 +84,7 @@ fn a_monitor_killed_mid_dump_leaves_no_dump_and_the_client_dies_of_its_signal() 
 fn a_full_disk_fails_the_dump_clearly_and_the_monitor_dumps_again_once_space_exists() {
     use crashsuite_handler::{ClientError, monitor::Event};
     use rustix::process::{Pid, Resource, Rlimit, prlimit};
-    let dir = tempfile::tempdir().expect("tempdir");
-    let dumps = dir.path().join("dumps");
-    let monitor = MonitorProcess::spawn(
-        Path::new(env!("CARGO_BIN_EXE_crashsuite-monitor")),
-        &dir.path().join("monitor.sock"),
-        &dumps,
-    )
-    .expect("monitor starts");
+    let common::Setup { _dir, dumps, monitor } = common::start_monitor(&[]);
     let pid = Pid::from_raw(monitor.pid() as i32);
     // The disk is "full" past 4 KiB: a dump needs tens of KiB.
     let full = Rlimit { current: Some(4096), maximum: None };

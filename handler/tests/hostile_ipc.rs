@@ -2,8 +2,10 @@
 //! out-of-order messages, and hang-ups. The monitor must stay up, keep serving
 //! a well-behaved client, and write only dumps that parse.
 
+mod common;
+
 use crashsuite_handler::{
-    Client, MonitorProcess,
+    Client,
     wire::{self, Header},
 };
 use proptest::prelude::*;
@@ -86,15 +88,8 @@ proptest! {
 
     #[test]
     fn the_monitor_survives_a_hostile_client(steps in proptest::collection::vec(step(), 1..24)) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let dumps = dir.path().join("dumps");
-        let socket = dir.path().join("monitor.sock");
-        let monitor = MonitorProcess::spawn(
-            Path::new(env!("CARGO_BIN_EXE_crashsuite-monitor")),
-            &socket,
-            &dumps,
-        )
-        .expect("monitor starts");
+        let common::Setup { _dir, dumps, monitor } = common::start_monitor(&[]);
+        let socket = monitor.socket().to_owned();
 
         let mut hostile = connect(&socket);
         for step in &steps {

@@ -1,6 +1,9 @@
 //! The reference handler against a real `crashsuite-monitor` process: the
 //! test process is the client, and asks for dumps of itself.
 
+mod common;
+
+use common::start_monitor;
 use crashsuite_handler::{
     Client, ClientError, MonitorProcess,
     annotations::BREADCRUMBS_KEY,
@@ -15,24 +18,6 @@ use std::{
 };
 
 const EVENT_WAIT: Duration = Duration::from_secs(10);
-
-struct Setup {
-    _dir: tempfile::TempDir,
-    dumps: PathBuf,
-    monitor: MonitorProcess,
-}
-
-fn start_monitor() -> Setup {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let dumps = dir.path().join("dumps");
-    let monitor = MonitorProcess::spawn(
-        Path::new(env!("CARGO_BIN_EXE_crashsuite-monitor")),
-        &dir.path().join("monitor.sock"),
-        &dumps,
-    )
-    .expect("monitor starts");
-    Setup { _dir: dir, dumps, monitor }
-}
 
 /// The next `Dump` event's path, failing on any other event.
 fn next_dump(monitor: &MonitorProcess) -> PathBuf {
@@ -55,7 +40,7 @@ fn this_tid() -> u32 {
 
 #[test]
 fn on_demand_dump_says_dump_requested_and_blames_the_caller() {
-    let setup = start_monitor();
+    let setup = start_monitor(&[]);
     let client = Client::connect(setup.monitor.socket()).expect("connect");
     client.dump_now().expect("dump");
     let path = next_dump(&setup.monitor);
@@ -71,7 +56,7 @@ fn on_demand_dump_says_dump_requested_and_blames_the_caller() {
 
 #[test]
 fn annotations_and_breadcrumbs_round_trip_into_the_dump() {
-    let setup = start_monitor();
+    let setup = start_monitor(&[]);
     let client = Client::connect(setup.monitor.socket()).expect("connect");
     client.annotate("build", "1.2.3").expect("annotate");
     client.annotate("user", "x").expect("annotate");
@@ -97,7 +82,7 @@ fn annotations_and_breadcrumbs_round_trip_into_the_dump() {
 #[test]
 fn dumps_are_private_and_only_ever_appear_complete() {
     use rustix::fs::inotify::{self, CreateFlags, ReadFlags, WatchFlags};
-    let setup = start_monitor();
+    let setup = start_monitor(&[]);
     let client = Client::connect(setup.monitor.socket()).expect("connect");
 
     // Every name event in the dump directory while five dumps are written.
@@ -144,7 +129,7 @@ fn dumps_are_private_and_only_ever_appear_complete() {
 
 #[test]
 fn a_request_for_another_pid_is_refused_and_the_monitor_keeps_serving() {
-    let setup = start_monitor();
+    let setup = start_monitor(&[]);
     let client = Client::connect(setup.monitor.socket()).expect("connect");
     let zeros = vec![0u8; std::mem::size_of::<minidump_writer::crash_context::CrashContext>()];
     let mut context =
@@ -174,7 +159,7 @@ fn a_request_for_another_pid_is_refused_and_the_monitor_keeps_serving() {
 
 #[test]
 fn malformed_frames_end_only_that_connection() {
-    let setup = start_monitor();
+    let setup = start_monitor(&[]);
     let good = Client::connect(setup.monitor.socket()).expect("connect");
 
     let hostile = uds::UnixSeqpacketConn::connect(setup.monitor.socket()).expect("raw connect");
@@ -208,7 +193,7 @@ fn malformed_frames_end_only_that_connection() {
 
 #[test]
 fn several_clients_are_served_at_once() {
-    let setup = start_monitor();
+    let setup = start_monitor(&[]);
     let clients: Vec<_> =
         (0..4).map(|_| Client::connect(setup.monitor.socket()).expect("connect")).collect();
     std::thread::scope(|scope| {
