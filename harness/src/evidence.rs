@@ -13,19 +13,24 @@ use std::path::Path;
 
 /// A dump file read into memory.
 pub struct DumpFile {
-    /// The parsed container.
+    /// The parsed container (list streams that cannot hold what they claim
+    /// taken out: see [`crate::quarantine`]).
     pub dump: Minidump<'static, Vec<u8>>,
     /// The file's size in bytes.
     pub size: u64,
+    /// The streams taken out before parsing, and why.
+    pub quarantined: Vec<String>,
 }
 
 impl DumpFile {
     /// Reads and parses the header and directory of the dump at `path`.
     pub fn read(path: &Path) -> Result<Self, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let mut bytes =
+            std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
         let size = bytes.len() as u64;
+        let quarantined = crate::quarantine::quarantine(&mut bytes);
         let dump = Minidump::read(bytes).map_err(|e| format!("parsing {}: {e}", path.display()))?;
-        Ok(Self { dump, size })
+        Ok(Self { dump, size, quarantined })
     }
 }
 
@@ -36,6 +41,8 @@ pub struct DumpEvidence<'a> {
     pub dump: &'a Minidump<'static, Vec<u8>>,
     /// The file's size in bytes.
     pub size: u64,
+    /// The streams taken out before parsing, and why.
+    pub quarantined: &'a [String],
     /// SystemInfo.
     pub system_info: Result<MinidumpSystemInfo, String>,
     /// MiscInfo (Linux writers often have none).
@@ -128,6 +135,7 @@ impl<'a> DumpEvidence<'a> {
         Self {
             dump,
             size: file.size,
+            quarantined: &file.quarantined,
             system_info,
             misc: dump.get_stream().ok(),
             exception: stream(dump),

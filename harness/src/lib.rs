@@ -4,6 +4,8 @@
 //! - [`runner`] runs one trial: a fresh run directory, the handler, the case
 //!   under a deadline, and collects the dump, the truth record and how the
 //!   process ended;
+//! - [`quarantine`] takes out list streams whose counts do not fit their
+//!   sizes, before the readers see them;
 //! - [`evidence`] parses the dump (`minidump`) and walks its stacks
 //!   (`minidump-processor`), with [`symbols`] unwinding and naming frames
 //!   from the module files whose build ids match;
@@ -19,6 +21,7 @@ pub mod binaries;
 pub mod digest;
 pub mod elf;
 pub mod evidence;
+pub mod quarantine;
 pub mod report;
 pub mod results;
 pub mod rules;

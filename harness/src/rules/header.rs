@@ -3,7 +3,8 @@
 use super::{Level, Rule, Verdict, need};
 use minidump::format::{MINIDUMP_SIGNATURE, MINIDUMP_STREAM_TYPE, MINIDUMP_VERSION};
 
-pub(super) const RULES: &[&Rule] = &[&SIGNATURE, &IN_FILE, &NO_OVERLAP, &NO_DUPLICATES];
+pub(super) const RULES: &[&Rule] =
+    &[&SIGNATURE, &IN_FILE, &NO_OVERLAP, &NO_DUPLICATES, &COUNTS_FIT];
 
 /// Directory entries that point at data: unused entries (type 0, which
 /// Breakpad leaves behind) and empty streams take no room.
@@ -97,6 +98,25 @@ static NO_DUPLICATES: Rule = Rule {
             Verdict::pass(format!("{} types", types.len()))
         } else {
             Verdict::fail(twice.join(", "), "one stream per type")
+        }
+    },
+};
+
+/// A list stream's count must fit its bytes (minidump format: the count
+/// precedes exactly that many entries). Readers that trust the count
+/// allocate or read past the stream; such streams are taken out before
+/// parsing (crate::quarantine), and this rule says which.
+static COUNTS_FIT: Rule = Rule {
+    id: "HDR-05",
+    level: Level::Must,
+    stream: "directory",
+    title: "every list stream's entry count fits its size",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        if dump.quarantined.is_empty() {
+            Verdict::pass("every count fits")
+        } else {
+            Verdict::fail(dump.quarantined.join("; "), "counts that fit")
         }
     },
 };
