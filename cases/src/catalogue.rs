@@ -53,6 +53,11 @@ pub struct Scene {
     /// Open files until the process has no descriptor left (EMFILE), just
     /// before the trigger.
     pub exhaust_fds: bool,
+    /// Cap the address space (RLIMIT_AS) at what the process maps and take
+    /// what is left of it, just before the trigger.
+    pub exhaust_address_space: bool,
+    /// Fault injection: the handler itself faults right after its dump.
+    pub handler_faults: bool,
     /// Annotations sent to the handler, besides `crashsuite.case` and
     /// `crashsuite.trigger`.
     pub annotations: BTreeMap<String, String>,
@@ -73,6 +78,8 @@ impl Default for Scene {
             in_signal_handler: false,
             tiny_sigaltstack: false,
             exhaust_fds: false,
+            exhaust_address_space: false,
+            handler_faults: false,
             annotations: BTreeMap::new(),
             breadcrumbs: Vec::new(),
         }

@@ -86,6 +86,7 @@ struct CrashRun {
     in_signal_handler: bool,
     tiny_sigaltstack: bool,
     exhaust_fds: bool,
+    exhaust_address_space: bool,
     several: bool,
     /// Crashers wait here twice: once arrived, once released.
     barrier: Barrier,
@@ -109,6 +110,9 @@ pub fn run(
     let scene = &case.scene;
     let scratch = truth_path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut attached = handler.attach()?;
+    if scene.handler_faults {
+        crashsuite_handler::crash_path::fault_after_dump();
+    }
     if scene.fork {
         match native::fork().context("fork")? {
             native::Forked::Parent(child) => return wait_for_child(child),
@@ -162,6 +166,7 @@ pub fn run(
         in_signal_handler: scene.in_signal_handler,
         tiny_sigaltstack: scene.tiny_sigaltstack,
         exhaust_fds: scene.exhaust_fds,
+        exhaust_address_space: scene.exhaust_address_space,
         several: scene.crashers > 1,
         barrier: Barrier::new(crashers + 1),
         arrivals: Mutex::new(Vec::new()),
@@ -328,6 +333,9 @@ fn crash_here(run: &CrashRun) -> ! {
     if run.exhaust_fds {
         exhaust_descriptors();
     }
+    if run.exhaust_address_space {
+        exhaust_address_space();
+    }
     native::descend(run.call_depth, at_the_bottom)
 }
 
@@ -337,6 +345,37 @@ fn exhaust_descriptors() {
     let mut held = Vec::new();
     while let Ok(file) = std::fs::File::open("/dev/null") {
         held.push(file);
+    }
+    std::mem::forget(held);
+}
+
+/// Caps the address space at what the process maps now, plus a little, and
+/// allocates until nothing more fits; the allocations stay until the crash.
+fn exhaust_address_space() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    const HEADROOM: u64 = 1 << 20;
+    let mapped = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|statm| statm.split_whitespace().next()?.parse::<u64>().ok())
+        .map(|pages| pages * rustix::param::page_size() as u64);
+    let Some(mapped) = mapped else {
+        eprintln!("crashsuite-case: cannot read /proc/self/statm");
+        std::process::exit(3);
+    };
+    let limit = Rlimit { current: Some(mapped + HEADROOM), ..getrlimit(Resource::As) };
+    if let Err(e) = setrlimit(Resource::As, limit) {
+        eprintln!("crashsuite-case: setrlimit(RLIMIT_AS): {e}");
+        std::process::exit(3);
+    }
+    let mut held: Vec<Vec<u8>> = Vec::new();
+    for size in [1 << 20, 64 << 10, 4 << 10, 64] {
+        loop {
+            let mut chunk = Vec::new();
+            if held.try_reserve(1).is_err() || chunk.try_reserve_exact(size).is_err() {
+                break;
+            }
+            held.push(chunk);
+        }
     }
     std::mem::forget(held);
 }

@@ -2,7 +2,7 @@
 //! annotations, breadcrumbs and on-demand dump requests.
 
 use crate::{crash_path, monitor::Event, wire};
-use crash_handler::{CrashEventResult, CrashHandler};
+use crash_handler::CrashHandler;
 use minidump_writer::crash_context::CrashContext;
 use std::{
     io::{BufRead, BufReader},
@@ -140,11 +140,11 @@ impl Client {
         // `crash_path`'s functions, which are async-signal-safe.
         let event = unsafe {
             crash_handler::make_crash_event(move |context: &CrashContext| {
-                if crash_path::first_crash() && for_crash.inner.request_dump(context).is_err() {
-                    crash_handler::write_stderr("crashsuite: the monitor wrote no dump\n");
-                }
-                crash_path::requeue_trap(context);
-                CrashEventResult::Handled(true)
+                crash_path::on_crash(
+                    context,
+                    |context| for_crash.inner.request_dump(context).is_ok(),
+                    "crashsuite: the monitor wrote no dump\n",
+                )
             })
         };
         let handler = CrashHandler::attach(event)?;

@@ -1,17 +1,56 @@
 //! What both reference handlers do on the crashing thread, in the signal
 //! handler: async-signal-safe helpers only (no allocation, no lock).
 
+use crash_handler::CrashEventResult;
 use minidump_writer::crash_context::CrashContext;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Set once this process has asked for its crash dump.
 static DUMPED: AtomicBool = AtomicBool::new(false);
 
-/// True the first time it is called in a process. One dump per process: a
-/// second crash while the first is being handled (another thread crashing at
-/// once, the abort that follows a breakpoint) is the same failure.
-pub fn first_crash() -> bool {
-    !DUMPED.swap(true, Ordering::SeqCst)
+/// Set by [`fault_after_dump`].
+static FAULT_AFTER_DUMP: AtomicBool = AtomicBool::new(false);
+
+/// What a reference handler does with a crash: the first crash in the
+/// process is dumped with `dump` (which says whether a dump was written;
+/// `no_dump` goes to stderr when not), later ones are not. Then the crash is
+/// handed back to the kernel's default action.
+///
+/// One dump per process: a second crash while the first is being handled
+/// (another thread crashing at once, the abort that follows a breakpoint,
+/// a fault in the handler itself) is the same failure.
+pub fn on_crash(
+    context: &CrashContext,
+    dump: impl FnOnce(&CrashContext) -> bool,
+    no_dump: &'static str,
+) -> CrashEventResult {
+    if !DUMPED.swap(true, Ordering::SeqCst) && !dump(context) {
+        crash_handler::write_stderr(no_dump);
+    }
+    if FAULT_AFTER_DUMP.load(Ordering::SeqCst) {
+        crash_handler::write_stderr("crashsuite: injected fault in the crash handler\n");
+        fault();
+    }
+    requeue_trap(context);
+    CrashEventResult::Handled(true)
+}
+
+/// Fault injection for tests: from now on the crash handler itself faults
+/// (a store to address 0) right after its dump. The process must still end,
+/// with one dump.
+pub fn fault_after_dump() {
+    FAULT_AFTER_DUMP.store(true, Ordering::SeqCst);
+}
+
+/// The injected fault. SIGSEGV is blocked while the crash handler runs, so
+/// the kernel kills the process with it.
+fn fault() {
+    #[allow(unsafe_code)]
+    // SAFETY: deliberately not sound: this is the injected fault. A volatile
+    // store to address 0 raises SIGSEGV at once; nothing runs after it.
+    unsafe {
+        std::ptr::null_mut::<u8>().write_volatile(1);
+    }
 }
 
 /// Queues SIGTRAP for the calling thread when `context` is a SIGTRAP.
@@ -23,7 +62,7 @@ pub fn first_crash() -> bool {
 /// aborts, which made a second dump and a death by SIGABRT). SIGTRAP is
 /// blocked while its handler runs, so the queued one is delivered, with the
 /// default action, as the handler returns.
-pub fn requeue_trap(context: &CrashContext) {
+fn requeue_trap(context: &CrashContext) {
     if context.siginfo.ssi_signo != libc::SIGTRAP as u32 {
         return;
     }

@@ -9,7 +9,7 @@
 //! locks) instead of a healthy monitor.
 
 use crate::{ClientError, Reporter, annotations::ClientNotes, crash_path, dumpfile, writer};
-use crash_handler::{CrashEventResult, CrashHandler};
+use crash_handler::CrashHandler;
 use minidump_writer::crash_context::CrashContext;
 use std::{
     path::{Path, PathBuf},
@@ -63,11 +63,11 @@ impl InProcessHandler {
         // process, which is this handler's known weakness.
         let event = unsafe {
             crash_handler::make_crash_event(|context: &CrashContext| {
-                if crash_path::first_crash() && !dump_in_child(context, false) {
-                    crash_handler::write_stderr("crashsuite: the dumping child wrote no dump\n");
-                }
-                crash_path::requeue_trap(context);
-                CrashEventResult::Handled(true)
+                crash_path::on_crash(
+                    context,
+                    |context| dump_in_child(context, false),
+                    "crashsuite: the dumping child wrote no dump\n",
+                )
             })
         };
         Ok(Self { _handler: CrashHandler::attach(event)? })

@@ -88,6 +88,26 @@ pub enum Fault {
     /// Write each dump's partial file, then stall forever instead of
     /// renaming it (a monitor that hangs or is killed mid-dump).
     StallBeforePublish,
+    /// Run under a seccomp filter that makes `ptrace` and
+    /// `process_vm_readv` fail with EPERM, as a sandbox that denies ptrace
+    /// does (Docker's default profile did, before Linux 4.8).
+    DenyPtrace,
+}
+
+/// Installs [`Fault::DenyPtrace`]'s filter on the calling thread, which the
+/// threads it starts later inherit.
+pub fn deny_ptrace() -> Result<(), seccompiler::Error> {
+    use seccompiler::{SeccompAction, SeccompFilter, TargetArch};
+    let arch = TargetArch::try_from(std::env::consts::ARCH)?;
+    let denied = [libc::SYS_ptrace, libc::SYS_process_vm_readv].map(|call| (call, Vec::new()));
+    let filter = SeccompFilter::new(
+        denied.into_iter().collect(),
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::EPERM as u32),
+        arch,
+    )?;
+    let program: seccompiler::BpfProgram = filter.try_into()?;
+    seccompiler::apply_filter(&program)
 }
 
 /// Errors that stop the monitor.

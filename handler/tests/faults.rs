@@ -103,3 +103,40 @@ fn a_full_disk_fails_the_dump_clearly_and_the_monitor_dumps_again_once_space_exi
     client.dump_now().expect("dumped once space exists");
     assert!(matches!(monitor.next_event(GUARD), Some(Event::Dump { .. })));
 }
+
+#[test]
+fn with_ptrace_denied_the_dump_carries_soft_errors_and_the_crash_still_ends() {
+    use minidump::{Minidump, MinidumpThreadList, format::MINIDUMP_STREAM_TYPE};
+    let common::Setup { _dir, dumps, monitor } = common::start_monitor(&["--fault", "deny-ptrace"]);
+
+    // minidump-writer cannot stop a single thread: it writes what it can
+    // read without ptrace (no thread, no stack) and says why in its
+    // SoftErrors stream, where LNX-10 reports it and THR-01 fails.
+    let client = Client::connect(monitor.socket()).expect("connect");
+    let started = Instant::now();
+    client.dump_now().expect("a dump, with what could be read");
+    assert!(started.elapsed() < GUARD, "the request hung for {:?}", started.elapsed());
+    let [dump] = files_ending(&dumps, ".dmp").try_into().expect("one dump");
+    let dump = Minidump::read_path(&dump).expect("readable");
+    let threads: MinidumpThreadList = dump.get_stream().expect("a thread list");
+    assert!(threads.threads.is_empty(), "no thread can be read without ptrace");
+    let soft =
+        dump.get_raw_stream(MINIDUMP_STREAM_TYPE::MozSoftErrors as u32).expect("soft errors");
+    let soft = String::from_utf8_lossy(soft);
+    assert!(soft.contains("PtraceAttachFailed"), "{soft}");
+
+    let mut crashing = Command::new(std::env::current_exe().expect("this test binary"))
+        .args(["crashing_client_helper", "--exact", "--ignored", "--nocapture"])
+        .env(CRASH_INTO_ENV, monitor.socket())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("client starts");
+    let mut status = None;
+    wait_until("the crashing client's death", || {
+        status = crashing.try_wait().expect("wait");
+        status.is_some()
+    });
+    assert_eq!(status.and_then(|s| s.signal()), Some(libc::SIGSEGV));
+    wait_until("the crash's dump", || files_ending(&dumps, ".dmp").len() == 2);
+}

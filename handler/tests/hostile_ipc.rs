@@ -9,7 +9,16 @@ use crashsuite_handler::{
     wire::{self, Header},
 };
 use proptest::prelude::*;
-use std::{path::Path, time::Duration};
+use std::{
+    path::Path,
+    sync::atomic::{AtomicUsize, Ordering},
+    time::Duration,
+};
+
+/// Sequences run and packets sent, across the whole test run; printed after
+/// each sequence (`--no-capture` shows the figures).
+static SEQUENCES: AtomicUsize = AtomicUsize::new(0);
+static PACKETS: AtomicUsize = AtomicUsize::new(0);
 
 /// One thing the hostile client does.
 #[derive(Debug, Clone)]
@@ -78,6 +87,7 @@ fn send(conn: &uds::UnixSeqpacketConn, step: &Step) {
     };
     // The monitor may already have hung up on us: that is its right.
     let _ = conn.send(&packet);
+    PACKETS.fetch_add(1, Ordering::Relaxed);
     // Drain any answer so the socket never fills.
     let mut reply = [0u8; 64];
     let _ = conn.recv(&mut reply);
@@ -109,5 +119,10 @@ proptest! {
             prop_assert!(minidump::Minidump::read_path(&path).is_ok(), "{:?} does not parse", path);
         }
         drop(monitor);
+        eprintln!(
+            "hostile ipc: {} sequences, {} packets so far",
+            SEQUENCES.fetch_add(1, Ordering::Relaxed) + 1,
+            PACKETS.load(Ordering::Relaxed)
+        );
     }
 }

@@ -14,6 +14,7 @@
 //! - [`digest`] normalises a graded dump into the text compared with `golden/`;
 //! - [`elf`] reads build ids from files on disk;
 //! - [`stress`] crashes many clients against one monitor at once;
+//! - [`scenarios`] generates crash scenes and runs them for real;
 //! - [`report`] prints the results in the terminal; [`results`] writes them
 //!   as JSON, JUnit XML and a Markdown matrix.
 
@@ -26,6 +27,7 @@ pub mod report;
 pub mod results;
 pub mod rules;
 pub mod runner;
+pub mod scenarios;
 pub mod stress;
 pub mod symbols;
 

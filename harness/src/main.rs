@@ -67,6 +67,18 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         crashes: usize,
     },
+    /// Generate random crash scenarios (trigger, threads, crashers, workers,
+    /// call depth, annotations, breadcrumbs) and run each for real under the
+    /// reference handler; each must pass every MUST rule. A failure shrinks
+    /// to a small scenario, printed as a case file; exits with 1 then.
+    Fuzz {
+        /// Scenarios to run.
+        #[arg(long, default_value_t = 100)]
+        cases: u32,
+        /// Seed for the generator (default: a new one each run, printed).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// List the rules.
     Rules,
     /// List the cases: id, platforms, summary, and whether each runs here.
@@ -84,6 +96,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Verify { dump, truth, json } => verify(&dump, truth.as_deref(), json),
         Command::Stress { clients, crashes } => stress(clients, crashes),
+        Command::Fuzz { cases, seed } => fuzz(cases, seed),
         Command::Rules => {
             for rule in rules::all() {
                 println!("{:<7} {:<6} {:<13} {}", rule.id, rule.level, rule.stream, rule.title);
@@ -141,6 +154,38 @@ fn stress(clients: usize, crashes: usize) -> anyhow::Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+fn fuzz(cases: u32, seed: Option<u64>) -> anyhow::Result<()> {
+    use proptest::test_runner::{Config, RngSeed};
+    let binaries = Binaries::locate()?;
+    let seed = seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    eprintln!("fuzz: {cases} scenarios, seed {seed} (--seed {seed} replays them)");
+    let config = Config { cases, rng_seed: RngSeed::Fixed(seed), ..Config::default() };
+    let started = Instant::now();
+    let step = (cases as usize / 10).max(1);
+    let outcome = crashsuite::scenarios::explore(&binaries, config, |ran| {
+        if ran % step == 0 {
+            eprintln!("[{ran}] scenarios run");
+        }
+    });
+    match outcome {
+        Ok(ran) => {
+            println!(
+                "{ran} generated scenarios passed every MUST rule in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Err(failure) => {
+            println!("a generated scenario failed (shrunk):\n{failure}");
+            std::process::exit(1);
+        }
+    }
 }
 
 fn cases(json: bool) -> anyhow::Result<()> {

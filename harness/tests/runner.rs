@@ -133,3 +133,25 @@ fn a_monitor_that_dies_is_reported_as_the_reason_for_no_dump() {
         "{error}"
     );
 }
+
+#[test]
+fn a_handler_that_faults_inside_itself_leaves_one_dump_and_the_process_ends() {
+    let case = crashsuite_cases::find("handler_faults").expect("catalogue").expect("case");
+    let binaries = Binaries::locate().expect("the workspace binaries are built");
+    for &handler in Handler::ALL {
+        let record =
+            runner::run(&binaries, Trial { handler, case }, Default::default()).expect("runs");
+        assert!(
+            record.stderr.contains("injected fault in the crash handler"),
+            "{handler:?}: the fault was not injected: {}",
+            record.stderr
+        );
+        assert_eq!(
+            record.ending,
+            runner::Ending::Signal(rustix::process::Signal::SEGV.as_raw()),
+            "{handler:?}"
+        );
+        assert_eq!(record.dumps.len(), 1, "{handler:?}: {:?}", record.dumps);
+        assert!(rules::grade(&record).passed(), "{handler:?}");
+    }
+}

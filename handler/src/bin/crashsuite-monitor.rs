@@ -35,6 +35,9 @@ fn survive_file_size_limits() {
 fn main() -> anyhow::Result<()> {
     survive_file_size_limits();
     let args = Args::parse();
+    if args.fault == Some(Fault::DenyPtrace) {
+        crashsuite_handler::monitor::deny_ptrace().context("installing the seccomp filter")?;
+    }
     let monitor = Monitor::bind_with_fault(&args.socket, &args.dump_dir, args.fault, |event| {
         let line =
             serde_json::to_string(event).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
