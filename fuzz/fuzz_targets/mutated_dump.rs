@@ -9,37 +9,27 @@
 
 #![no_main]
 
+use crashsuite::{Handler, Trial, binaries::Binaries, runner};
 use crashsuite_mutate::Mutation;
 use libfuzzer_sys::fuzz_target;
-use crashsuite::{Handler, Trial, binaries::Binaries, runner};
 use std::sync::OnceLock;
 
-struct Seed {
-    bytes: Vec<u8>,
-    scratch: tempfile::TempDir,
-}
-
-fn seed() -> &'static Seed {
-    static SEED: OnceLock<Seed> = OnceLock::new();
+fn seed() -> &'static [u8] {
+    static SEED: OnceLock<Vec<u8>> = OnceLock::new();
     SEED.get_or_init(|| {
         let binaries = Binaries::locate().expect("CRASHSUITE_BIN_DIR holds the built executables");
         let case = crashsuite_cases::find("segv_cpp_thread").expect("catalogue").expect("case");
         let trial = Trial { handler: Handler::Reference, case };
         let record = runner::run(&binaries, trial, Default::default()).expect("the trial runs");
-        let bytes = std::fs::read(record.dumps.first().expect("a dump")).expect("readable");
-        let scratch = tempfile::tempdir().expect("a scratch directory");
-        Seed { bytes, scratch }
+        std::fs::read(record.dumps.first().expect("a dump")).expect("readable")
     })
 }
 
 fuzz_target!(|mutations: Vec<Mutation>| {
-    let seed = seed();
-    let mut bytes = seed.bytes.clone();
+    let mut bytes = seed().to_vec();
     for m in mutations.iter().take(8) {
         crashsuite_mutate::apply(&mut bytes, m);
     }
-    let path = seed.scratch.path().join("mutated.dmp");
-    std::fs::write(&path, &bytes).expect("the scratch directory is writable");
-    let grade = crashsuite::rules::verify(&path, None);
+    let grade = crashsuite::rules::verify_bytes("mutated.dmp", bytes, None);
     assert_eq!(grade.verdicts.len(), crashsuite::rules::all().len());
 });

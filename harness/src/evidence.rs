@@ -25,11 +25,15 @@ pub struct DumpFile {
 impl DumpFile {
     /// Reads and parses the header and directory of the dump at `path`.
     pub fn read(path: &Path) -> Result<Self, String> {
-        let mut bytes =
-            std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let bytes = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        Self::from_bytes(bytes).map_err(|e| format!("parsing {}: {e}", path.display()))
+    }
+
+    /// Parses the header and directory of a dump held in memory.
+    pub fn from_bytes(mut bytes: Vec<u8>) -> Result<Self, String> {
         let size = bytes.len() as u64;
         let quarantined = crate::quarantine::quarantine(&mut bytes);
-        let dump = Minidump::read(bytes).map_err(|e| format!("parsing {}: {e}", path.display()))?;
+        let dump = Minidump::read(bytes).map_err(|e| e.to_string())?;
         Ok(Self { dump, size, quarantined })
     }
 }

@@ -315,6 +315,12 @@ pub fn verify(path: &std::path::Path, truth: Option<&Truth>) -> Grade {
     grade_file(name, DumpFile::read(path), truth, None, &deviations::Deviations::default())
 }
 
+/// [`verify`] for a dump held in memory; `name` names it in the grade.
+pub fn verify_bytes(name: &str, bytes: Vec<u8>, truth: Option<&Truth>) -> Grade {
+    let file = DumpFile::from_bytes(bytes);
+    grade_file(name.to_owned(), file, truth, None, &deviations::Deviations::default())
+}
+
 /// Applies every rule to a read (or unreadable) dump file.
 fn grade_file(
     trial: String,
