@@ -8,11 +8,15 @@
 //!
 //! - [`catalogue`]: loads and checks the case files, and says where each runs;
 //! - [`trigger`]: the triggers and what each raises, per OS and architecture;
-//! - [`scene`]: sets a case up and fires it (the `crashsuite-case` binary);
+//! - [`scene`]: sets a case up and fires it;
+//! - [`handler`]: what a case needs of the handler under test;
+//! - [`cli`]: the command line every case executable shares;
 //! - [`truth`]: the truth record;
 //! - `native`: the C, C++, pthread, fork, dlopen and assembly underneath.
 
 pub mod catalogue;
+pub mod cli;
+pub mod handler;
 mod native;
 pub mod scene;
 pub mod trigger;
@@ -24,7 +28,8 @@ pub use truth::{Ending, ModuleTruth, ThreadTruth, Truth};
 
 /// Environment variable naming the file the truth record goes to.
 pub const TRUTH_ENV: &str = "CRASHSUITE_TRUTH";
-/// Environment variable naming the reference monitor's socket.
+/// Environment variable naming the socket of a monitor the harness started
+/// for the handler (the reference handler's).
 pub const SOCKET_ENV: &str = "CRASHSUITE_SOCKET";
 /// Environment variable the harness sets to a value of its choosing, for the
 /// dump's copy of the environment to show.

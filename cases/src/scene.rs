@@ -3,6 +3,7 @@
 //! ballast, send annotations and breadcrumbs, bring the crashing threads to a
 //! barrier, write the truth record, release them.
 
+use crate::handler::CaseHandler;
 use crate::{
     catalogue::{Case, CrashThread},
     native,
@@ -10,69 +11,12 @@ use crate::{
     truth::{Ending, ModuleTruth, ThreadTruth, Truth},
 };
 use anyhow::{Context as _, bail};
-use crashsuite_handler::{Client, InProcessHandler, Reporter};
 use std::{
     collections::BTreeMap,
     ffi::{CString, c_void},
     path::{Path, PathBuf},
     sync::{Barrier, Mutex, OnceLock},
 };
-
-/// The handler a case runs under.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HandlerChoice {
-    /// The reference handler; the monitor listens on this socket.
-    Reference {
-        /// Monitor socket.
-        socket: PathBuf,
-    },
-    /// The in-process handler, writing to this directory.
-    InProcess {
-        /// Dump directory.
-        dump_dir: PathBuf,
-    },
-    /// No handler in the process, not even Rust's runtime's: an external
-    /// supervisor does the dumping.
-    None,
-}
-
-impl HandlerChoice {
-    /// The handler's name in truth records and trial names.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Reference { .. } => "reference",
-            Self::InProcess { .. } => "inproc",
-            Self::None => "none",
-        }
-    }
-
-    fn attach(&self) -> anyhow::Result<Option<Box<dyn Reporter>>> {
-        match self {
-            Self::Reference { socket } => Ok(Some(Box::new(Client::connect(socket)?.attach()?))),
-            Self::InProcess { dump_dir } => Ok(Some(Box::new(InProcessHandler::attach(dump_dir)?))),
-            Self::None => {
-                native::default_crash_signals().context("restoring default signal actions")?;
-                Ok(None)
-            }
-        }
-    }
-
-    /// In a forked child: the reference handler's inherited connection speaks
-    /// for the parent (the monitor sees the parent's pid on it), so the child
-    /// makes its own; the in-process handler dumps whichever process crashes.
-    fn after_fork(
-        &self,
-        attached: Option<Box<dyn Reporter>>,
-    ) -> anyhow::Result<Option<Box<dyn Reporter>>> {
-        match self {
-            Self::Reference { .. } => {
-                drop(attached);
-                self.attach()
-            }
-            Self::InProcess { .. } | Self::None => Ok(attached),
-        }
-    }
-}
 
 /// Stack size of the threads the scene makes to crash on.
 const CRASHER_STACK: usize = 1024 * 1024;
@@ -103,7 +47,7 @@ static RUN: OnceLock<CrashRun> = OnceLock::new();
 /// be set up or did not crash.
 pub fn run(
     case: &'static Case,
-    handler: &HandlerChoice,
+    handler: &dyn CaseHandler,
     truth_path: PathBuf,
 ) -> anyhow::Result<()> {
     case.runs_here().map_err(anyhow::Error::msg)?;
@@ -111,7 +55,7 @@ pub fn run(
     let scratch = truth_path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut attached = handler.attach()?;
     if scene.handler_faults {
-        crashsuite_handler::crash_path::fault_after_dump();
+        attached.fault_after_dump()?;
     }
     if scene.fork {
         match native::fork().context("fork")? {
@@ -144,17 +88,16 @@ pub fn run(
         format!("trigger: {}", case.trigger.function()),
     ];
     breadcrumbs.extend(scene.breadcrumbs.iter().cloned());
-    let (annotations, breadcrumbs) = match &attached {
-        Some(attached) => {
-            for (key, value) in &annotations {
-                attached.annotate(key, value)?;
-            }
-            for crumb in &breadcrumbs {
-                attached.breadcrumb(crumb)?;
-            }
-            (annotations, breadcrumbs)
+    let (annotations, breadcrumbs) = if attached.takes_annotations() {
+        for (key, value) in &annotations {
+            attached.annotate(key, value)?;
         }
-        None => (BTreeMap::new(), Vec::new()),
+        for crumb in &breadcrumbs {
+            attached.breadcrumb(crumb)?;
+        }
+        (annotations, breadcrumbs)
+    } else {
+        (BTreeMap::new(), Vec::new())
     };
 
     let armed = case.trigger.arm(&scratch).context("preparing the trigger")?;
@@ -218,7 +161,6 @@ pub fn run(
     truth.write_synced(&truth_path)?;
 
     if case.trigger == Trigger::RequestDump {
-        let attached = attached.context("a dump on request needs a handler")?;
         attached.dump_now()?;
         drop(ballast);
         return Ok(());

@@ -5,31 +5,33 @@ use std::path::{Path, PathBuf};
 /// Environment variable that overrides where the executables are looked for.
 pub const BIN_DIR_ENV: &str = "CRASHSUITE_BIN_DIR";
 
-/// The executables of one build.
+/// The built-in handlers' executables, which every binaries directory holds.
+const BUILT_IN: &[&str] = &["crashsuite-case", "crashsuite-monitor"];
+
+/// The directory of one build's executables: the built-in handlers' and any
+/// alternate handler's built into the same target directory.
 #[derive(Debug, Clone)]
 pub struct Binaries {
-    /// `crashsuite-case`.
-    pub case: PathBuf,
-    /// `crashsuite-monitor`.
-    pub monitor: PathBuf,
+    /// Where the executables are.
+    pub dir: PathBuf,
 }
 
-/// The executables are missing.
+/// An executable is missing.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "{missing} not found in {dir}; build them with `cargo build --workspace --bins` \
-     (add --release for a release run) or set {BIN_DIR_ENV}"
-)]
+#[error("{missing} not found in {dir}; {hint}")]
 pub struct MissingBinary {
     /// The file that is missing.
     pub missing: String,
     /// Where it was looked for.
     pub dir: PathBuf,
+    /// How to get it.
+    pub hint: String,
 }
 
 impl Binaries {
     /// Finds the executables in `$CRASHSUITE_BIN_DIR`, else in the directory of
-    /// the running executable (for a test binary, the directory above `deps/`).
+    /// the running executable (for a test binary, the directory above `deps/`),
+    /// and checks that the built-in handlers' are there.
     pub fn locate() -> Result<Self, MissingBinary> {
         let dir = match std::env::var_os(BIN_DIR_ENV) {
             Some(dir) => PathBuf::from(dir),
@@ -38,15 +40,31 @@ impl Binaries {
         Self::in_dir(&dir)
     }
 
-    /// Finds the executables in `dir`.
+    /// Uses the executables in `dir`, checking that the built-in handlers'
+    /// are there.
     pub fn in_dir(dir: &Path) -> Result<Self, MissingBinary> {
-        let find = |name: &str| {
-            let path = dir.join(name);
-            path.is_file()
-                .then_some(path)
-                .ok_or_else(|| MissingBinary { missing: name.to_owned(), dir: dir.to_owned() })
+        let binaries = Self { dir: dir.to_owned() };
+        for name in BUILT_IN {
+            binaries.find(name, None)?;
+        }
+        Ok(binaries)
+    }
+
+    /// The executable `name`; `setup` says how to get it when it is not one
+    /// of the workspace's.
+    pub fn find(&self, name: &str, setup: Option<&str>) -> Result<PathBuf, MissingBinary> {
+        let path = self.dir.join(name);
+        if path.is_file() {
+            return Ok(path);
+        }
+        let hint = match setup {
+            Some(setup) => format!("{setup} builds it"),
+            None => format!(
+                "build it with `cargo build --workspace --bins` (add --release for a release \
+                 run) or set {BIN_DIR_ENV}"
+            ),
         };
-        Ok(Self { case: find("crashsuite-case")?, monitor: find("crashsuite-monitor")? })
+        Err(MissingBinary { missing: name.to_owned(), dir: self.dir.clone(), hint })
     }
 }
 

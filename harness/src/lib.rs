@@ -1,6 +1,8 @@
 //! crashsuite's runner and verifier.
 //!
 //! - [`binaries`] finds the case and monitor executables;
+//! - [`handlers`] loads the handler manifests: how each handler under test
+//!   runs, and what it is known not to do;
 //! - [`runner`] runs one trial: a fresh run directory, the handler, the case
 //!   under a deadline, and collects the dump, the truth record and how the
 //!   process ended;
@@ -22,6 +24,7 @@ pub mod binaries;
 pub mod digest;
 pub mod elf;
 pub mod evidence;
+pub mod handlers;
 pub mod quarantine;
 pub mod report;
 pub mod results;
@@ -31,4 +34,5 @@ pub mod scenarios;
 pub mod stress;
 pub mod symbols;
 
-pub use runner::{Handler, Trial, TrialRecord};
+pub use handlers::Handler;
+pub use runner::{Trial, TrialRecord};

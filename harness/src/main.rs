@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use crashsuite::{
     Handler, Trial,
     binaries::Binaries,
-    report,
+    handlers, report,
     results::{Results, TrialResult},
     rules::{self, Grade},
     runner,
@@ -26,9 +26,15 @@ enum Command {
     /// Run the matrix and print a table of trials against rules. Exits with 1
     /// when a MUST rule fails.
     Run {
-        /// Handler to grade (default: every built-in handler).
-        #[arg(long)]
+        /// Handlers to grade, by name, comma-separated or repeated; `all` for
+        /// every known one (default: the reference and in-process handlers).
+        /// `crashsuite handlers` lists them.
+        #[arg(long, value_delimiter = ',')]
         handler: Vec<String>,
+        /// Also grade the handler this manifest describes (format in
+        /// handler/CONTRACT.md); repeatable.
+        #[arg(long)]
+        manifest: Vec<PathBuf>,
         /// Case to run (default: every case).
         #[arg(long)]
         case: Vec<String>,
@@ -79,6 +85,8 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// List the known handlers: name, whether it is built here, summary.
+    Handlers,
     /// List the rules.
     Rules,
     /// List the cases: id, platforms, summary, and whether each runs here.
@@ -91,12 +99,14 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Run { handler, case, report, keep, verbose } => {
-            run(&handler, &case, report, keep, verbose)
+        Command::Run { handler, manifest, case, report, keep, verbose } => {
+            let handlers = choose_handlers(&handler, &manifest)?;
+            run(&handlers, &case, report, keep, verbose)
         }
         Command::Verify { dump, truth, json } => verify(&dump, truth.as_deref(), json),
         Command::Stress { clients, crashes } => stress(clients, crashes),
         Command::Fuzz { cases, seed } => fuzz(cases, seed),
+        Command::Handlers => handlers(),
         Command::Rules => {
             for rule in rules::all() {
                 println!("{:<7} {:<6} {:<13} {}", rule.id, rule.level, rule.stream, rule.title);
@@ -205,29 +215,60 @@ fn cases(json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The handlers named on the command line, and those the manifests describe.
+fn choose_handlers(
+    names: &[String],
+    manifests: &[PathBuf],
+) -> anyhow::Result<Vec<&'static Handler>> {
+    let mut chosen = Vec::new();
+    for name in names {
+        if name == "all" {
+            chosen.extend(handlers::known()?);
+            continue;
+        }
+        let handler = handlers::find(name)?.with_context(|| {
+            format!("unknown handler {name:?}; `crashsuite handlers` lists them")
+        })?;
+        chosen.push(handler);
+    }
+    for path in manifests {
+        chosen.push(Handler::load(path)?);
+    }
+    if chosen.is_empty() {
+        chosen = handlers::defaults()?;
+    }
+    Ok(chosen)
+}
+
+fn handlers() -> anyhow::Result<()> {
+    let binaries = Binaries::locate()?;
+    for handler in handlers::known()? {
+        let built = std::iter::once(&handler.executable)
+            .chain(&handler.monitor)
+            .map(|exe| binaries.find(exe, handler.setup.as_deref()))
+            .collect::<Result<Vec<_>, _>>();
+        let state = match built {
+            Ok(_) => "built".to_owned(),
+            Err(e) => format!("not built: {e}"),
+        };
+        println!("{:<10} {} [{}] ({state})", handler.name, handler.summary, handler.version);
+    }
+    Ok(())
+}
+
 fn run(
-    handlers: &[String],
+    handlers: &[&'static Handler],
     cases: &[String],
     report_dir: Option<PathBuf>,
     keep: bool,
     verbose: bool,
 ) -> anyhow::Result<()> {
-    let handlers = if handlers.is_empty() {
-        Handler::ALL.to_vec()
-    } else {
-        handlers
-            .iter()
-            .map(|name| {
-                Handler::from_name(name).with_context(|| format!("unknown handler {name:?}"))
-            })
-            .collect::<anyhow::Result<_>>()?
-    };
     for id in cases {
         if crashsuite_cases::find(id)?.is_none() {
             bail!("unknown case {id:?}; `crashsuite cases` lists them");
         }
     }
-    let trials: Vec<Trial> = Trial::matrix(&handlers)?
+    let trials: Vec<Trial> = Trial::matrix(handlers)?
         .into_iter()
         .filter(|t| cases.is_empty() || cases.contains(&t.case.id))
         .collect();
@@ -238,7 +279,7 @@ fn run(
     let mut results: Vec<TrialResult> = Vec::new();
     for (i, trial) in trials.iter().enumerate() {
         let progress = format!("[{}/{}] {}", i + 1, trials.len(), trial.name());
-        if let Err(reason) = trial.case.runs_here() {
+        if let Err(reason) = trial.runs_here(&binaries) {
             eprintln!("{progress}: not run: {reason}");
             results.push(TrialResult::not_run(trial.handler, &trial.case.id, reason));
             continue;
@@ -273,7 +314,7 @@ fn run(
         started.elapsed().as_secs_f64()
     );
     if let Some(dir) = report_dir {
-        Results::new(&handlers, results, started_at, started.elapsed()).write(&dir)?;
+        Results::new(handlers, results, started_at, started.elapsed()).write(&dir)?;
         println!("results written to {}", dir.display());
     }
     if failed > 0 {

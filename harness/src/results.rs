@@ -3,8 +3,8 @@
 //! across) that a CI job can post as its summary.
 
 use crate::{
+    handlers::Handler,
     rules::{self, Grade, Verdict},
-    runner::Handler,
 };
 use serde::Serialize;
 use std::{fmt::Write as _, path::Path, time::Duration};
@@ -89,10 +89,10 @@ pub struct TrialResult {
 
 impl TrialResult {
     /// A graded trial.
-    pub fn graded(handler: Handler, case: &str, grade: Grade, wall: Duration) -> Self {
+    pub fn graded(handler: &'static Handler, case: &str, grade: Grade, wall: Duration) -> Self {
         let outcome = if grade.passed() { Outcome::Pass } else { Outcome::Fail };
         Self {
-            handler: handler.name(),
+            handler: &handler.name,
             case: case.to_owned(),
             outcome,
             not_run_reason: None,
@@ -102,9 +102,9 @@ impl TrialResult {
     }
 
     /// A trial whose case does not run here.
-    pub fn not_run(handler: Handler, case: &str, reason: String) -> Self {
+    pub fn not_run(handler: &'static Handler, case: &str, reason: String) -> Self {
         Self {
-            handler: handler.name(),
+            handler: &handler.name,
             case: case.to_owned(),
             outcome: Outcome::NotRun,
             not_run_reason: Some(reason),
@@ -117,7 +117,7 @@ impl TrialResult {
 impl Results {
     /// The results of `trials` run with `handlers`.
     pub fn new(
-        handlers: &[Handler],
+        handlers: &[&'static Handler],
         trials: Vec<TrialResult>,
         started: std::time::SystemTime,
         wall: Duration,
@@ -132,7 +132,7 @@ impl Results {
             wall_ms: wall.as_millis() as u64,
             handlers: handlers
                 .iter()
-                .map(|h| HandlerInfo { name: h.name(), version: h.version() })
+                .map(|h| HandlerInfo { name: &h.name, version: &h.version })
                 .collect(),
             trials,
         }
@@ -277,6 +277,7 @@ fn commit() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::handlers;
 
     fn sample() -> Results {
         let dir = tempfile::tempdir().unwrap();
@@ -284,11 +285,11 @@ mod tests {
         std::fs::write(&junk, b"not a minidump").unwrap();
         let failed = rules::verify(&junk, None);
         let trials = vec![
-            TrialResult::graded(Handler::Reference, "abort", failed, Duration::from_millis(12)),
-            TrialResult::not_run(Handler::Reference, "windows_fastfail", "windows only".into()),
+            TrialResult::graded(handlers::reference(), "abort", failed, Duration::from_millis(12)),
+            TrialResult::not_run(handlers::reference(), "windows_fastfail", "windows only".into()),
         ];
         Results::new(
-            &[Handler::Reference],
+            &[handlers::reference()],
             trials,
             std::time::SystemTime::now(),
             Duration::from_secs(1),
@@ -326,8 +327,8 @@ mod tests {
     fn handler_versions_match_the_lock_file() {
         let lock =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
-        for handler in Handler::ALL {
-            for part in handler.version().split(", ") {
+        for handler in handlers::defaults().unwrap() {
+            for part in handler.version.split(", ") {
                 let (name, version) = part.split_once(' ').unwrap();
                 let entry = format!("name = \"{name}\"\nversion = \"{version}\"");
                 assert!(lock.contains(&entry), "{name} {version} is not what Cargo.lock holds");

@@ -1,6 +1,9 @@
 //! Running one trial: a case under a handler, in a fresh run directory.
 
-use crate::binaries::Binaries;
+use crate::{
+    binaries::{Binaries, MissingBinary},
+    handlers::Handler,
+};
 use crashsuite_cases::{Case, DUMP_DIR_ENV, MARKER_ENV, SOCKET_ENV, TRUTH_ENV, Truth};
 use crashsuite_handler::{MonitorProcess, monitor::Event};
 use std::{
@@ -16,51 +19,14 @@ pub struct Limits {
     /// How long a case may take from start to exit; then its process group
     /// is killed.
     pub case_deadline: Duration,
-    /// How long a dump may take to appear after the case exits.
-    pub dump_grace: Duration,
+    /// How long a dump may take to appear after the case exits (default:
+    /// what the handler's manifest says).
+    pub dump_grace: Option<Duration>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { case_deadline: Duration::from_secs(20), dump_grace: Duration::from_secs(3) }
-    }
-}
-
-/// A handler the harness can run cases under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Handler {
-    /// The reference handler: crash-handler + minidumper + minidump-writer,
-    /// with the monitor in its own process.
-    Reference,
-    /// Its in-process twin: crash-handler + minidump-writer, dumping from a
-    /// child cloned by the crashing thread.
-    InProcess,
-}
-
-impl Handler {
-    /// Every built-in handler.
-    pub const ALL: &[Handler] = &[Handler::Reference, Handler::InProcess];
-
-    /// Name used in trial names and on the case's command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Reference => "reference",
-            Self::InProcess => "inproc",
-        }
-    }
-
-    /// What the handler is built from, with versions (checked against
-    /// Cargo.lock by a test).
-    pub fn version(self) -> &'static str {
-        match self {
-            Self::Reference => "crash-handler 0.8.1, minidumper 0.11.0, minidump-writer 0.13.0",
-            Self::InProcess => "crash-handler 0.8.1, minidump-writer 0.13.0",
-        }
-    }
-
-    /// The handler with this name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|h| h.name() == name)
+        Self { case_deadline: Duration::from_secs(20), dump_grace: None }
     }
 }
 
@@ -68,14 +34,16 @@ impl Handler {
 #[derive(Debug, Clone, Copy)]
 pub struct Trial {
     /// The handler.
-    pub handler: Handler,
+    pub handler: &'static Handler,
     /// The case.
     pub case: &'static Case,
 }
 
 impl Trial {
     /// Every trial of these handlers over the whole catalogue.
-    pub fn matrix(handlers: &[Handler]) -> Result<Vec<Trial>, crashsuite_cases::CatalogueError> {
+    pub fn matrix(
+        handlers: &[&'static Handler],
+    ) -> Result<Vec<Trial>, crashsuite_cases::CatalogueError> {
         let cases = crashsuite_cases::catalogue()?;
         Ok(handlers
             .iter()
@@ -85,7 +53,22 @@ impl Trial {
 
     /// `handler::case`, the trial's test name.
     pub fn name(&self) -> String {
-        format!("{}::{}", self.handler.name(), self.case.id)
+        format!("{}::{}", self.handler.name, self.case.id)
+    }
+
+    /// Why the trial cannot run here, if it cannot: the case is for another
+    /// platform, the handler does not support it, or the handler's
+    /// executables are not built.
+    pub fn runs_here(&self, binaries: &Binaries) -> Result<(), String> {
+        self.case.runs_here()?;
+        if let Some(reason) = self.handler.unsupported(&self.case.id) {
+            return Err(format!("{} does not support it: {reason}", self.handler.name));
+        }
+        let setup = self.handler.setup.as_deref();
+        for exe in std::iter::once(&self.handler.executable).chain(&self.handler.monitor) {
+            binaries.find(exe, setup).map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }
 }
 
@@ -129,11 +112,14 @@ pub enum RunError {
     /// Preparing the run directory failed.
     #[error("making a run directory: {0}")]
     RunDir(std::io::Error),
+    /// An executable is missing.
+    #[error(transparent)]
+    Missing(#[from] MissingBinary),
     /// The handler could not be started.
     #[error("starting the {handler} handler: {source}")]
     Handler {
         /// Handler name.
-        handler: &'static str,
+        handler: String,
         /// The underlying error.
         source: crashsuite_handler::ClientError,
     },
@@ -158,23 +144,25 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
     let truth_path = run_dir.path().join("truth.json");
     let socket = run_dir.path().join("monitor.sock");
 
-    let mut monitor = match trial.handler {
-        Handler::Reference => Some(
-            MonitorProcess::spawn(&binaries.monitor, &socket, &dump_dir)
-                .map_err(|source| RunError::Handler { handler: trial.handler.name(), source })?,
+    let handler = trial.handler;
+    let setup = handler.setup.as_deref();
+    let exe = binaries.find(&handler.executable, setup)?;
+    let mut monitor = match &handler.monitor {
+        Some(name) => Some(
+            MonitorProcess::spawn(&binaries.find(name, setup)?, &socket, &dump_dir)
+                .map_err(|source| RunError::Handler { handler: handler.name.clone(), source })?,
         ),
-        Handler::InProcess => None,
+        None => None,
     };
 
-    let case_err = |source| RunError::Case { exe: binaries.case.clone(), source };
+    let case_err = |source| RunError::Case { exe: exe.clone(), source };
     let started = Instant::now();
-    let mut child = Command::new(&binaries.case)
+    let mut child = Command::new(&exe)
         .args(match &trial.case.file {
             Some(file) => vec![std::ffi::OsString::from("--case-file"), file.into()],
             None => vec![std::ffi::OsString::from(&trial.case.id)],
         })
-        .arg("--handler")
-        .arg(trial.handler.name())
+        .args(&handler.args)
         // The least environment: only what a case reads.
         .env_clear()
         .env(TRUTH_ENV, &truth_path)
@@ -209,7 +197,11 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         }
         std::thread::sleep(Duration::from_millis(2));
     };
-    let dumps = wait_for_dumps(&dump_dir, limits.dump_grace);
+    let final_dumps = match &handler.dump_subdir {
+        Some(subdir) => dump_dir.join(subdir),
+        None => dump_dir,
+    };
+    let dumps = wait_for_dumps(&final_dumps, limits.dump_grace.unwrap_or(handler.dump_grace));
     let wall = started.elapsed();
     // The group may hold stragglers (a helper the case forked); end them too.
     kill_group(child.id());
@@ -237,7 +229,7 @@ fn marker(trial: &Trial) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
         .as_nanos();
-    format!("{}-{}-{nanos}", trial.handler.name(), trial.case.id)
+    format!("{}-{}-{nanos}", trial.handler.name, trial.case.id)
 }
 
 fn kill_group(pgid: u32) {

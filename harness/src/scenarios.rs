@@ -4,7 +4,7 @@
 //! failure shrinks to a small scenario, given back as a case file to drop
 //! into `cases/catalogue/`.
 
-use crate::{Handler, Trial, binaries::Binaries, report, rules, runner};
+use crate::{Trial, binaries::Binaries, handlers, report, rules, runner};
 use crashsuite_cases::{Case, CrashThread, Scene, Trigger};
 use proptest::{
     prelude::*,
@@ -86,11 +86,11 @@ pub fn check(binaries: &Binaries, case_file: &str) -> Result<(), String> {
     // A trial holds its case for the whole run; one small case per scenario.
     let case: &'static Case = Box::leak(Box::new(case));
     let record =
-        runner::run(binaries, Trial { handler: Handler::Reference, case }, Default::default())
+        runner::run(binaries, Trial { handler: handlers::reference(), case }, Default::default())
             .map_err(|e| format!("the trial did not run: {e:#}"))?;
     let grade = rules::grade(&record);
     // The reference handler's one known MUST deviation of this shape
-    // (harness/deviations/reference.toml, parallel_crashes MEM-03): stacks
+    // (harness/handlers/reference.toml, parallel_crashes MEM-03): stacks
     // of several threads crashing at once may be captured overlapping.
     let several = case.scene.crashers > 1;
     let unexpected = grade.must_failures().any(|v| !(several && v.id == "MEM-03"));

@@ -51,7 +51,10 @@ pub fn run(
     let dir = tempfile::Builder::new().prefix("crashsuite-stress-").tempdir()?;
     let socket = dir.path().join("monitor.sock");
     let dumps = dir.path().join("dumps");
-    let monitor = MonitorProcess::spawn(&binaries.monitor, &socket, &dumps)?;
+    let reference = crate::handlers::reference();
+    let case = binaries.find(&reference.executable, None)?;
+    let monitor = binaries.find(reference.monitor.as_deref().unwrap_or_default(), None)?;
+    let monitor = MonitorProcess::spawn(&monitor, &socket, &dumps)?;
     let started = Instant::now();
 
     let mut running: Vec<(Child, PathBuf)> = Vec::new();
@@ -73,15 +76,16 @@ pub fn run(
             std::thread::sleep(Duration::from_millis(1));
         }
         let truth = dir.path().join(format!("truth-{i}.json"));
-        let child = Command::new(&binaries.case)
-            .args([CASES[i % CASES.len()], "--handler", "reference"])
+        let child = Command::new(&case)
+            .arg(CASES[i % CASES.len()])
+            .args(&reference.args)
             .env(TRUTH_ENV, &truth)
             .env(SOCKET_ENV, &socket)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .with_context(|| format!("starting {}", binaries.case.display()))?;
+            .with_context(|| format!("starting {}", case.display()))?;
         running.push((child, truth.clone()));
         truths.push(truth);
     }

@@ -4,10 +4,12 @@
 //! digest changed; SHOULD and MAY findings are printed.
 //!
 //! This is a libtest-mimic harness, so nextest's `--list --format terse`,
-//! `--exact` and `--ignored` work. Cases that cannot run on this platform are
-//! listed as ignored; run anyway with `--ignored`, they fail and say why.
+//! `--exact` and `--ignored` work. Trials that cannot run here (a case for
+//! another platform, a case the handler does not support, a handler that is
+//! not built) are listed as ignored; run anyway with `--ignored`, they fail
+//! and say why.
 
-use crashsuite::{Handler, Trial, binaries::Binaries, report, rules, runner};
+use crashsuite::{Trial, binaries::Binaries, handlers, report, rules, runner};
 use libtest_mimic::{Arguments, Failed};
 use std::path::Path;
 
@@ -36,7 +38,7 @@ fn compare_with_golden(trial: Trial, digest: Option<&str>) -> Result<(), String>
     let platform = format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../golden")
-        .join(trial.handler.name())
+        .join(&trial.handler.name)
         .join(platform);
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(dir);
@@ -53,10 +55,13 @@ fn compare_with_golden(trial: Trial, digest: Option<&str>) -> Result<(), String>
 fn main() {
     let args = Arguments::from_args();
     let binaries = Binaries::locate().map_err(|e| e.to_string());
-    let matrix = match Trial::matrix(Handler::ALL) {
+    let known = handlers::known().map(|known| known.iter().collect::<Vec<_>>());
+    let matrix = match known.map_err(|e| e.to_string()).and_then(|known| {
+        Trial::matrix(&known).map_err(|e| format!("the case catalogue is broken: {e}"))
+    }) {
         Ok(matrix) => matrix,
         Err(e) => {
-            eprintln!("the case catalogue is broken: {e}");
+            eprintln!("{e}");
             std::process::exit(101);
         }
     };
@@ -64,7 +69,11 @@ fn main() {
         .into_iter()
         .map(|trial| {
             let name = trial.name();
-            match trial.case.runs_here() {
+            let runs_here = match &binaries {
+                Ok(binaries) => trial.runs_here(binaries),
+                Err(_) => trial.case.runs_here(),
+            };
+            match runs_here {
                 Ok(()) => {
                     let binaries = binaries.clone();
                     libtest_mimic::Trial::test(name, move || run_trial(&binaries, trial))
@@ -72,7 +81,7 @@ fn main() {
                 // Listed as ignored; run anyway (`--ignored`), it fails
                 // with the reason rather than pass without running.
                 Err(reason) => libtest_mimic::Trial::test(name, move || {
-                    Err(format!("not run on this platform: {reason}").into())
+                    Err(format!("not run here: {reason}").into())
                 })
                 .with_ignored_flag(true),
             }

@@ -3,7 +3,7 @@
 //! streams, a frame-pointer chain that points at itself). Grading one must
 //! never panic, never hang, and report what it could not read as findings.
 
-use crashsuite::{Handler, Trial, binaries::Binaries, rules, rules::Verdict, runner};
+use crashsuite::{Trial, binaries::Binaries, handlers, rules, rules::Verdict, runner};
 use proptest::prelude::*;
 use std::{
     sync::OnceLock,
@@ -17,9 +17,12 @@ fn seed() -> &'static [u8] {
     SEED.get_or_init(|| {
         let binaries = Binaries::locate().expect("the workspace binaries are built");
         let case = crashsuite_cases::find("segv_cpp_thread").expect("catalogue").expect("case");
-        let record =
-            runner::run(&binaries, Trial { handler: Handler::Reference, case }, Default::default())
-                .expect("trial runs");
+        let record = runner::run(
+            &binaries,
+            Trial { handler: handlers::reference(), case },
+            Default::default(),
+        )
+        .expect("trial runs");
         std::fs::read(record.dumps.first().expect("a dump")).expect("readable")
     })
 }

@@ -1,15 +1,18 @@
 //! The runner and the grading against stand-in case executables that hang,
 //! or end without crashing: a trial that goes wrong must fail, and say why.
 
-use crashsuite::{Handler, Trial, binaries::Binaries, rules, runner};
+use crashsuite::{Trial, binaries::Binaries, handlers, rules, runner};
 use std::{os::unix::fs::PermissionsExt, path::Path, time::Duration};
 
 /// A binaries directory with the real monitor and `script` as the case.
 fn with_fake_case(script: &str) -> (tempfile::TempDir, Binaries) {
     let real = Binaries::locate().expect("the workspace binaries are built");
     let dir = tempfile::tempdir().expect("tempdir");
-    std::os::unix::fs::symlink(&real.monitor, dir.path().join("crashsuite-monitor"))
-        .expect("symlink");
+    std::os::unix::fs::symlink(
+        real.dir.join("crashsuite-monitor"),
+        dir.path().join("crashsuite-monitor"),
+    )
+    .expect("symlink");
     let case = dir.path().join("crashsuite-case");
     std::fs::write(&case, format!("#!/bin/sh\n{script}\n")).expect("write");
     std::fs::set_permissions(&case, std::fs::Permissions::from_mode(0o755)).expect("chmod");
@@ -19,7 +22,7 @@ fn with_fake_case(script: &str) -> (tempfile::TempDir, Binaries) {
 
 fn abort_trial() -> Trial {
     let case = crashsuite_cases::find("abort").expect("catalogue").expect("case");
-    Trial { handler: Handler::Reference, case }
+    Trial { handler: handlers::reference(), case }
 }
 
 fn gone(pid: &str) -> bool {
@@ -34,8 +37,10 @@ fn a_hanging_case_is_killed_with_its_whole_process_group() {
     // The case leaves a child behind in its process group and hangs.
     let (dir, binaries) =
         with_fake_case("sleep 1000 & echo $! > \"$CRASHSUITE_TRUTH.child\"\nexec sleep 1000");
-    let limits =
-        runner::Limits { case_deadline: Duration::from_millis(500), dump_grace: Duration::ZERO };
+    let limits = runner::Limits {
+        case_deadline: Duration::from_millis(500),
+        dump_grace: Some(Duration::ZERO),
+    };
     let record = runner::run(&binaries, abort_trial(), limits).expect("runs");
     assert_eq!(record.ending, runner::Ending::TimedOut);
 
@@ -89,7 +94,8 @@ fn a_case_that_does_not_crash_fails_the_dump_rule_and_says_how_it_ended() {
         source.path().display()
     );
     let (_dir, binaries) = with_fake_case(&script);
-    let limits = runner::Limits { dump_grace: Duration::from_millis(100), ..Default::default() };
+    let limits =
+        runner::Limits { dump_grace: Some(Duration::from_millis(100)), ..Default::default() };
     let record = runner::run(&binaries, abort_trial(), limits).expect("runs");
     assert_eq!(record.ending, runner::Ending::Exit(7));
 
@@ -107,6 +113,15 @@ fn missing_binaries_are_named() {
     let err = Binaries::in_dir(empty.path()).expect_err("nothing there");
     assert!(err.to_string().contains("crashsuite-case"), "{err}");
     assert!(Binaries::in_dir(Path::new("/nonexistent")).is_err());
+
+    // A handler whose case executable is not built does not run, and says
+    // how to build it.
+    let manifest = "summary = \"s\"\nversion = \"v\"\nexecutable = \"crashsuite-case-ghost\"\n\
+                    setup = \"scripts/ghost.sh\"\n";
+    let ghost = Box::leak(Box::new(crashsuite::Handler::parse("ghost", manifest).expect("valid")));
+    let real = Binaries::locate().expect("the workspace binaries are built");
+    let why = Trial { handler: ghost, ..abort_trial() }.runs_here(&real).expect_err("not built");
+    assert!(why.contains("crashsuite-case-ghost") && why.contains("scripts/ghost.sh"), "{why}");
 }
 
 #[test]
@@ -118,10 +133,15 @@ fn a_monitor_that_dies_is_reported_as_the_reason_for_no_dump() {
     let ready = r#"{"event":"ready","socket":"none","pid":1}"#;
     std::fs::write(&monitor, format!("#!/bin/sh\necho '{ready}'\nexit 9\n")).expect("write");
     std::fs::set_permissions(&monitor, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    std::os::unix::fs::symlink(&real.case, dir.path().join("crashsuite-case")).expect("symlink");
+    std::os::unix::fs::symlink(
+        real.dir.join("crashsuite-case"),
+        dir.path().join("crashsuite-case"),
+    )
+    .expect("symlink");
     let binaries = Binaries::in_dir(dir.path()).expect("found");
 
-    let limits = runner::Limits { dump_grace: Duration::from_millis(100), ..Default::default() };
+    let limits =
+        runner::Limits { dump_grace: Some(Duration::from_millis(100)), ..Default::default() };
     let record = runner::run(&binaries, abort_trial(), limits).expect("runs");
     let grade = rules::grade(&record);
     assert!(!grade.passed());
@@ -138,7 +158,7 @@ fn a_monitor_that_dies_is_reported_as_the_reason_for_no_dump() {
 fn a_handler_that_faults_inside_itself_leaves_one_dump_and_the_process_ends() {
     let case = crashsuite_cases::find("handler_faults").expect("catalogue").expect("case");
     let binaries = Binaries::locate().expect("the workspace binaries are built");
-    for &handler in Handler::ALL {
+    for handler in handlers::defaults().expect("manifests") {
         let record =
             runner::run(&binaries, Trial { handler, case }, Default::default()).expect("runs");
         assert!(

@@ -1,7 +1,7 @@
 //! `crashsuite verify` and the rules on hand-corrupted copies of a real dump:
 //! each corruption is caught by a named rule, and nothing panics.
 
-use crashsuite::{Handler, Trial, binaries::Binaries, rules, rules::Verdict, runner};
+use crashsuite::{Trial, binaries::Binaries, handlers, rules, rules::Verdict, runner};
 use crashsuite_cases::Truth;
 use std::path::{Path, PathBuf};
 
@@ -10,7 +10,7 @@ fn real_dump() -> (tempfile::TempDir, Vec<u8>, Truth) {
     let binaries = Binaries::locate().expect("the workspace binaries are built");
     let case = crashsuite_cases::find("segv_null_write").expect("catalogue").expect("case");
     let record =
-        runner::run(&binaries, Trial { handler: Handler::Reference, case }, Default::default())
+        runner::run(&binaries, Trial { handler: handlers::reference(), case }, Default::default())
             .expect("trial runs");
     let dump = std::fs::read(record.dumps.first().expect("a dump")).expect("readable");
     let truth = record.truth.expect("truth");

@@ -1,13 +1,12 @@
 //! Known deviations: rules a handler is known to fail on a case, each with
-//! the reason, kept apart from the cases in one file per handler
-//! (`harness/deviations/<handler>.toml`), as WPT keeps its expectations.
+//! the reason, kept apart from the cases in each handler's manifest
+//! (`harness/handlers/<handler>.toml`), as WPT keeps its expectations.
 //!
 //! A listed failure is reported as a deviation and does not fail the trial.
 //! A listed rule that passes fails the trial instead, so the list never
 //! outlives the bug it records.
 
 use super::Verdict;
-use crate::runner::Handler;
 use serde::Deserialize;
 
 /// One known deviation.
@@ -24,13 +23,6 @@ pub struct Deviation {
     /// `expected: [PASS, FAIL]`).
     #[serde(default)]
     pub intermittent: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DeviationFile {
-    #[serde(default)]
-    deviation: Vec<Deviation>,
 }
 
 /// The known deviations of one handler.
@@ -52,22 +44,11 @@ impl Deviations {
     }
 }
 
-/// The known deviations of `handler`.
-pub fn of(handler: Handler) -> Result<Deviations, String> {
-    let text = match handler {
-        Handler::Reference => include_str!("../../deviations/reference.toml"),
-        Handler::InProcess => include_str!("../../deviations/inproc.toml"),
-    };
-    parse(text).map_err(|e| format!("harness/deviations/{}.toml: {e}", handler.name()))
-}
-
-/// Parses a deviations file and checks that every entry names a real case
-/// and rule.
-pub fn parse(text: &str) -> Result<Deviations, String> {
-    let file: DeviationFile = toml::from_str(text).map_err(|e| e.to_string())?;
+/// Checks that every entry names a real case and rule and gives a reason.
+pub fn check(list: Vec<Deviation>) -> Result<Deviations, String> {
     let cases = crashsuite_cases::catalogue().map_err(|e| e.to_string())?;
     let rules = super::all();
-    for deviation in &file.deviation {
+    for deviation in &list {
         if !cases.iter().any(|c| c.id == deviation.case) {
             return Err(format!("no case {:?}", deviation.case));
         }
@@ -78,7 +59,7 @@ pub fn parse(text: &str) -> Result<Deviations, String> {
             return Err(format!("{} on {} has no reason", deviation.rule, deviation.case));
         }
     }
-    Ok(Deviations { list: file.deviation })
+    Ok(Deviations { list })
 }
 
 /// Applies a known deviation to a rule's verdict.
@@ -101,21 +82,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_handlers_lists_are_valid() {
-        for handler in Handler::ALL {
-            of(*handler).unwrap();
-        }
-    }
-
-    #[test]
     fn bad_entries_are_refused() {
         let entry = |case: &str, rule: &str, reason: &str| {
-            format!("[[deviation]]\ncase = {case:?}\nrule = {rule:?}\nreason = {reason:?}\n")
+            vec![Deviation {
+                case: case.into(),
+                rule: rule.into(),
+                reason: reason.into(),
+                intermittent: false,
+            }]
         };
-        assert!(parse(&entry("abort", "EXC-01", "why")).is_ok());
-        assert!(parse(&entry("no_such_case", "EXC-01", "why")).unwrap_err().contains("no case"));
-        assert!(parse(&entry("abort", "XXX-99", "why")).unwrap_err().contains("no rule"));
-        assert!(parse(&entry("abort", "EXC-01", " ")).unwrap_err().contains("no reason"));
+        assert!(check(entry("abort", "EXC-01", "why")).is_ok());
+        assert!(check(entry("no_such_case", "EXC-01", "why")).unwrap_err().contains("no case"));
+        assert!(check(entry("abort", "XXX-99", "why")).unwrap_err().contains("no rule"));
+        assert!(check(entry("abort", "EXC-01", " ")).unwrap_err().contains("no reason"));
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub enum Verdict {
         reason: String,
     },
     /// The dump breaks the rule, and the handler is known to: the failure is
-    /// listed in `harness/deviations/<handler>.toml` with a reason. Reported,
+    /// listed in `harness/handlers/<handler>.toml` with a reason. Reported,
     /// but it does not fail the trial.
     Deviation {
         /// What was seen.
@@ -276,10 +276,7 @@ pub fn grade(record: &TrialRecord) -> Grade {
             return Grade::not_graded(trial, error);
         }
     };
-    let known = match deviations::of(record.trial.handler) {
-        Ok(known) => known.for_case(&record.trial.case.id),
-        Err(e) => return Grade::not_graded(trial, e),
-    };
+    let known = record.trial.handler.deviations.for_case(&record.trial.case.id);
     let file = match record.dumps.as_slice() {
         [] => Err(match &record.handler_died {
             Some(status) => format!("the handler wrote none: its monitor died ({status})"),
