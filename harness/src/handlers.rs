@@ -14,6 +14,7 @@ use std::{path::Path, sync::OnceLock, time::Duration};
 const BUILT_IN: &[(&str, &str)] = &[
     ("reference", include_str!("../handlers/reference.toml")),
     ("inproc", include_str!("../handlers/inproc.toml")),
+    ("breakpad", include_str!("../handlers/breakpad.toml")),
 ];
 
 /// How long the harness waits for a dump after the case ends, unless the
@@ -143,17 +144,17 @@ impl Handler {
 
 /// Every handler crashsuite knows, parsed once.
 pub fn known() -> Result<&'static [Handler], ManifestError> {
-    static KNOWN: OnceLock<Result<Vec<Handler>, String>> = OnceLock::new();
+    static KNOWN: OnceLock<Result<Vec<Handler>, (String, String)>> = OnceLock::new();
     KNOWN
         .get_or_init(|| {
             BUILT_IN
                 .iter()
                 .map(|(name, text)| Handler::parse(name, text))
                 .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())
+                .map_err(|e| (e.name, e.message))
         })
         .as_deref()
-        .map_err(|message| ManifestError { name: "built-in".into(), message: message.clone() })
+        .map_err(|(name, message)| ManifestError { name: name.clone(), message: message.clone() })
 }
 
 /// The handlers `crashsuite run` grades when none is named.
