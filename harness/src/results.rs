@@ -326,15 +326,23 @@ mod tests {
     #[test]
     fn handler_versions_match_the_lock_files() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let read = |path: std::path::PathBuf| std::fs::read_to_string(path).unwrap_or_default();
+        // The Python package an alternate handler comes in is pinned here.
+        let pins = read(root.join("scripts/alternates.sh"));
         for handler in handlers::known().unwrap() {
             // An alternate handler's package has its own lock file.
             let alternate = root.join("alternates").join(&handler.name).join("Cargo.lock");
-            let lock_file = if alternate.exists() { alternate } else { root.join("Cargo.lock") };
-            let lock = std::fs::read_to_string(&lock_file).unwrap();
+            let lock =
+                if alternate.exists() { read(alternate) } else { read(root.join("Cargo.lock")) };
             for part in handler.version.split(", ") {
                 let (name, version) = part.split_once(' ').unwrap();
-                let entry = format!("name = \"{name}\"\nversion = \"{version}\"");
-                assert!(lock.contains(&entry), "{name} {version} is not in {}", lock_file.display());
+                let locked = format!("name = \"{name}\"\nversion = \"{version}\"");
+                let pinned = format!("{name}=={version}");
+                assert!(
+                    lock.contains(&locked) || pins.contains(&pinned),
+                    "{}: {name} {version} is neither locked nor pinned",
+                    handler.name
+                );
             }
         }
     }

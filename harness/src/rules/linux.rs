@@ -22,22 +22,26 @@ pub(super) const RULES: &[&Rule] = &[
 /// dump of the crash.
 static PROCESS_ID: Rule = Rule {
     id: "LNX-01",
-    level: Level::Must,
+    level: Level::Should,
     stream: "LinuxProcStatus",
-    title: "the dump is of the process that crashed (Tgid)",
+    title: "LinuxProcStatus is the status of the process that crashed (Tgid)",
     check: |facts| {
         let dump = need!(facts.dump());
         let status = need!(required(&dump.proc_status, "a LinuxProcStatus stream"));
-        let tgid = status
-            .iter()
-            .find(|(key, _)| key.as_bytes() == b"Tgid")
-            .and_then(|(_, value)| value.to_str().ok()?.trim().parse::<u32>().ok());
-        match tgid {
+        match tgid(status) {
             Some(tgid) => Verdict::equal(tgid, need!(facts.truth()).pid),
             None => Verdict::fail("no readable Tgid line", need!(facts.truth()).pid),
         }
     },
 };
+
+/// The `Tgid` (process id) line of a LinuxProcStatus stream.
+pub(super) fn tgid(status: &minidump::MinidumpLinuxProcStatus<'_>) -> Option<u32> {
+    status
+        .iter()
+        .find(|(key, _)| key.as_bytes() == b"Tgid")
+        .and_then(|(_, value)| value.to_str().ok()?.trim().parse::<u32>().ok())
+}
 
 /// Breakpad's LinuxCmdLine stream is `/proc/<pid>/cmdline`: the arguments,
 /// each followed by a NUL.

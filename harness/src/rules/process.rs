@@ -4,7 +4,8 @@ use super::{Facts, Level, Rule, Verdict, need};
 use crate::runner::Ending;
 use crashsuite_cases::Ending as Expected;
 
-pub(super) const RULES: &[&Rule] = &[&DUMP_WRITTEN, &DUMP_SMALL, &ENDED_AS_EXPECTED];
+pub(super) const RULES: &[&Rule] =
+    &[&DUMP_WRITTEN, &DUMP_SMALL, &ENDED_AS_EXPECTED, &NAMES_THE_PROCESS];
 
 /// Largest dump DMP-02 accepts.
 const MAX_DUMP_BYTES: u64 = 64 << 20;
@@ -69,5 +70,37 @@ static ENDED_AS_EXPECTED: Rule = Rule {
             None => return Verdict::skip("the harness did not see the process end"),
         };
         Verdict::equal(observed, truth.ending)
+    },
+};
+
+/// A dump must say whose it is. Handlers say it in different streams:
+/// Crashpad and Windows writers in MiscInfo's process id, Breakpad and
+/// minidump-writer in LinuxProcStatus's `Tgid` line. At least one must be
+/// there, and every one that is must name the process that crashed (a
+/// monitor that dumped the wrong process, Chromium's rule that a process
+/// cannot ask for another's dump).
+static NAMES_THE_PROCESS: Rule = Rule {
+    id: "PRC-02",
+    level: Level::Must,
+    stream: "MiscInfo | LinuxProcStatus",
+    title: "the dump names the process that crashed",
+    check: |facts| {
+        let dump = need!(facts.dump());
+        let expected = need!(facts.truth()).pid;
+        let misc = dump.misc.as_ref().and_then(|m| m.raw.process_id().copied());
+        let tgid = dump.proc_status.as_ref().ok().and_then(super::linux::tgid);
+        let named: Vec<(&str, u32)> = [("MiscInfo", misc), ("LinuxProcStatus", tgid)]
+            .into_iter()
+            .filter_map(|(stream, pid)| Some((stream, pid?)))
+            .collect();
+        if named.is_empty() {
+            return Verdict::fail("neither MiscInfo nor LinuxProcStatus names a process", expected);
+        }
+        match named.iter().find(|(_, pid)| *pid != expected) {
+            Some((stream, pid)) => Verdict::fail(format!("{stream} names {pid}"), expected),
+            None => Verdict::pass(
+                named.iter().map(|(s, pid)| format!("{s}: {pid}")).collect::<Vec<_>>().join(", "),
+            ),
+        }
     },
 };

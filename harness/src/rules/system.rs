@@ -87,7 +87,7 @@ static CPU_COUNT: Rule = Rule {
 };
 
 /// MiscInfo carries the process id on Windows and in Crashpad's Linux dumps;
-/// minidump-writer writes none (the pid is in LinuxProcStatus, LNX-01).
+/// minidump-writer writes none (the pid is in LinuxProcStatus; PRC-02 takes either).
 static MISC_PID: Rule = Rule {
     id: "SYS-04",
     level: Level::May,
