@@ -105,6 +105,18 @@ pub fn append_stream<E: std::fmt::Display>(
     Ok(())
 }
 
+/// Marks every directory entry of `stream_type` unused (type 0): readers
+/// then skip the stream as if it had never been written.
+pub fn unlist_stream(dump: &mut [u8], stream_type: u32) {
+    let Ok(header) = dump.pread_with::<MINIDUMP_HEADER>(0, LE) else { return };
+    for i in 0..header.stream_count as usize {
+        let at = header.stream_directory_rva as usize + i * 12;
+        if dump.pread_with::<u32>(at, LE).is_ok_and(|t| t == stream_type) {
+            let _ = dump.pwrite_with(0u32, at, LE);
+        }
+    }
+}
+
 fn rva_at(len: usize) -> Result<u32, DumpFileError> {
     u32::try_from(len).map_err(|_| DumpFileError::Malformed("dump over 4 GiB".into()))
 }

@@ -171,6 +171,7 @@ fn child_writes(context: &CrashContext, requested: bool) -> bool {
         context.clone(),
         requested,
         &notes,
+        |_| (),
         || (),
     );
     match written {

@@ -88,11 +88,18 @@ pub enum Fault {
     /// Write each dump's partial file, then stall forever instead of
     /// renaming it (a monitor that hangs or is killed mid-dump).
     StallBeforePublish,
+    /// Write every dump without its thread list (its directory entry marked
+    /// unused): a deliberately broken handler, which the rules must catch.
+    DropThreadList,
     /// Run under a seccomp filter that makes `ptrace` and
     /// `process_vm_readv` fail with EPERM, as a sandbox that denies ptrace
     /// does (Docker's default profile did, before Linux 4.8).
     DenyPtrace,
 }
+
+/// MINIDUMP_STREAM_TYPE of the thread list, which [`Fault::DropThreadList`]
+/// drops.
+const THREAD_LIST_STREAM: u32 = 3;
 
 /// Installs [`Fault::DenyPtrace`]'s filter on the calling thread, which the
 /// threads it starts later inherit.
@@ -357,13 +364,18 @@ impl Shared {
         let pairs =
             self.lock_notes().get(&pid).map(|p| p.notes.simple_annotations()).unwrap_or_default();
         let name = writer::dump_name(pid, self.sequence.fetch_add(1, Ordering::Relaxed));
-        let stall = self.fault == Some(Fault::StallBeforePublish);
-        writer::write_process_dump(&self.dump_dir, &name, context, requested, &pairs, || {
-            if stall {
+        let edit = |dump: &mut Vec<u8>| {
+            if self.fault == Some(Fault::DropThreadList) {
+                dumpfile::unlist_stream(dump, THREAD_LIST_STREAM);
+            }
+        };
+        let stall = || {
+            if self.fault == Some(Fault::StallBeforePublish) {
                 loop {
                     std::thread::sleep(std::time::Duration::from_secs(3600));
                 }
             }
-        })
+        };
+        writer::write_process_dump(&self.dump_dir, &name, context, requested, &pairs, edit, stall)
     }
 }

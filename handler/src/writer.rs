@@ -21,15 +21,16 @@ pub fn dump_name(pid: u32, sequence: u64) -> String {
 
 /// Writes a dump of `context.pid`, blaming `context.tid`, to `<dir>/<name>.dmp`
 /// with `notes` as its annotations. A `requested` dump carries no crash
-/// context: its exception stream says `DUMP_REQUESTED`. `before_publish` runs
-/// just before the finished file takes its `.dmp` name. Returns the path and
-/// the size.
+/// context: its exception stream says `DUMP_REQUESTED`. `edit` may change the
+/// finished bytes and `before_publish` runs just before the synced file takes
+/// its `.dmp` name (both for fault injection). Returns the path and the size.
 pub fn write_process_dump(
     dir: &Path,
     name: &str,
     mut context: CrashContext,
     requested: bool,
     notes: &BTreeMap<String, String>,
+    edit: impl FnOnce(&mut Vec<u8>),
     before_publish: impl FnOnce(),
 ) -> Result<(PathBuf, u64), String> {
     let mut config = MinidumpWriterConfig::new(context.pid, context.tid);
@@ -44,6 +45,7 @@ pub fn write_process_dump(
         annotations::encode_crashpad_info(rva, notes)
     })
     .map_err(|e| e.to_string())?;
+    edit(&mut dump);
     let path =
         dumpfile::write_atomically(dir, name, &dump, before_publish).map_err(|e| e.to_string())?;
     Ok((path, dump.len() as u64))

@@ -50,10 +50,11 @@ impl Binaries {
         Ok(binaries)
     }
 
-    /// The executable `name`; `setup` says how to get it when it is not one
+    /// The executable `name` in this directory, or at `name` itself when it
+    /// is a path (holds a `/`); `setup` says how to get it when it is not one
     /// of the workspace's.
     pub fn find(&self, name: &str, setup: Option<&str>) -> Result<PathBuf, MissingBinary> {
-        let path = self.dir.join(name);
+        let path = if name.contains('/') { PathBuf::from(name) } else { self.dir.join(name) };
         if path.is_file() {
             return Ok(path);
         }

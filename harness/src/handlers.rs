@@ -31,11 +31,12 @@ pub struct Handler {
     pub summary: String,
     /// What it is built from, with versions.
     pub version: String,
-    /// The case executable, a file name in the binaries directory.
+    /// The case executable: a file name in the binaries directory, or a path.
     pub executable: String,
     /// Arguments after the case.
     pub args: Vec<String>,
-    /// A monitor executable the harness starts before each case
+    /// A monitor executable (a name or a path, as for `executable`) the
+    /// harness starts before each case
     /// (`--socket S --dump-dir D`, JSON events on stdout); its socket goes to
     /// the case as `CRASHSUITE_SOCKET`.
     pub monitor: Option<String>,
@@ -127,14 +128,26 @@ impl Handler {
         })
     }
 
-    /// Loads a manifest file; the handler is named after the file.
+    /// Loads a manifest file; the handler is named after the file, and
+    /// relative executable paths are taken from the manifest's directory.
     pub fn load(path: &Path) -> Result<&'static Self, ManifestError> {
         let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         let text = std::fs::read_to_string(path).map_err(|e| ManifestError {
             name: path.display().to_string(),
             message: e.to_string(),
         })?;
-        Ok(Box::leak(Box::new(Self::parse(name, &text)?)))
+        let mut handler = Self::parse(name, &text)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let resolve = |exe: &mut String| {
+            if exe.contains('/') && Path::new(exe.as_str()).is_relative() {
+                *exe = dir.join(exe.as_str()).to_string_lossy().into_owned();
+            }
+        };
+        resolve(&mut handler.executable);
+        if let Some(monitor) = handler.monitor.as_mut() {
+            resolve(monitor);
+        }
+        Ok(Box::leak(Box::new(handler)))
     }
 
     /// Why this handler does not support `case`, if it does not.

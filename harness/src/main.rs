@@ -306,6 +306,7 @@ fn run(
     println!("{}", report::table(&grades));
     print!("{}", report::details(&grades, verbose));
     let failed = grades.iter().filter(|g| !g.passed()).count();
+    let graded = grades.len();
     println!(
         "{} trials, {} passed, {} failed, in {:.1} s",
         grades.len(),
@@ -319,6 +320,9 @@ fn run(
     }
     if failed > 0 {
         std::process::exit(1);
+    }
+    if graded == 0 {
+        bail!("no trial could run here (the reasons are above)");
     }
     Ok(())
 }
