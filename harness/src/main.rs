@@ -302,20 +302,26 @@ fn run(
         results.push(TrialResult::graded(trial.handler, &trial.case.id, grade, record.wall));
     }
 
-    let grades: Vec<&Grade> = results.iter().filter_map(|r| r.grade.as_ref()).collect();
-    println!("{}", report::table(&grades));
+    let results = Results::new(handlers, results, started_at, started.elapsed());
+    let grades: Vec<&Grade> = results.trials.iter().filter_map(|r| r.grade.as_ref()).collect();
+    if handlers.len() > 1 {
+        // Several handlers: their figures, then the cases side by side.
+        println!("{}\n\n{}", results.summary_table(), results.side_by_side());
+    } else {
+        println!("{}", report::table(&grades));
+    }
     print!("{}", report::details(&grades, verbose));
     let failed = grades.iter().filter(|g| !g.passed()).count();
     let graded = grades.len();
     println!(
         "{} trials, {} passed, {} failed, in {:.1} s",
-        grades.len(),
-        grades.len() - failed,
+        graded,
+        graded - failed,
         failed,
         started.elapsed().as_secs_f64()
     );
     if let Some(dir) = report_dir {
-        Results::new(handlers, results, started_at, started.elapsed()).write(&dir)?;
+        results.write(&dir)?;
         println!("results written to {}", dir.display());
     }
     if failed > 0 {

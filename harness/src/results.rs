@@ -4,8 +4,9 @@
 
 use crate::{
     handlers::Handler,
-    rules::{self, Grade, Verdict},
+    rules::{self, Grade, Level, Verdict},
 };
+use comfy_table::{Table, presets::ASCII_MARKDOWN};
 use serde::Serialize;
 use std::{fmt::Write as _, path::Path, time::Duration};
 
@@ -114,7 +115,139 @@ impl TrialResult {
     }
 }
 
+impl TrialResult {
+    /// The trial in one cell of a side-by-side table: `✓` (every MUST rule
+    /// passed) or `✗` with the MUST rules that failed, `≈n` for known
+    /// deviations, `+n` for failed SHOULD and MAY rules; or why it did not
+    /// run.
+    pub fn cell(&self) -> String {
+        let Some(grade) = &self.grade else {
+            return "not run".to_owned();
+        };
+        if grade.error.is_some() {
+            return "✗ not graded".to_owned();
+        }
+        let must: Vec<&str> = grade.must_failures().map(|v| v.id).collect();
+        let mut cell =
+            if must.is_empty() { "✓".to_owned() } else { format!("✗ {}", must.join(" ")) };
+        let count = |f: &dyn Fn(&rules::RuleVerdict) -> bool| {
+            grade.verdicts.iter().filter(|v| f(v)).count()
+        };
+        let known = count(&|v| matches!(v.verdict, Verdict::Deviation { .. }));
+        let lesser =
+            count(&|v| v.level != Level::Must && matches!(v.verdict, Verdict::Fail { .. }));
+        if known > 0 {
+            let _ = write!(cell, " ≈{known}");
+        }
+        if lesser > 0 {
+            let _ = write!(cell, " +{lesser}");
+        }
+        cell
+    }
+}
+
+/// One handler's results in figures.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Trials graded.
+    pub graded: usize,
+    /// Trials graded with every MUST rule passing.
+    pub passed: usize,
+    /// Trials not run (platform, unsupported, not built).
+    pub not_run: usize,
+    /// MUST rule checks: passed, known deviations, failed.
+    pub must: [usize; 3],
+    /// SHOULD rule checks: passed, known deviations, failed.
+    pub should: [usize; 3],
+    /// MAY rule checks: passed, known deviations, failed.
+    pub may: [usize; 3],
+    /// Rule checks skipped (with a reason each).
+    pub skipped: usize,
+}
+
 impl Results {
+    /// The figures of `handler`'s trials.
+    pub fn summary(&self, handler: &str) -> Summary {
+        let mut summary = Summary::default();
+        for trial in self.trials.iter().filter(|t| t.handler == handler) {
+            let Some(grade) = &trial.grade else {
+                summary.not_run += 1;
+                continue;
+            };
+            summary.graded += 1;
+            summary.passed += usize::from(grade.passed());
+            for v in &grade.verdicts {
+                let level = match v.level {
+                    Level::Must => &mut summary.must,
+                    Level::Should => &mut summary.should,
+                    Level::May => &mut summary.may,
+                };
+                match v.verdict {
+                    Verdict::Pass { .. } => level[0] += 1,
+                    Verdict::Deviation { .. } => level[1] += 1,
+                    Verdict::Fail { .. } => level[2] += 1,
+                    Verdict::Skip { .. } => summary.skipped += 1,
+                }
+            }
+        }
+        summary
+    }
+
+    /// A table of every handler's figures: trials passed, and rule checks by
+    /// level (passed / known deviations / failed).
+    pub fn summary_table(&self) -> String {
+        let mut table = Table::new();
+        table.load_preset(ASCII_MARKDOWN);
+        table.set_header([
+            "handler",
+            "trials passed",
+            "not run",
+            "MUST ✓/≈/✗",
+            "SHOULD ✓/≈/✗",
+            "MAY ✓/≈/✗",
+            "skipped",
+        ]);
+        let triple = |[a, b, c]: [usize; 3]| format!("{a}/{b}/{c}");
+        for handler in &self.handlers {
+            let s = self.summary(handler.name);
+            table.add_row([
+                handler.name.to_owned(),
+                format!("{}/{}", s.passed, s.graded),
+                s.not_run.to_string(),
+                triple(s.must),
+                triple(s.should),
+                triple(s.may),
+                s.skipped.to_string(),
+            ]);
+        }
+        table.to_string()
+    }
+
+    /// Cases down, one column per handler, each cell a [`TrialResult::cell`].
+    pub fn side_by_side(&self) -> String {
+        let mut table = Table::new();
+        table.load_preset(ASCII_MARKDOWN);
+        let mut header = vec!["case"];
+        header.extend(self.handlers.iter().map(|h| h.name));
+        table.set_header(header);
+        let mut cases: Vec<&str> = Vec::new();
+        for trial in &self.trials {
+            if !cases.contains(&trial.case.as_str()) {
+                cases.push(&trial.case);
+            }
+        }
+        for case in cases {
+            let mut row = vec![case.to_owned()];
+            for handler in &self.handlers {
+                let trial =
+                    self.trials.iter().find(|t| t.case == case && t.handler == handler.name);
+                row.push(trial.map_or_else(|| "—".to_owned(), TrialResult::cell));
+            }
+            table.add_row(row);
+        }
+        table.to_string()
+    }
+
     /// The results of `trials` run with `handlers`.
     pub fn new(
         handlers: &[&'static Handler],
@@ -195,6 +328,13 @@ impl Results {
             out,
             "crashsuite {}, commit {}, {}-{}. ✓ pass · ✗ fail · – skip · ≈ known deviation\n",
             self.suite.version, self.suite.commit, self.platform.os, self.platform.arch
+        );
+        let _ = writeln!(out, "{}\n", self.summary_table());
+        let _ = writeln!(
+            out,
+            "## Side by side\n\n✓ every MUST rule passed · ✗ the MUST rules that failed · ≈n known \
+             deviations · +n failed SHOULD/MAY rules\n\n{}\n",
+            self.side_by_side()
         );
         for handler in &self.handlers {
             let trials: Vec<&TrialResult> =
@@ -321,6 +461,27 @@ mod tests {
         assert_eq!(header.matches(" | ").count(), rules::all().len());
         assert!(md.lines().any(|l| l.starts_with("| abort | ✗ |")), "{md}");
         assert!(md.contains("| windows_fastfail | windows only |"), "{md}");
+    }
+
+    #[test]
+    fn the_summary_and_side_by_side_count_what_was_graded() {
+        let results = sample();
+        let summary = results.summary("reference");
+        assert_eq!((summary.graded, summary.passed, summary.not_run), (1, 0, 1));
+        let checks = summary.must.iter().chain(&summary.should).chain(&summary.may).sum::<usize>();
+        assert_eq!(checks + summary.skipped, rules::all().len());
+        assert!(summary.must[2] >= 1, "the junk dump fails DMP-01: {summary:?}");
+
+        let table = results.side_by_side();
+        let row =
+            |case: &str| table.lines().find(|l| l.starts_with(&format!("| {case} "))).unwrap();
+        assert!(row("abort").contains("✗ DMP-01"), "{table}");
+        assert!(row("windows_fastfail").contains("not run"), "{table}");
+        assert!(
+            results.summary_table().contains("| reference | 0/1 "),
+            "{}",
+            results.summary_table()
+        );
     }
 
     #[test]
