@@ -37,6 +37,9 @@ pub struct ElfFacts {
     /// The virtual address of the first loadable segment: a runtime address
     /// minus the module's base plus this is an address in the file.
     pub first_load_vaddr: u64,
+    /// The file addresses of its executable segments: only there can an
+    /// instruction pointer lie.
+    pub code: Vec<std::ops::Range<u64>>,
 }
 
 type FactsCache = HashMap<(PathBuf, Option<SystemTime>), ElfFacts>;
@@ -74,14 +77,15 @@ fn read_facts(path: &Path) -> Result<ElfFacts, ElfError> {
         .filter(|note| note.n_type == goblin::elf::note::NT_GNU_BUILD_ID && note.name == "GNU")
         .map(|note| note.desc.to_vec())
         .next();
-    let first_load_vaddr = elf
-        .program_headers
-        .iter()
-        .filter(|ph| ph.p_type == goblin::elf::program_header::PT_LOAD)
-        .map(|ph| ph.p_vaddr)
-        .min()
-        .unwrap_or_default();
-    Ok(ElfFacts { build_id, first_load_vaddr })
+    let loads = || {
+        elf.program_headers.iter().filter(|ph| ph.p_type == goblin::elf::program_header::PT_LOAD)
+    };
+    let first_load_vaddr = loads().map(|ph| ph.p_vaddr).min().unwrap_or_default();
+    let code = loads()
+        .filter(|ph| ph.is_executable())
+        .map(|ph| ph.p_vaddr..ph.p_vaddr.saturating_add(ph.p_memsz))
+        .collect();
+    Ok(ElfFacts { build_id, first_load_vaddr, code })
 }
 
 /// Lower-case hex of `bytes`: how Breakpad and rust-minidump spell an ELF code id.
@@ -118,6 +122,9 @@ mod tests {
         let exe = std::env::current_exe().expect("current exe");
         let id = build_id(&exe).expect("readable ELF").expect("Debian's linker adds build ids");
         assert!(id.len() >= 8, "{}", hex(&id));
+        let code = facts(&exe).expect("readable ELF").code;
+        assert!(!code.is_empty(), "an executable has code");
+        assert!(code.iter().all(|r| r.start < r.end), "{code:?}");
         assert!(build_id(Path::new("/nonexistent")).is_err());
         let not_elf = tempfile::NamedTempFile::new().expect("tempfile");
         std::fs::write(not_elf.path(), b"not an elf file at all").expect("write");

@@ -12,8 +12,8 @@ use minidump::{MinidumpModule, MinidumpModuleList, Module as _};
 use std::{collections::HashMap, path::PathBuf};
 
 /// The modules whose file on disk is the one the dump describes, with the
-/// file's first loadable address.
-pub fn verified_modules(modules: &MinidumpModuleList) -> Vec<(MinidumpModule, u64)> {
+/// file's facts (first loadable address, executable segments).
+pub fn verified_modules(modules: &MinidumpModuleList) -> Vec<(MinidumpModule, elf::ElfFacts)> {
     modules
         .iter()
         .filter_map(|module| {
@@ -21,31 +21,36 @@ pub fn verified_modules(modules: &MinidumpModuleList) -> Vec<(MinidumpModule, u6
             let facts = elf::facts(&path).ok()?;
             let on_disk = elf::hex(facts.build_id.as_deref()?);
             let listed = module.code_identifier()?.to_string().to_lowercase();
-            (on_disk == listed).then(|| (module.clone(), facts.first_load_vaddr))
+            (on_disk == listed).then(|| (module.clone(), facts))
         })
         .collect()
 }
 
 /// Names addresses in verified modules, loading each file once.
 pub struct Namer {
-    modules: Vec<(MinidumpModule, u64)>,
+    modules: Vec<(MinidumpModule, elf::ElfFacts)>,
     loaders: HashMap<String, Option<addr2line::Loader>>,
 }
 
 impl Namer {
     /// A namer over the verified modules of a dump.
-    pub fn new(modules: Vec<(MinidumpModule, u64)>) -> Self {
+    pub fn new(modules: Vec<(MinidumpModule, elf::ElfFacts)>) -> Self {
         Self { modules, loaders: HashMap::new() }
     }
 
     /// The function at runtime `address` (the innermost one, when inlined),
-    /// demangled, or `None` when no verified module holds it or it has no name.
+    /// demangled, or `None` when no verified module holds it, it lies outside
+    /// the module's code (a frame found by scanning can point at data, and
+    /// the nearest symbol would be a variable), or it has no name.
     pub fn name(&mut self, address: u64) -> Option<String> {
-        let (module, first_load) = self
+        let (module, facts) = self
             .modules
             .iter()
             .find(|(m, _)| (m.base_address()..m.base_address() + m.size()).contains(&address))?;
-        let probe = address - module.base_address() + first_load;
+        let probe = address - module.base_address() + facts.first_load_vaddr;
+        if !facts.code.iter().any(|code| code.contains(&probe)) {
+            return None;
+        }
         let path = module.code_file().into_owned();
         let loader =
             self.loaders.entry(path.clone()).or_insert_with(|| addr2line::Loader::new(&path).ok());
