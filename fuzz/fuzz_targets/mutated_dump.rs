@@ -9,7 +9,7 @@
 
 #![no_main]
 
-use crashsuite::{Handler, Trial, binaries::Binaries, runner};
+use crashsuite::{Trial, binaries::Binaries, handlers, runner};
 use crashsuite_mutate::Mutation;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -19,7 +19,7 @@ fn seed() -> &'static [u8] {
     SEED.get_or_init(|| {
         let binaries = Binaries::locate().expect("CRASHSUITE_BIN_DIR holds the built executables");
         let case = crashsuite_cases::find("segv_cpp_thread").expect("catalogue").expect("case");
-        let trial = Trial { handler: Handler::Reference, case };
+        let trial = Trial { handler: handlers::reference(), case };
         let record = runner::run(&binaries, trial, Default::default()).expect("the trial runs");
         std::fs::read(record.dumps.first().expect("a dump")).expect("readable")
     })
