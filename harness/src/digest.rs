@@ -32,8 +32,11 @@ fn role(file: &str, truth: Option<&Truth>) -> String {
     }
 }
 
-/// How many of the crashing thread's own frames a digest keeps.
-const OUR_FRAMES: usize = 16;
+/// How many of the crashing thread's own frames a digest keeps: enough to
+/// show where and how it crashed, few enough to stay inside the stack a
+/// handler captures whatever the stack's random placement (Breakpad takes
+/// 32 KiB from the stack pointer, so its outermost frames come and go).
+const OUR_FRAMES: usize = 8;
 
 /// The crashing thread's named frames in this repository's code (the cases,
 /// the handler, sadness-generator), innermost first, with a run of one
@@ -96,7 +99,7 @@ pub fn digest(
     intermittent: &[&str],
 ) -> String {
     let mut out = match evidence {
-        Some(evidence) => describe(evidence, truth),
+        Some(evidence) => describe(evidence, truth, intermittent.contains(&"STK-05")),
         None => "dump: none\n".to_owned(),
     };
     let _ = writeln!(out, "verdicts:");
@@ -116,8 +119,9 @@ pub fn digest(
     out
 }
 
-/// The dump's part of the digest.
-fn describe(evidence: &DumpEvidence<'_>, truth: Option<&Truth>) -> String {
+/// The dump's part of the digest; the frames are left out when the walk is
+/// `unreliable` (its STK-05 verdict is an intermittent known deviation).
+fn describe(evidence: &DumpEvidence<'_>, truth: Option<&Truth>, unreliable: bool) -> String {
     let mut out = String::new();
     let mut streams: Vec<String> = evidence
         .dump
@@ -160,7 +164,9 @@ fn describe(evidence: &DumpEvidence<'_>, truth: Option<&Truth>) -> String {
     }
 
     let ours = our_frames(&evidence.frame_names);
-    if !ours.is_empty() {
+    if unreliable {
+        let _ = writeln!(out, "our frames: (vary: STK-05 is an intermittent known deviation)");
+    } else if !ours.is_empty() {
         let _ = writeln!(out, "our frames: {}", ours.join(" <- "));
     }
 
