@@ -8,10 +8,7 @@
 //! module of the crash context's instruction pointer, and every rule's
 //! verdict. Addresses, pids, tids, timestamps and sizes are left out.
 
-use crate::{
-    evidence::DumpEvidence,
-    rules::{RuleVerdict, Verdict},
-};
+use crate::{evidence::DumpEvidence, rules::RuleVerdict};
 use crashsuite_cases::Truth;
 use minidump::{Module as _, format::MINIDUMP_STREAM_TYPE};
 use num_traits::FromPrimitive as _;
@@ -104,16 +101,7 @@ pub fn digest(
     };
     let _ = writeln!(out, "verdicts:");
     for v in verdicts {
-        let word = if intermittent.contains(&v.id) {
-            "known?"
-        } else {
-            match v.verdict {
-                Verdict::Pass { .. } => "pass",
-                Verdict::Fail { .. } => "FAIL",
-                Verdict::Skip { .. } => "skip",
-                Verdict::Deviation { .. } => "known",
-            }
-        };
+        let word = if intermittent.contains(&v.id) { "known?" } else { v.verdict.kind() };
         let _ = writeln!(out, "  {} {word}", v.id);
     }
     out

@@ -17,10 +17,12 @@
 //! - [`elf`] reads build ids from files on disk;
 //! - [`stress`] crashes many clients against one monitor at once;
 //! - [`scenarios`] generates crash scenes and runs them for real;
+//! - [`compare`] puts two dumps of one crash side by side, stream by stream;
 //! - [`report`] prints the results in the terminal; [`results`] writes them
 //!   as JSON, JUnit XML and a Markdown matrix.
 
 pub mod binaries;
+pub mod compare;
 pub mod digest;
 pub mod elf;
 pub mod evidence;

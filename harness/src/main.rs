@@ -85,6 +85,23 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Show where two dumps of one crash differ, stream by stream, and which
+    /// rules grade them differently: two dump files, or one case run under
+    /// two handlers (`--case C --handler a,b`).
+    Diff {
+        /// Two dump files to compare.
+        #[arg(num_args = 0..=2)]
+        dumps: Vec<PathBuf>,
+        /// Run this case under the two handlers of --handler and compare.
+        #[arg(long, requires = "handler", conflicts_with = "dumps")]
+        case: Option<String>,
+        /// The two handlers, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        handler: Vec<String>,
+        /// Print every stream and rule, not only those that differ.
+        #[arg(long)]
+        all: bool,
+    },
     /// List the known handlers: name, whether it is built here, summary.
     Handlers,
     /// List the rules.
@@ -106,6 +123,7 @@ fn main() -> anyhow::Result<()> {
         Command::Verify { dump, truth, json } => verify(&dump, truth.as_deref(), json),
         Command::Stress { clients, crashes } => stress(clients, crashes),
         Command::Fuzz { cases, seed } => fuzz(cases, seed),
+        Command::Diff { dumps, case, handler, all } => diff(&dumps, case.as_deref(), &handler, all),
         Command::Handlers => handlers(),
         Command::Rules => {
             for rule in rules::all() {
@@ -212,6 +230,87 @@ fn cases(json: bool) -> anyhow::Result<()> {
         };
         println!("{:<32} {:<24} {}{here}", case.id, platforms, case.summary);
     }
+    Ok(())
+}
+
+/// A dump to compare: what to call it, the file, and its grade.
+struct Side {
+    label: String,
+    file: crashsuite::evidence::DumpFile,
+    grade: Grade,
+}
+
+fn diff(dumps: &[PathBuf], case: Option<&str>, names: &[String], all: bool) -> anyhow::Result<()> {
+    use crashsuite::{
+        compare,
+        evidence::{DumpEvidence, DumpFile},
+    };
+    let sides: Vec<Side> = match case {
+        Some(id) => {
+            let [a, b] = names else { bail!("--handler names two handlers, as in --handler a,b") };
+            let case = crashsuite_cases::find(id)?
+                .with_context(|| format!("unknown case {id:?}; `crashsuite cases` lists them"))?;
+            let binaries = Binaries::locate()?;
+            let mut sides = Vec::new();
+            for name in [a, b] {
+                let handler =
+                    handlers::find(name)?.with_context(|| format!("unknown handler {name:?}"))?;
+                let trial = Trial { handler, case };
+                trial.runs_here(&binaries).map_err(anyhow::Error::msg)?;
+                let record = runner::run(&binaries, trial, runner::Limits::default())?;
+                let grade = rules::grade(&record);
+                let [dump] = record.dumps.as_slice() else {
+                    bail!(
+                        "{} left {} dumps; it must leave one to compare",
+                        trial.name(),
+                        record.dumps.len()
+                    );
+                };
+                let file = DumpFile::read(dump).map_err(anyhow::Error::msg)?;
+                sides.push(Side { label: name.clone(), file, grade });
+            }
+            sides
+        }
+        None => {
+            let [a, b] = dumps else { bail!("give two dump files, or --case C --handler a,b") };
+            let mut sides = Vec::new();
+            for path in [a, b] {
+                let file = DumpFile::read(path).map_err(anyhow::Error::msg)?;
+                sides.push(Side {
+                    label: path.display().to_string(),
+                    file,
+                    grade: rules::verify(path, None),
+                });
+            }
+            sides
+        }
+    };
+    let [left, right] = sides.as_slice() else { unreachable!("two sides") };
+    let summary = |side: &Side| compare::summarise(&DumpEvidence::gather(&side.file));
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::ASCII_MARKDOWN);
+    table.set_header(["stream", &left.label, &right.label]);
+    let absent = || "—".to_owned();
+    for row in compare::rows(&summary(left), &summary(right)) {
+        if all || !row.same() {
+            table.add_row([
+                row.stream,
+                row.left.unwrap_or_else(absent),
+                row.right.unwrap_or_else(absent),
+            ]);
+        }
+    }
+    println!("{table}\n");
+    let mut verdicts = comfy_table::Table::new();
+    verdicts.load_preset(comfy_table::presets::ASCII_MARKDOWN);
+    verdicts.set_header(["rule", &left.label, &right.label]);
+    for (l, r) in left.grade.verdicts.iter().zip(&right.grade.verdicts) {
+        let (lk, rk) = (l.verdict.kind(), r.verdict.kind());
+        if all || lk != rk {
+            verdicts.add_row([format!("{} {}", l.id, l.level), lk.to_owned(), rk.to_owned()]);
+        }
+    }
+    println!("{verdicts}");
     Ok(())
 }
 

@@ -111,3 +111,29 @@ fn a_deliberately_broken_handler_fails_with_named_rules() {
         assert!(row.contains(rule), "{rule} not named: {row}");
     }
 }
+
+#[test]
+fn diff_shows_the_streams_and_rules_where_two_dumps_differ() {
+    use crashsuite::{Trial, binaries::Binaries, handlers, runner};
+    let binaries = Binaries::locate().expect("the workspace binaries are built");
+    let case = crashsuite_cases::find("segv_cpp_thread").expect("catalogue").expect("case");
+    let trial = Trial { handler: handlers::reference(), case };
+    let record = runner::run(&binaries, trial, Default::default()).expect("runs");
+    let whole = std::fs::read(record.dumps.first().expect("a dump")).expect("read");
+    let mut without = whole.clone();
+    crashsuite_handler::dumpfile::unlist_stream(&mut without, 3);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (dir.path().join("a.dmp"), dir.path().join("b.dmp"));
+    std::fs::write(&a, &whole).expect("write");
+    std::fs::write(&b, &without).expect("write");
+
+    let out = crashsuite(&["diff", a.to_str().expect("utf-8"), b.to_str().expect("utf-8")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let stream = text.lines().find(|l| l.starts_with("| ThreadListStream")).expect("listed");
+    let cells: Vec<&str> = stream.split('|').map(str::trim).collect();
+    assert!(cells[2].contains("threads") && cells[3] == "—", "{stream}");
+    let rule = text.lines().find(|l| l.starts_with("| THR-01 MUST")).expect("listed");
+    assert!(rule.contains("pass") && rule.contains("FAIL"), "{rule}");
+    assert!(!text.contains("| SystemInfoStream"), "identical streams are left out:\n{text}");
+}

@@ -83,6 +83,17 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict in a word: `pass`, `FAIL`, `skip` or `known` (a known
+    /// deviation).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Pass { .. } => "pass",
+            Self::Fail { .. } => "FAIL",
+            Self::Skip { .. } => "skip",
+            Self::Deviation { .. } => "known",
+        }
+    }
+
     fn pass(observed: impl ToString) -> Self {
         Self::Pass { observed: observed.to_string() }
     }
