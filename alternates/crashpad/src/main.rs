@@ -48,7 +48,7 @@ struct Installed;
 impl Attached for Installed {}
 
 fn main() -> anyhow::Result<()> {
-    crashsuite_cases::cli::main(|name| match name.unwrap_or("crashpad") {
+    crashsuite_cases::cli::main(std::env::args_os(), |name| match name.unwrap_or("crashpad") {
         "crashpad" => Ok(Box::new(Crashpad { database: env_path(DUMP_DIR_ENV)? })),
         other => anyhow::bail!("unknown handler {other:?}; expected `crashpad` or `none`"),
     })

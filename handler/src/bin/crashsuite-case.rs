@@ -79,11 +79,16 @@ impl<R: Reporter> Attached for Builtin<R> {
 }
 
 fn main() -> anyhow::Result<()> {
-    crashsuite_cases::cli::main(|name| -> anyhow::Result<Box<dyn CaseHandler>> {
-        match name.unwrap_or("reference") {
-            "reference" => Ok(Box::new(Reference { socket: env_path(SOCKET_ENV)? })),
-            "inproc" => Ok(Box::new(InProcess { dump_dir: env_path(DUMP_DIR_ENV)? })),
-            other => bail!("unknown handler {other:?}; expected `reference`, `inproc` or `none`"),
-        }
-    })
+    crashsuite_cases::cli::main(
+        std::env::args_os(),
+        |name| -> anyhow::Result<Box<dyn CaseHandler>> {
+            match name.unwrap_or("reference") {
+                "reference" => Ok(Box::new(Reference { socket: env_path(SOCKET_ENV)? })),
+                "inproc" => Ok(Box::new(InProcess { dump_dir: env_path(DUMP_DIR_ENV)? })),
+                other => {
+                    bail!("unknown handler {other:?}; expected `reference`, `inproc` or `none`")
+                }
+            }
+        },
+    )
 }
