@@ -18,6 +18,7 @@
 //! - [`stress`] crashes many clients against one monitor at once;
 //! - [`scenarios`] generates crash scenes and runs them for real;
 //! - [`compare`] puts two dumps of one crash side by side, stream by stream;
+//! - [`gate`] compares a run's results with a baseline;
 //! - [`report`] prints the results in the terminal; [`results`] writes them
 //!   as JSON, JUnit XML and a Markdown matrix.
 
@@ -26,6 +27,7 @@ pub mod compare;
 pub mod digest;
 pub mod elf;
 pub mod evidence;
+pub mod gate;
 pub mod handlers;
 pub mod quarantine;
 pub mod report;

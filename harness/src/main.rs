@@ -102,6 +102,19 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Compare a run's results with a baseline: MUST rules broken or fixed,
+    /// new failures, trials no longer run. Exits with 1 on any regression.
+    Gate {
+        /// The baseline results.json.
+        #[arg(long)]
+        baseline: PathBuf,
+        /// The run's results.json (`crashsuite run --report DIR` writes it).
+        #[arg(long)]
+        results: PathBuf,
+        /// Print Markdown, for a pull-request comment.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// List the known handlers: name, whether it is built here, summary.
     Handlers,
     /// List the rules.
@@ -124,6 +137,14 @@ fn main() -> anyhow::Result<()> {
         Command::Stress { clients, crashes } => stress(clients, crashes),
         Command::Fuzz { cases, seed } => fuzz(cases, seed),
         Command::Diff { dumps, case, handler, all } => diff(&dumps, case.as_deref(), &handler, all),
+        Command::Gate { baseline, results, markdown } => {
+            let findings = crashsuite::gate::compare(&baseline, &results)?;
+            print!("{}", findings.render(markdown));
+            if findings.regressed() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::Handlers => handlers(),
         Command::Rules => {
             for rule in rules::all() {

@@ -137,3 +137,46 @@ fn diff_shows_the_streams_and_rules_where_two_dumps_differ() {
     assert!(rule.contains("pass") && rule.contains("FAIL"), "{rule}");
     assert!(!text.contains("| SystemInfoStream"), "identical streams are left out:\n{text}");
 }
+
+#[test]
+fn gate_fails_and_names_the_rule_when_a_passing_must_rule_breaks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("run");
+    let out = crashsuite(&[
+        "run",
+        "--handler",
+        "reference",
+        "--case",
+        "segv_null_write",
+        "--report",
+        report.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let baseline = report.join("results.json");
+
+    // The same run, with one MUST rule that passed now failing.
+    let text = std::fs::read_to_string(&baseline).expect("results");
+    let mut results: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let verdicts = results["trials"][0]["grade"]["verdicts"].as_array_mut().expect("verdicts");
+    let exc01 = verdicts.iter_mut().find(|v| v["id"] == "EXC-01").expect("EXC-01");
+    assert_eq!(exc01["verdict"], "pass");
+    exc01["verdict"] = "fail".into();
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, results.to_string()).expect("write");
+
+    let gate = |results: &std::path::Path| {
+        crashsuite(&[
+            "gate",
+            "--baseline",
+            baseline.to_str().expect("utf-8"),
+            "--results",
+            results.to_str().expect("utf-8"),
+        ])
+    };
+    let same = gate(&baseline);
+    assert!(same.status.success(), "{}", String::from_utf8_lossy(&same.stdout));
+    let out = gate(&broken);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("broken: reference::segv_null_write EXC-01"), "{text}");
+}

@@ -1,0 +1,243 @@
+//! The regression gate: a run's `results.json` against a stored baseline.
+//! Per (handler, case, MUST rule) it finds what broke (passed, or was a known
+//! deviation, and now fails), what was fixed, what fails that the baseline
+//! did not have, and trials that ran before and now do not. Anything but
+//! "fixed" is a regression.
+
+use serde::Deserialize;
+use std::{collections::BTreeMap, fmt::Write as _, path::Path};
+
+/// The parts of `results.json` the gate reads (schema in harness/RESULTS.md).
+#[derive(Debug, Deserialize)]
+struct ResultsFile {
+    schema: String,
+    trials: Vec<TrialEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TrialEntry {
+    handler: String,
+    case: String,
+    outcome: String,
+    not_run_reason: Option<String>,
+    grade: Option<GradeEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GradeEntry {
+    error: Option<String>,
+    verdicts: Vec<VerdictEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct VerdictEntry {
+    id: String,
+    level: String,
+    verdict: String,
+}
+
+/// How one trial stands in a results file: why it did not run, or each MUST
+/// rule's verdict (`pass`, `fail`, `skip`, `deviation`; `error` for a trial
+/// that could not be graded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Standing {
+    NotRun(String),
+    Graded(BTreeMap<String, String>),
+}
+
+/// What the gate found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Findings {
+    /// `trial rule`: passed (or was a known deviation) in the baseline, fails now.
+    pub broken: Vec<String>,
+    /// `trial rule`: failed in the baseline, passes now.
+    pub fixed: Vec<String>,
+    /// `trial rule`: fails now, with no baseline verdict for it (a new case,
+    /// rule or handler).
+    pub new_failures: Vec<String>,
+    /// `trial: reason`: graded in the baseline, not run now.
+    pub newly_ignored: Vec<String>,
+}
+
+impl Findings {
+    /// True when anything got worse.
+    pub fn regressed(&self) -> bool {
+        !(self.broken.is_empty() && self.new_failures.is_empty() && self.newly_ignored.is_empty())
+    }
+
+    /// The findings as text: one line each, under a heading per kind; as
+    /// Markdown (for a pull-request comment) when `markdown`.
+    pub fn render(&self, markdown: bool) -> String {
+        let mut out = String::new();
+        let verdict = if self.regressed() { "regressed" } else { "no regression" };
+        if markdown {
+            let _ = writeln!(out, "## crashsuite gate: {verdict}\n");
+        } else {
+            let _ = writeln!(out, "crashsuite gate: {verdict}");
+        }
+        for (title, lines) in [
+            ("broken", &self.broken),
+            ("new failures", &self.new_failures),
+            ("newly ignored", &self.newly_ignored),
+            ("fixed", &self.fixed),
+        ] {
+            if lines.is_empty() {
+                continue;
+            }
+            if markdown {
+                let _ = writeln!(out, "### {title} ({})\n", lines.len());
+                for line in lines {
+                    let _ = writeln!(out, "- `{line}`");
+                }
+                out.push('\n');
+            } else {
+                for line in lines {
+                    let _ = writeln!(out, "{title}: {line}");
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The gate could not read a results file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct GateError {
+    /// The file.
+    pub path: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+fn load(path: &Path) -> Result<BTreeMap<String, Standing>, GateError> {
+    let error = |message: String| GateError { path: path.display().to_string(), message };
+    let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+    let file: ResultsFile = serde_json::from_str(&text).map_err(|e| error(e.to_string()))?;
+    if file.schema != crate::results::SCHEMA {
+        return Err(error(format!(
+            "schema {:?}, expected {:?}",
+            file.schema,
+            crate::results::SCHEMA
+        )));
+    }
+    Ok(file
+        .trials
+        .into_iter()
+        .map(|trial| {
+            let name = format!("{}::{}", trial.handler, trial.case);
+            let standing = match (trial.outcome.as_str(), trial.grade) {
+                ("not_run", _) | (_, None) => {
+                    Standing::NotRun(trial.not_run_reason.unwrap_or_default())
+                }
+                (_, Some(grade)) if grade.error.is_some() => {
+                    Standing::Graded(BTreeMap::from([("(grading)".into(), "error".into())]))
+                }
+                (_, Some(grade)) => Standing::Graded(
+                    grade
+                        .verdicts
+                        .into_iter()
+                        .filter(|v| v.level == "Must")
+                        .map(|v| (v.id, v.verdict))
+                        .collect(),
+                ),
+            };
+            (name, standing)
+        })
+        .collect())
+}
+
+fn failing(verdict: &str) -> bool {
+    verdict == "fail" || verdict == "error"
+}
+
+/// Compares the run in `results` with the one in `baseline`.
+pub fn compare(baseline: &Path, results: &Path) -> Result<Findings, GateError> {
+    let before = load(baseline)?;
+    let now = load(results)?;
+    let mut findings = Findings::default();
+    for (trial, standing) in &now {
+        match (before.get(trial), standing) {
+            (Some(Standing::Graded(_)), Standing::NotRun(reason)) => {
+                findings.newly_ignored.push(format!("{trial}: {reason}"));
+            }
+            (old, Standing::Graded(rules)) => {
+                let old_rules = match old {
+                    Some(Standing::Graded(old_rules)) => Some(old_rules),
+                    _ => None,
+                };
+                for (rule, verdict) in rules {
+                    let line = format!("{trial} {rule}");
+                    match old_rules.and_then(|r| r.get(rule)) {
+                        Some(was) if !failing(was) && failing(verdict) => {
+                            findings.broken.push(line)
+                        }
+                        Some(was) if failing(was) && !failing(verdict) => findings.fixed.push(line),
+                        None if failing(verdict) => findings.new_failures.push(line),
+                        _ => {}
+                    }
+                }
+            }
+            (_, Standing::NotRun(_)) => {}
+        }
+    }
+    Ok(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(trials: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let json =
+            format!("{{\"schema\": \"{}\", \"trials\": [{trials}]}}", crate::results::SCHEMA);
+        std::fs::write(file.path(), json).unwrap();
+        file
+    }
+
+    fn graded(case: &str, exc01: &str, thr01: &str) -> String {
+        format!(
+            r#"{{"handler": "h", "case": "{case}", "outcome": "pass", "not_run_reason": null,
+                "grade": {{"error": null, "verdicts": [
+                    {{"id": "EXC-01", "level": "Must", "verdict": "{exc01}"}},
+                    {{"id": "THR-01", "level": "Must", "verdict": "{thr01}"}},
+                    {{"id": "THR-04", "level": "Should", "verdict": "fail"}}]}}}}"#
+        )
+    }
+
+    fn not_run(case: &str) -> String {
+        format!(
+            r#"{{"handler": "h", "case": "{case}", "outcome": "not_run",
+                "not_run_reason": "not built", "grade": null}}"#
+        )
+    }
+
+    #[test]
+    fn sorts_changes_into_broken_fixed_new_and_ignored() {
+        let baseline = file(&[graded("a", "pass", "fail"), graded("b", "pass", "pass")].join(","));
+        let results = file(
+            &[graded("a", "fail", "pass"), not_run("b"), graded("c", "deviation", "fail")]
+                .join(","),
+        );
+        let findings = compare(baseline.path(), results.path()).unwrap();
+        assert_eq!(findings.broken, ["h::a EXC-01"]);
+        assert_eq!(findings.fixed, ["h::a THR-01"]);
+        assert_eq!(findings.new_failures, ["h::c THR-01"]);
+        assert_eq!(findings.newly_ignored, ["h::b: not built"]);
+        assert!(findings.regressed());
+        let text = findings.render(false);
+        assert!(text.contains("broken: h::a EXC-01"), "{text}");
+        assert!(findings.render(true).contains("### broken (1)"));
+    }
+
+    #[test]
+    fn the_same_run_passes_and_a_wrong_schema_is_refused() {
+        let run = file(&graded("a", "pass", "deviation"));
+        let findings = compare(run.path(), run.path()).unwrap();
+        assert!(!findings.regressed(), "{findings:?}");
+        let old = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(old.path(), r#"{"schema": "crashsuite-results/0", "trials": []}"#).unwrap();
+        assert!(compare(old.path(), run.path()).unwrap_err().message.contains("schema"));
+    }
+}
