@@ -6,7 +6,10 @@
 //! the manifests of the handlers crashsuite knows are in `harness/handlers/`
 //! and built into the binary, and `--manifest FILE` loads anyone's.
 
-use crate::rules::deviations::{self, Deviations};
+use crate::{
+    binaries::{Binaries, MissingBinary},
+    rules::deviations::{self, Deviations},
+};
 use serde::Deserialize;
 use std::{path::Path, sync::OnceLock, time::Duration};
 
@@ -150,6 +153,18 @@ impl Handler {
             resolve(monitor);
         }
         Ok(Box::leak(Box::new(handler)))
+    }
+
+    /// Its case executable and its monitor (if it has one) in `binaries`, or
+    /// the first that is missing, with how to build it.
+    pub fn executables(
+        &self,
+        binaries: &Binaries,
+    ) -> Result<(std::path::PathBuf, Option<std::path::PathBuf>), MissingBinary> {
+        let setup = self.setup.as_deref();
+        let case = binaries.find(&self.executable, setup)?;
+        let monitor = self.monitor.as_ref().map(|m| binaries.find(m, setup)).transpose()?;
+        Ok((case, monitor))
     }
 
     /// Why this handler does not support `case`, if it does not.

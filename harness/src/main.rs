@@ -363,11 +363,7 @@ fn choose_handlers(
 fn handlers() -> anyhow::Result<()> {
     let binaries = Binaries::locate()?;
     for handler in handlers::known()? {
-        let built = std::iter::once(&handler.executable)
-            .chain(&handler.monitor)
-            .map(|exe| binaries.find(exe, handler.setup.as_deref()))
-            .collect::<Result<Vec<_>, _>>();
-        let state = match built {
+        let state = match handler.executables(&binaries) {
             Ok(_) => "built".to_owned(),
             Err(e) => format!("not built: {e}"),
         };

@@ -64,11 +64,7 @@ impl Trial {
         if let Some(reason) = self.handler.unsupported(&self.case.id) {
             return Err(format!("{} does not support it: {reason}", self.handler.name));
         }
-        let setup = self.handler.setup.as_deref();
-        for exe in std::iter::once(&self.handler.executable).chain(&self.handler.monitor) {
-            binaries.find(exe, setup).map_err(|e| e.to_string())?;
-        }
-        Ok(())
+        self.handler.executables(binaries).map(drop).map_err(|e| e.to_string())
     }
 }
 
@@ -145,15 +141,11 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
     let socket = run_dir.path().join("monitor.sock");
 
     let handler = trial.handler;
-    let setup = handler.setup.as_deref();
-    let exe = binaries.find(&handler.executable, setup)?;
-    let mut monitor = match &handler.monitor {
-        Some(name) => Some(
-            MonitorProcess::spawn(&binaries.find(name, setup)?, &socket, &dump_dir)
-                .map_err(|source| RunError::Handler { handler: handler.name.clone(), source })?,
-        ),
-        None => None,
-    };
+    let (exe, monitor_exe) = handler.executables(binaries)?;
+    let mut monitor = monitor_exe
+        .map(|monitor| MonitorProcess::spawn(&monitor, &socket, &dump_dir))
+        .transpose()
+        .map_err(|source| RunError::Handler { handler: handler.name.clone(), source })?;
 
     let case_err = |source| RunError::Case { exe: exe.clone(), source };
     let started = Instant::now();

@@ -52,8 +52,8 @@ pub fn run(
     let socket = dir.path().join("monitor.sock");
     let dumps = dir.path().join("dumps");
     let reference = crate::handlers::reference();
-    let case = binaries.find(&reference.executable, None)?;
-    let monitor = binaries.find(reference.monitor.as_deref().unwrap_or_default(), None)?;
+    let (case, monitor) = reference.executables(binaries)?;
+    let monitor = monitor.context("the reference handler's manifest names its monitor")?;
     let monitor = MonitorProcess::spawn(&monitor, &socket, &dumps)?;
     let started = Instant::now();
 
