@@ -55,7 +55,12 @@ fn index_catalogue(out: &std::path::Path) {
     let mut index = String::from("&[\n");
     for path in files {
         let id = path.file_stem().and_then(|s| s.to_str()).expect("UTF-8 file name");
-        index.push_str(&format!("    ({id:?}, include_str!({:?})),\n", path.display().to_string()));
+        // The path is the checkout's at compile time, not this script's: a
+        // target directory shared by checkouts at other paths reuses this
+        // script's output.
+        index.push_str(&format!(
+            "    ({id:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/catalogue/{id}.toml\"))),\n"
+        ));
     }
     index.push_str("]\n");
     fs::write(out.join("catalogue.rs"), index).expect("writing the catalogue index");

@@ -36,3 +36,11 @@ pub const SOCKET_ENV: &str = "CRASHSUITE_SOCKET";
 pub const MARKER_ENV: &str = "CRASHSUITE_MARKER";
 /// Environment variable naming the directory where dumps must appear.
 pub const DUMP_DIR_ENV: &str = "CRASHSUITE_DUMP_DIR";
+
+/// `CLOCK_MONOTONIC` in nanoseconds: one clock for every process on the
+/// machine, so a case's [`Truth::monotonic_ns`] and the harness's readings
+/// can be subtracted.
+pub fn monotonic_ns() -> u64 {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
+}

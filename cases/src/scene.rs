@@ -156,9 +156,9 @@ pub fn run(
         modules,
         annotations,
         breadcrumbs,
-        monotonic_ns: monotonic_ns(),
+        monotonic_ns: crate::monotonic_ns(),
     };
-    truth.write_synced(&truth_path)?;
+    truth.write(&truth_path)?;
 
     if case.trigger == Trigger::RequestDump {
         attached.dump_now()?;
@@ -334,11 +334,6 @@ extern "C" fn fire() {
     if let Some(run) = RUN.get() {
         run.armed.fire()
     }
-}
-
-fn monotonic_ns() -> u64 {
-    let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
-    now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
 }
 
 /// The calling thread's tid and kernel name.

@@ -66,24 +66,29 @@ pub fn facts(path: &Path) -> Result<ElfFacts, ElfError> {
     Ok(found)
 }
 
+/// Reads only the parts it needs (headers, notes) through `object`'s read
+/// cache: the case executables are tens of MB of debug information.
 fn read_facts(path: &Path) -> Result<ElfFacts, ElfError> {
+    use object::{Object as _, ObjectSegment as _, SegmentFlags};
     let display = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|source| ElfError::Read { path: display.clone(), source })?;
-    let elf = goblin::elf::Elf::parse(&bytes)
-        .map_err(|e| ElfError::Parse { path: display, message: e.to_string() })?;
-    let notes = elf.iter_note_headers(&bytes).into_iter().flatten().flatten();
-    let build_id = notes
-        .filter(|note| note.n_type == goblin::elf::note::NT_GNU_BUILD_ID && note.name == "GNU")
-        .map(|note| note.desc.to_vec())
-        .next();
-    let loads = || {
-        elf.program_headers.iter().filter(|ph| ph.p_type == goblin::elf::program_header::PT_LOAD)
-    };
-    let first_load_vaddr = loads().map(|ph| ph.p_vaddr).min().unwrap_or_default();
-    let code = loads()
-        .filter(|ph| ph.is_executable())
-        .map(|ph| ph.p_vaddr..ph.p_vaddr.saturating_add(ph.p_memsz))
+    let file = std::fs::File::open(path)
+        .map_err(|source| ElfError::Read { path: display.clone(), source })?;
+    let cache = object::ReadCache::new(file);
+    let parse = |message: String| ElfError::Parse { path: display.clone(), message };
+    let object = object::File::parse(&cache).map_err(|e| parse(e.to_string()))?;
+    if object.format() != object::BinaryFormat::Elf {
+        return Err(parse(format!("{:?}", object.format())));
+    }
+    let build_id = object.build_id().map_err(|e| parse(e.to_string()))?.map(<[u8]>::to_vec);
+    // `segments()` of an ELF file are its PT_LOAD program headers.
+    let loads: Vec<_> = object.segments().collect();
+    let first_load_vaddr = loads.iter().map(|s| s.address()).min().unwrap_or_default();
+    let code = loads
+        .iter()
+        .filter(|s| {
+            matches!(s.flags(), SegmentFlags::Elf { p_flags, .. } if p_flags.contains(object::elf::PF_X))
+        })
+        .map(|s| s.address()..s.address().saturating_add(s.size()))
         .collect();
     Ok(ElfFacts { build_id, first_load_vaddr, code })
 }

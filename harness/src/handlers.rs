@@ -198,9 +198,12 @@ pub fn find(name: &str) -> Result<Option<&'static Handler>, ManifestError> {
     Ok(known()?.iter().find(|h| h.name == name))
 }
 
+/// The reference handler's name.
+pub const REFERENCE: &str = "reference";
+
 /// The reference handler.
 pub fn reference() -> &'static Handler {
-    find("reference").ok().flatten().unwrap_or_else(|| unreachable!("reference.toml is built in"))
+    find(REFERENCE).ok().flatten().unwrap_or_else(|| unreachable!("reference.toml is built in"))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //!   runs, and what it is known not to do;
 //! - [`runner`] runs one trial: a fresh run directory, the handler, the case
 //!   under a deadline, and collects the dump, the truth record and how the
-//!   process ended;
+//!   process ended, and when (with [`watch`], when its dump became final);
 //! - [`quarantine`] takes out list streams whose counts do not fit their
 //!   sizes, before the readers see them;
 //! - [`evidence`] parses the dump (`minidump`) and walks its stacks
@@ -18,12 +18,16 @@
 //! - [`stress`] crashes many clients against one monitor at once;
 //! - [`scenarios`] generates crash scenes and runs them for real;
 //! - [`compare`] puts two dumps of one crash side by side, stream by stream;
+//! - [`bench`] measures what a crash costs (latency, process end, dump size,
+//!   verify time) and [`curves`] how that grows with threads and heap;
 //! - [`gate`] compares a run's results with a baseline;
 //! - [`report`] prints the results in the terminal; [`results`] writes them
 //!   as JSON, JUnit XML and a Markdown matrix.
 
+pub mod bench;
 pub mod binaries;
 pub mod compare;
+pub mod curves;
 pub mod digest;
 pub mod elf;
 pub mod evidence;
@@ -37,6 +41,7 @@ pub mod runner;
 pub mod scenarios;
 pub mod stress;
 pub mod symbols;
+pub mod watch;
 
 pub use handlers::Handler;
 pub use runner::{Trial, TrialRecord};

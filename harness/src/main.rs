@@ -3,9 +3,9 @@
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 use crashsuite::{
-    Handler, Trial,
+    Handler, Trial, bench,
     binaries::Binaries,
-    handlers, report,
+    curves, handlers, report,
     results::{Results, TrialResult},
     rules::{self, Grade},
     runner,
@@ -48,6 +48,10 @@ enum Command {
         /// Print every verdict of every trial, with what was seen.
         #[arg(long, short)]
         verbose: bool,
+        /// Trials at a time (default: twice the CPUs; a trial mostly waits
+        /// for a crash and a dump).
+        #[arg(long, short)]
+        jobs: Option<usize>,
     },
     /// Grade one dump made by any handler. With the case's truth record
     /// every rule runs; without one, only the rules on the dump's own
@@ -102,6 +106,36 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Measure what a crash costs, per (handler, case): crash→dump latency,
+    /// crash→process gone, dump size and verify time, as median and 90th
+    /// percentile over --runs runs, handlers interleaved, with each
+    /// handler's ratio to the reference.
+    Bench {
+        /// Handlers, comma-separated or repeated; `all` for every known one
+        /// (default: the reference and in-process handlers).
+        #[arg(long, value_delimiter = ',')]
+        handler: Vec<String>,
+        /// Cases (default: every case that runs here).
+        #[arg(long, value_delimiter = ',')]
+        case: Vec<String>,
+        /// Runs of each trial.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Also measure the cost curves: latency and dump size against 1 to
+        /// 1000 threads and 1 MiB to 1 GiB of touched heap.
+        #[arg(long)]
+        curves: bool,
+        /// Only the curves, not the catalogue.
+        #[arg(long, requires = "curves")]
+        only_curves: bool,
+        /// Time this `minidump-stackwalk` (`--use-local-debuginfo`) on every
+        /// dump against a whole `crashsuite verify` process.
+        #[arg(long)]
+        stackwalk: Option<PathBuf>,
+        /// Write bench.json (and the curves as SVG) to this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Compare a run's results with a baseline: MUST rules broken or fixed,
     /// new failures, trials no longer run. Exits with 1 on any regression.
     Gate {
@@ -129,9 +163,12 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Run { handler, manifest, case, report, keep, verbose } => {
+        Command::Run { handler, manifest, case, report, keep, verbose, jobs } => {
             let handlers = choose_handlers(&handler, &manifest)?;
-            run(&handlers, &case, report, keep, verbose)
+            let jobs = jobs.unwrap_or_else(|| {
+                2 * std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+            });
+            run(&handlers, &case, report, keep, verbose, jobs)
         }
         Command::Verify { dump, truth, json } => verify(&dump, truth.as_deref(), json),
         Command::Stress { clients, crashes } => stress(clients, crashes),
@@ -144,6 +181,12 @@ fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
             Ok(())
+        }
+        Command::Bench { handler, case, runs, curves, only_curves, stackwalk, out } => {
+            let handlers = choose_handlers(&handler, &[])?;
+            let options = bench::Options { runs: runs.max(1), stackwalk: stackwalk.as_deref() };
+            let cases = if only_curves { None } else { Some(case.as_slice()) };
+            bench_command(&handlers, cases, curves, &options, out)
         }
         Command::Handlers => handlers(),
         Command::Rules => {
@@ -378,6 +421,7 @@ fn run(
     report_dir: Option<PathBuf>,
     keep: bool,
     verbose: bool,
+    jobs: usize,
 ) -> anyhow::Result<()> {
     for id in cases {
         if crashsuite_cases::find(id)?.is_none() {
@@ -392,31 +436,47 @@ fn run(
 
     let started = Instant::now();
     let started_at = std::time::SystemTime::now();
-    let mut results: Vec<TrialResult> = Vec::new();
-    for (i, trial) in trials.iter().enumerate() {
-        let progress = format!("[{}/{}] {}", i + 1, trials.len(), trial.name());
-        if let Err(reason) = trial.runs_here(&binaries) {
-            eprintln!("{progress}: not run: {reason}");
-            results.push(TrialResult::not_run(trial.handler, &trial.case.id, reason));
-            continue;
-        }
-        let record = runner::run(&binaries, *trial, runner::Limits::default())
-            .with_context(|| format!("running {}", trial.name()))?;
-        let grade = rules::grade(&record);
-        eprintln!(
-            "{progress}: {} ({} ms)",
-            if grade.passed() { "ok" } else { "FAILED" },
-            record.wall.as_millis()
-        );
-        if verbose {
-            eprint!("{}", report::trial(&grade));
-        }
-        if keep {
-            let dir = record.run_dir.keep();
-            eprintln!("    kept {}", dir.display());
-        }
-        results.push(TrialResult::graded(trial.handler, &trial.case.id, grade, record.wall));
-    }
+    let (total, mut finished) = (trials.len(), 0);
+    let outcomes = runner::in_parallel(
+        &trials,
+        jobs,
+        |trial| -> anyhow::Result<TrialResult> {
+            if let Err(reason) = trial.runs_here(&binaries) {
+                return Ok(TrialResult::not_run(trial.handler, &trial.case.id, reason));
+            }
+            let record = runner::run(&binaries, *trial, runner::Limits::default())
+                .with_context(|| format!("running {}", trial.name()))?;
+            let grade = rules::grade(&record);
+            if keep {
+                let dir = record.run_dir.keep();
+                eprintln!("{}: kept {}", trial.name(), dir.display());
+            }
+            Ok(TrialResult::graded(trial.handler, &trial.case.id, grade, record.wall))
+        },
+        |index, outcome| {
+            finished += 1;
+            let progress = format!("[{finished}/{total}] {}", trials[index].name());
+            match outcome {
+                Ok(result) => match (&result.grade, &result.not_run_reason) {
+                    (Some(grade), _) => {
+                        eprintln!(
+                            "{progress}: {} ({} ms)",
+                            if grade.passed() { "ok" } else { "FAILED" },
+                            result.wall_ms.unwrap_or_default()
+                        );
+                        if verbose {
+                            eprint!("{}", report::trial(grade));
+                        }
+                    }
+                    (None, reason) => {
+                        eprintln!("{progress}: not run: {}", reason.as_deref().unwrap_or("?"))
+                    }
+                },
+                Err(e) => eprintln!("{progress}: {e:#}"),
+            }
+        },
+    );
+    let results: Vec<TrialResult> = outcomes.into_iter().collect::<anyhow::Result<_>>()?;
 
     let results = Results::new(handlers, results, started_at, started.elapsed());
     let grades: Vec<&Grade> = results.trials.iter().filter_map(|r| r.grade.as_ref()).collect();
@@ -445,6 +505,91 @@ fn run(
     }
     if graded == 0 {
         bail!("no trial could run here (the reasons are above)");
+    }
+    Ok(())
+}
+
+fn bench_command(
+    handlers: &[&'static Handler],
+    cases: Option<&[String]>,
+    with_curves: bool,
+    options: &bench::Options,
+    out: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let binaries = Binaries::locate()?;
+    let runnable: Vec<&'static Handler> = handlers
+        .iter()
+        .copied()
+        .filter(|h| match h.executables(&binaries) {
+            Ok(_) => true,
+            Err(e) => {
+                eprintln!("{}: not measured: {e}", h.name);
+                false
+            }
+        })
+        .collect();
+    let mut trials = Vec::new();
+    if let Some(ids) = cases {
+        for id in ids {
+            if crashsuite_cases::find(id)?.is_none() {
+                bail!("unknown case {id:?}; `crashsuite cases` lists them");
+            }
+        }
+        for trial in Trial::matrix(&runnable)? {
+            if !ids.is_empty() && !ids.contains(&trial.case.id) {
+                continue;
+            }
+            match trial.runs_here(&binaries) {
+                Ok(()) => trials.push(trial),
+                Err(reason) => eprintln!("{}: not measured: {reason}", trial.name()),
+            }
+        }
+    }
+    let total = trials.len() * options.runs;
+    let mut done = 0;
+    let progress = |sample: &bench::Sample| {
+        done += 1;
+        if total > 0 && done <= total {
+            eprint!("\r[{done}/{total}] {}::{}{:20}", sample.handler, sample.case, "");
+        }
+    };
+    let samples = bench::measure(&binaries, &trials, options, progress)?;
+    eprintln!();
+    let rows = bench::summarise(&samples);
+    if !rows.is_empty() {
+        println!("{}\n", bench::table(&rows));
+    }
+    let curves = if with_curves {
+        let mut point = 0;
+        let curves = curves::measure(&binaries, &runnable, options, |sample| {
+            point += 1;
+            eprint!("\r[curves {point}] {}::{}{:20}", sample.handler, sample.case, "");
+        })?;
+        eprintln!();
+        println!("{}\n\n{}", curves::table(&curves), curves::growth(&curves));
+        Some(curves)
+    } else {
+        None
+    };
+    if let Some(dir) = out {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let report = bench::Report {
+            schema: bench::SCHEMA,
+            runs: options.runs,
+            samples: &samples,
+            rows: &rows,
+            curves: curves.as_deref(),
+        };
+        std::fs::write(dir.join("bench.json"), serde_json::to_string_pretty(&report)?)?;
+        for (axis, name) in [
+            (curves::Axis::Threads, "curve-threads.svg"),
+            (curves::Axis::BallastMib, "curve-heap.svg"),
+        ] {
+            if let Some(curves) = &curves {
+                std::fs::write(dir.join(name), curves::svg(curves, axis)?)?;
+            }
+        }
+        println!("bench results written to {}", dir.display());
     }
     Ok(())
 }

@@ -1,15 +1,23 @@
 //! Running one trial: a case under a handler, in a fresh run directory.
 
+use crate::watch::DumpWatch;
 use crate::{
     binaries::{Binaries, MissingBinary},
     handlers::Handler,
 };
 use crashsuite_cases::{Case, DUMP_DIR_ENV, MARKER_ENV, SOCKET_ENV, TRUTH_ENV, Truth};
 use crashsuite_handler::{MonitorProcess, monitor::Event};
+use rustix::{
+    event::{PollFd, PollFlags, poll},
+    time::Timespec,
+};
 use std::{
-    os::unix::process::{CommandExt, ExitStatusExt},
+    os::unix::{
+        fs::DirBuilderExt,
+        process::{CommandExt, ExitStatusExt},
+    },
     path::{Path, PathBuf},
-    process::{Command, Stdio},
+    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -100,6 +108,11 @@ pub struct TrialRecord {
     pub stderr: String,
     /// Case start to dump found.
     pub wall: Duration,
+    /// `CLOCK_MONOTONIC` (ns) when the first dump became final (see
+    /// [`crate::watch`]), if one did.
+    pub dump_final_ns: Option<u64>,
+    /// `CLOCK_MONOTONIC` (ns) when the case process was seen to end.
+    pub ended_ns: u64,
 }
 
 /// A trial could not be run at all.
@@ -142,6 +155,16 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
 
     let handler = trial.handler;
     let (exe, monitor_exe) = handler.executables(binaries)?;
+    let final_dumps = match &handler.dump_subdir {
+        Some(subdir) => dump_dir.join(subdir),
+        None => dump_dir.clone(),
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&final_dumps)
+        .map_err(RunError::RunDir)?;
+    let watch = DumpWatch::start(&final_dumps).map_err(RunError::RunDir)?;
     let mut monitor = monitor_exe
         .map(|monitor| MonitorProcess::spawn(&monitor, &socket, &dump_dir))
         .transpose()
@@ -175,26 +198,12 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         })
     });
 
-    let ending = loop {
-        if let Some(status) = child.try_wait().map_err(case_err)? {
-            break match status.signal() {
-                Some(signal) => Ending::Signal(signal),
-                None => Ending::Exit(status.code().unwrap_or(-1)),
-            };
-        }
-        if started.elapsed() > limits.case_deadline {
-            kill_group(child.id());
-            let _ = child.wait();
-            break Ending::TimedOut;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
-    let final_dumps = match &handler.dump_subdir {
-        Some(subdir) => dump_dir.join(subdir),
-        None => dump_dir,
-    };
+    let ending =
+        wait_with_deadline(&mut child, started + limits.case_deadline).map_err(case_err)?;
+    let ended_ns = crashsuite_cases::monotonic_ns();
     let dumps = wait_for_dumps(&final_dumps, limits.dump_grace.unwrap_or(handler.dump_grace));
     let wall = started.elapsed();
+    let dump_final_ns = watch.finish();
     // The group may hold stragglers (a helper the case forked); end them too.
     kill_group(child.id());
     let stderr = stderr_reader.and_then(|h| h.join().ok()).unwrap_or_default();
@@ -212,6 +221,35 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         handler_died,
         stderr,
         wall,
+        dump_final_ns,
+        ended_ns,
+    })
+}
+
+/// Waits for `child` to end, without polling its status: a pidfd becomes
+/// readable the moment it does. At `deadline` its process group is killed.
+fn wait_with_deadline(child: &mut Child, deadline: Instant) -> std::io::Result<Ending> {
+    let pid = rustix::process::Pid::from_child(child);
+    let pidfd = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty())?;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let timeout = Timespec::try_from(left).unwrap_or(Timespec { tv_sec: 0, tv_nsec: 0 });
+        let mut fds = [PollFd::new(&pidfd, PollFlags::IN)];
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(0) => {
+                kill_group(child.id());
+                child.wait()?;
+                return Ok(Ending::TimedOut);
+            }
+            Ok(_) => break,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let status = child.wait()?;
+    Ok(match status.signal() {
+        Some(signal) => Ending::Signal(signal),
+        None => Ending::Exit(status.code().unwrap_or(-1)),
     })
 }
 
@@ -252,4 +290,38 @@ fn wait_for_dumps(dir: &Path, grace: Duration) -> Vec<PathBuf> {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Runs `work` on every item, `jobs` at a time, and returns the results in
+/// item order. `done` sees each result as it arrives, on the calling thread.
+pub fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    work: impl Fn(&T) -> R + Sync,
+    mut done: impl FnMut(usize, &R),
+) -> Vec<R> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (send, receive) = std::sync::mpsc::channel();
+    let mut results: Vec<Option<R>> = items.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, items.len().max(1)) {
+            let send = send.clone();
+            let (next, work) = (&next, &work);
+            scope.spawn(move || {
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(index) else { break };
+                    if send.send((index, work(item))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        for (index, result) in receive {
+            done(index, &result);
+            results[index] = Some(result);
+        }
+    });
+    results.into_iter().map(|r| r.unwrap_or_else(|| unreachable!("every item ran"))).collect()
 }

@@ -88,7 +88,7 @@ fn a_case_that_does_not_crash_fails_the_dump_rule_and_says_how_it_ended() {
         monotonic_ns: 0,
     };
     let source = tempfile::NamedTempFile::new().expect("tempfile");
-    truth.write_synced(source.path()).expect("write");
+    truth.write(source.path()).expect("write");
     let script = format!(
         "cp {} \"$CRASHSUITE_TRUTH\"\necho 'nothing to see' >&2\nexit 7",
         source.path().display()
