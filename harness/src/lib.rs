@@ -10,7 +10,8 @@
 //!   sizes, before the readers see them;
 //! - [`evidence`] parses the dump (`minidump`) and walks its stacks
 //!   (`minidump-processor`), with [`symbols`] unwinding and naming frames
-//!   from the module files whose build ids match;
+//!   from the module files whose build ids match, and [`names`] remembering
+//!   the names by build id;
 //! - [`rules`] holds the conformance rules, one module per stream, and grades
 //!   the evidence;
 //! - [`digest`] normalises a graded dump into the text compared with `golden/`;
@@ -33,6 +34,7 @@ pub mod elf;
 pub mod evidence;
 pub mod gate;
 pub mod handlers;
+pub mod names;
 pub mod quarantine;
 pub mod report;
 pub mod results;

@@ -5,7 +5,8 @@
 //! take a rebuilt file at the same path and name the wrong functions.
 //! Unwinding uses the files' call frame information (minidump-unwind's
 //! `debuginfo-unwind`, framehop); names come from their DWARF and symbol
-//! tables (addr2line), demangled.
+//! tables (addr2line), demangled, and are remembered by build id
+//! ([`crate::names`]).
 
 use crate::elf;
 use minidump::{MinidumpModule, MinidumpModuleList, Module as _};
@@ -51,18 +52,22 @@ impl Namer {
         if !facts.code.iter().any(|code| code.contains(&probe)) {
             return None;
         }
+        let build_id = elf::hex(facts.build_id.as_deref()?);
         let path = module.code_file().into_owned();
-        let loader =
-            self.loaders.entry(path.clone()).or_insert_with(|| addr2line::Loader::new(&path).ok());
-        let loader = loader.as_ref()?;
-        let from_dwarf = loader.find_frames(probe).ok().and_then(|mut frames| {
-            let frame = frames.next().ok().flatten()?;
-            let function = frame.function?;
-            Some(function.demangle().ok()?.into_owned())
-        });
-        from_dwarf.or_else(|| {
-            let symbol = loader.find_symbol(probe)?;
-            Some(addr2line::demangle_auto(symbol.into(), None).into_owned())
+        let loaders = &mut self.loaders;
+        crate::names::name(&build_id, probe, || {
+            let loader =
+                loaders.entry(path.clone()).or_insert_with(|| addr2line::Loader::new(&path).ok());
+            let loader = loader.as_ref()?;
+            let from_dwarf = loader.find_frames(probe).ok().and_then(|mut frames| {
+                let frame = frames.next().ok().flatten()?;
+                let function = frame.function?;
+                Some(function.demangle().ok()?.into_owned())
+            });
+            from_dwarf.or_else(|| {
+                let symbol = loader.find_symbol(probe)?;
+                Some(addr2line::demangle_auto(symbol.into(), None).into_owned())
+            })
         })
     }
 }

@@ -1,0 +1,80 @@
+//! Frame names already looked up, memoised by module build id: in memory for
+//! the life of the process and on disk between processes.
+//!
+//! Naming a frame from DWARF is most of what grading a dump costs (the line
+//! programs of the units it touches are parsed), and every trial of a
+//! build names the same few dozen addresses. A build id fixes a file's
+//! bytes, so the name at a file address never changes: each build's names
+//! are kept in `<cache>/names-v1/<build id>.json`, where `<cache>` is
+//! `$CRASHSUITE_CACHE_DIR`, else `$XDG_CACHE_HOME/crashsuite`, else
+//! `~/.cache/crashsuite`. Nextest runs every trial in its own process; they
+//! share this. A cache that cannot be read or written is only slower.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::PathBuf,
+    sync::Mutex,
+};
+
+/// Names by file address (hex), `None` where the file has no name.
+type Names = BTreeMap<String, Option<String>>;
+
+/// Build id (hex) → its names, loaded from disk on first use.
+static MEMORY: Mutex<Option<HashMap<String, Names>>> = Mutex::new(None);
+
+/// Where the names of `build_id` are kept, if there is a cache directory.
+fn file(build_id: &str) -> Option<PathBuf> {
+    let env = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let dir = env("CRASHSUITE_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("crashsuite")))
+        .or_else(|| env("HOME").map(|d| d.join(".cache/crashsuite")))?;
+    Some(dir.join("names-v1").join(format!("{build_id}.json")))
+}
+
+/// The name at `address` in the file with `build_id`, computed by `look_up`
+/// only if no process has looked it up before.
+pub fn name(
+    build_id: &str,
+    address: u64,
+    look_up: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    let key = format!("{address:x}");
+    let lock = || MEMORY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    {
+        let mut memory = lock();
+        let names = memory
+            .get_or_insert_with(HashMap::new)
+            .entry(build_id.to_owned())
+            .or_insert_with(|| {
+                file(build_id)
+                    .and_then(|path| std::fs::read(path).ok())
+                    .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                    .unwrap_or_default()
+            });
+        if let Some(found) = names.get(&key) {
+            return found.clone();
+        }
+    }
+    // DWARF is read without the lock, so other trials go on meanwhile.
+    let found = look_up();
+    let mut memory = lock();
+    let names = memory.get_or_insert_with(HashMap::new).entry(build_id.to_owned()).or_default();
+    names.insert(key, found.clone());
+    if let Some(path) = file(build_id) {
+        save(&path, names);
+    }
+    found
+}
+
+/// Writes `names` whole, by rename, so a reader never sees half a file; two
+/// processes saving at once lose only entries the loser will find again.
+fn save(path: &std::path::Path, names: &Names) {
+    let Some(dir) = path.parent() else { return };
+    let Ok(json) = serde_json::to_vec(names) else { return };
+    let _ = std::fs::create_dir_all(dir);
+    if let Ok(mut temp) = tempfile::NamedTempFile::new_in(dir)
+        && std::io::Write::write_all(&mut temp, &json).is_ok()
+    {
+        let _ = temp.persist(path);
+    }
+}
