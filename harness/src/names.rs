@@ -45,12 +45,7 @@ pub fn name(
         let names = memory
             .get_or_insert_with(HashMap::new)
             .entry(build_id.to_owned())
-            .or_insert_with(|| {
-                file(build_id)
-                    .and_then(|path| std::fs::read(path).ok())
-                    .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-                    .unwrap_or_default()
-            });
+            .or_insert_with(|| file(build_id).map(|path| load(&path)).unwrap_or_default());
         if let Some(found) = names.get(&key) {
             return found.clone();
         }
@@ -66,6 +61,14 @@ pub fn name(
     found
 }
 
+/// The names saved at `path`; none when it is missing or unreadable.
+fn load(path: &std::path::Path) -> Names {
+    std::fs::read(path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
 /// Writes `names` whole, by rename, so a reader never sees half a file; two
 /// processes saving at once lose only entries the loser will find again.
 fn save(path: &std::path::Path, names: &Names) {
@@ -76,5 +79,34 @@ fn save(path: &std::path::Path, names: &Names) {
         && std::io::Write::write_all(&mut temp, &json).is_ok()
     {
         let _ = temp.persist(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_looked_up_once_and_survives_on_disk() {
+        let build_id = format!("test-{}", std::process::id());
+        let first = name(&build_id, 0x1234, || Some("crashsuite_write_null".into()));
+        let again = name(&build_id, 0x1234, || panic!("looked up twice"));
+        assert_eq!(
+            (first.as_deref(), again.as_deref()),
+            (Some("crashsuite_write_null"), Some("crashsuite_write_null"))
+        );
+        assert_eq!(name(&build_id, 0x99, || None), None);
+        assert_eq!(name(&build_id, 0x99, || panic!("looked up twice")), None);
+        if let Some(path) = file(&build_id) {
+            let _ = std::fs::remove_file(&path);
+        }
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("names-v1/abc.json");
+        let names: Names = [("1234".into(), Some("f".into())), ("99".into(), None)].into();
+        save(&path, &names);
+        assert_eq!(load(&path), names);
+        std::fs::write(&path, b"{ not json").expect("write");
+        assert_eq!(load(&path), Names::new(), "a damaged cache is an empty one");
     }
 }
