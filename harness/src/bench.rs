@@ -10,7 +10,7 @@
 
 use crate::{Trial, binaries::Binaries, handlers, rules, runner};
 use crashsuite_cases::Case;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::{path::Path, process::Command, time::Instant};
 
 /// The schema name and version of `bench.json`.
@@ -88,8 +88,6 @@ fn measure_one(binaries: &Binaries, trial: Trial, options: &Options) -> anyhow::
     let graded_at = Instant::now();
     let grade = rules::grade(&record);
     let verify_ms = ms(graded_at.elapsed());
-    let stamp = record.truth.as_ref().ok().map(|truth| truth.monotonic_ns);
-    let since_stamp = |at: u64| stamp.map(|from| at.saturating_sub(from) as f64 / 1e6);
     let dump = record.dumps.first();
     let (verify_process_ms, stackwalk_ms) = match (options.stackwalk, dump) {
         (Some(stackwalk), Some(dump)) => {
@@ -113,8 +111,8 @@ fn measure_one(binaries: &Binaries, trial: Trial, options: &Options) -> anyhow::
         case: trial.case.id.clone(),
         threads: 1 + scene.workers + scene.crashers.saturating_sub(1),
         ballast_mib: scene.ballast_mib,
-        latency_ms: record.dump_final_ns.and_then(since_stamp),
-        gone_ms: since_stamp(record.ended_ns),
+        latency_ms: record.latency_ms(),
+        gone_ms: record.gone_ms(),
         dump_bytes: dump.and_then(|d| d.metadata().ok()).map(|m| m.len()),
         verify_ms,
         passed: grade.passed(),
@@ -141,7 +139,7 @@ fn ms(duration: std::time::Duration) -> f64 {
 }
 
 /// Median and 90th percentile (nearest rank).
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct Spread {
     /// Median.
     pub p50: f64,

@@ -14,7 +14,7 @@ use crate::{
 use anyhow::Context as _;
 use crashsuite_cases::Case;
 use plotters::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Thread counts measured.
 pub const THREADS: [u32; 4] = [1, 10, 100, 1000];
@@ -22,7 +22,7 @@ pub const THREADS: [u32; 4] = [1, 10, 100, 1000];
 pub const BALLAST_MIB: [u32; 4] = [1, 16, 128, 1024];
 
 /// What a curve varies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Axis {
     /// Threads alive at the crash.
@@ -49,7 +49,7 @@ impl Axis {
 }
 
 /// One handler's measurements along one axis.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Curve {
     /// Handler name.
     pub handler: String,
@@ -64,7 +64,7 @@ pub struct Curve {
 }
 
 /// One point of a curve.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Point {
     /// The axis value.
     pub x: u32,
@@ -75,7 +75,7 @@ pub struct Point {
 }
 
 /// A least-squares line `y = intercept + slope · x`.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct Fit {
     /// y at x = 0.
     pub intercept: f64,

@@ -46,7 +46,7 @@ enum Standing {
 }
 
 /// What the gate found.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Findings {
     /// `trial rule`: passed (or was a known deviation) in the baseline, fails now.
     pub broken: Vec<String>,

@@ -23,7 +23,7 @@
 //!   verify time) and [`curves`] how that grows with threads and heap;
 //! - [`gate`] compares a run's results with a baseline;
 //! - [`report`] prints the results in the terminal; [`results`] writes them
-//!   as JSON, JUnit XML and a Markdown matrix.
+//!   as JSON, JUnit XML and a Markdown matrix; [`html`] makes them a page.
 
 pub mod bench;
 pub mod binaries;
@@ -34,6 +34,7 @@ pub mod elf;
 pub mod evidence;
 pub mod gate;
 pub mod handlers;
+pub mod html;
 pub mod names;
 pub mod quarantine;
 pub mod report;

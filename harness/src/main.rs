@@ -6,7 +6,7 @@ use crashsuite::{
     Handler, Trial, bench,
     binaries::Binaries,
     curves, handlers, report,
-    results::{Results, TrialResult},
+    results::{Results, Timings, TrialResult},
     rules::{self, Grade},
     runner,
 };
@@ -148,6 +148,24 @@ enum Command {
         /// Print Markdown, for a pull-request comment.
         #[arg(long)]
         markdown: bool,
+        /// Also write the run's HTML report, with what broke and what was
+        /// fixed marked, to DIR/report.html.
+        #[arg(long, value_name = "DIR")]
+        html: Option<PathBuf>,
+    },
+    /// Write a self-contained HTML report (DIR/report.html) from one or more
+    /// results.json files (several platforms become several columns), with
+    /// bench figures when given.
+    Report {
+        /// results.json files written by `crashsuite run --report`.
+        #[arg(required = true)]
+        results: Vec<PathBuf>,
+        /// Directory for report.html.
+        #[arg(long, value_name = "DIR")]
+        html: PathBuf,
+        /// A bench.json written by `crashsuite bench --out`.
+        #[arg(long)]
+        bench: Option<PathBuf>,
     },
     /// List the known handlers: name, whether it is built here, summary.
     Handlers,
@@ -174,12 +192,28 @@ fn main() -> anyhow::Result<()> {
         Command::Stress { clients, crashes } => stress(clients, crashes),
         Command::Fuzz { cases, seed } => fuzz(cases, seed),
         Command::Diff { dumps, case, handler, all } => diff(&dumps, case.as_deref(), &handler, all),
-        Command::Gate { baseline, results, markdown } => {
+        Command::Gate { baseline, results, markdown, html } => {
             let findings = crashsuite::gate::compare(&baseline, &results)?;
             print!("{}", findings.render(markdown));
-            if findings.regressed() {
+            let regressed = findings.regressed();
+            if let Some(dir) = html {
+                let runs = vec![crashsuite::html::read_results(&results)?];
+                let page = crashsuite::html::Page { runs, gate: Some(findings), bench: None };
+                eprintln!("report written to {}", page.write(&dir)?.display());
+            }
+            if regressed {
                 std::process::exit(1);
             }
+            Ok(())
+        }
+        Command::Report { results, html, bench } => {
+            let runs = results
+                .iter()
+                .map(|path| crashsuite::html::read_results(path))
+                .collect::<anyhow::Result<_>>()?;
+            let bench = bench.as_deref().map(crashsuite::html::read_bench).transpose()?;
+            let page = crashsuite::html::Page { runs, gate: None, bench };
+            println!("report written to {}", page.write(&html)?.display());
             Ok(())
         }
         Command::Bench { handler, case, runs, curves, only_curves, stackwalk, out } => {
@@ -446,12 +480,18 @@ fn run(
             }
             let record = runner::run(&binaries, *trial, runner::Limits::default())
                 .with_context(|| format!("running {}", trial.name()))?;
+            let grading = Instant::now();
             let grade = rules::grade(&record);
+            let timings = Timings {
+                wall: record.wall,
+                latency_ms: record.latency_ms(),
+                verify: grading.elapsed(),
+            };
             if keep {
                 let dir = record.run_dir.keep();
                 eprintln!("{}: kept {}", trial.name(), dir.display());
             }
-            Ok(TrialResult::graded(trial.handler, &trial.case.id, grade, record.wall))
+            Ok(TrialResult::graded(trial.handler, &trial.case.id, grade, timings))
         },
         |index, outcome| {
             finished += 1;

@@ -84,20 +84,38 @@ pub struct TrialResult {
     pub not_run_reason: Option<String>,
     /// Case start to dump found, in milliseconds.
     pub wall_ms: Option<u64>,
+    /// Crash (the truth record's stamp) to the first dump final, in
+    /// milliseconds, when both are known.
+    pub latency_ms: Option<f64>,
+    /// Grading the dump, in milliseconds.
+    pub verify_ms: Option<f64>,
     /// Every verdict, the digest, the crashing stack.
     pub grade: Option<Grade>,
 }
 
+/// How long a graded trial took.
+#[derive(Debug, Clone, Copy)]
+pub struct Timings {
+    /// Case start to dump found.
+    pub wall: Duration,
+    /// Crash to the first dump final, in milliseconds.
+    pub latency_ms: Option<f64>,
+    /// Grading.
+    pub verify: Duration,
+}
+
 impl TrialResult {
     /// A graded trial.
-    pub fn graded(handler: &'static Handler, case: &str, grade: Grade, wall: Duration) -> Self {
+    pub fn graded(handler: &'static Handler, case: &str, grade: Grade, timings: Timings) -> Self {
         let outcome = if grade.passed() { Outcome::Pass } else { Outcome::Fail };
         Self {
             handler: &handler.name,
             case: case.to_owned(),
             outcome,
             not_run_reason: None,
-            wall_ms: Some(wall.as_millis() as u64),
+            wall_ms: Some(timings.wall.as_millis() as u64),
+            latency_ms: timings.latency_ms,
+            verify_ms: Some(timings.verify.as_secs_f64() * 1e3),
             grade: Some(grade),
         }
     }
@@ -110,6 +128,8 @@ impl TrialResult {
             outcome: Outcome::NotRun,
             not_run_reason: Some(reason),
             wall_ms: None,
+            latency_ms: None,
+            verify_ms: None,
             grade: None,
         }
     }
@@ -424,8 +444,13 @@ mod tests {
         let junk = dir.path().join("junk.dmp");
         std::fs::write(&junk, b"not a minidump").unwrap();
         let failed = rules::verify(&junk, None);
+        let timings = Timings {
+            wall: Duration::from_millis(12),
+            latency_ms: Some(3.5),
+            verify: Duration::from_millis(2),
+        };
         let trials = vec![
-            TrialResult::graded(handlers::reference(), "abort", failed, Duration::from_millis(12)),
+            TrialResult::graded(handlers::reference(), "abort", failed, timings),
             TrialResult::not_run(handlers::reference(), "windows_fastfail", "windows only".into()),
         ];
         Results::new(

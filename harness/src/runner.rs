@@ -115,6 +115,21 @@ pub struct TrialRecord {
     pub ended_ns: u64,
 }
 
+impl TrialRecord {
+    /// Crash (the truth record's stamp, taken just before the trigger) to
+    /// the first dump final, in milliseconds, when both are known.
+    pub fn latency_ms(&self) -> Option<f64> {
+        let stamp = self.truth.as_ref().ok()?.monotonic_ns;
+        Some(self.dump_final_ns?.saturating_sub(stamp) as f64 / 1e6)
+    }
+
+    /// Crash to the case process seen gone, in milliseconds.
+    pub fn gone_ms(&self) -> Option<f64> {
+        let stamp = self.truth.as_ref().ok()?.monotonic_ns;
+        Some(self.ended_ns.saturating_sub(stamp) as f64 / 1e6)
+    }
+}
+
 /// A trial could not be run at all.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {

@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+mod common;
+
 fn crashsuite(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_crashsuite")).args(args).output().expect("runs")
 }
@@ -76,26 +78,8 @@ fn stress_dumps_every_crash_exactly_once() {
 
 #[test]
 fn a_deliberately_broken_handler_fails_with_named_rules() {
-    // The reference handler with a monitor that drops the thread list from
-    // every dump, described by a manifest as any handler would be.
-    let bins = crashsuite::binaries::Binaries::locate().expect("the workspace binaries are built");
     let dir = tempfile::tempdir().expect("tempdir");
-    let monitor = dir.path().join("broken-monitor");
-    let real = bins.dir.join("crashsuite-monitor");
-    let script = format!("#!/bin/sh\nexec {} --fault drop-thread-list \"$@\"\n", real.display());
-    std::fs::write(&monitor, script).expect("write");
-    std::fs::set_permissions(&monitor, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("chmod");
-    let manifest = dir.path().join("broken.toml");
-    std::fs::write(
-        &manifest,
-        format!(
-            "summary = \"drops the thread list\"\nversion = \"0\"\nexecutable = \"{}\"\n\
-             args = [\"--handler\", \"reference\"]\nmonitor = \"./broken-monitor\"\n",
-            bins.dir.join("crashsuite-case").display()
-        ),
-    )
-    .expect("write");
+    let manifest = common::broken_handler(dir.path());
 
     let out = crashsuite(&[
         "run",

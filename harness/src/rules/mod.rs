@@ -226,6 +226,9 @@ pub struct Grade {
     pub verdicts: Vec<RuleVerdict>,
     /// The crashing thread's walked frames, innermost first, as `module+offset`.
     pub crashing_stack: Vec<String>,
+    /// Every stream in the dump, by name, with what it says in a line (see
+    /// [`crate::compare::summarise`]).
+    pub streams: std::collections::BTreeMap<String, String>,
     /// The normalised digest compared with `golden/` (none when the trial
     /// could not be graded).
     pub digest: Option<String>,
@@ -251,6 +254,7 @@ impl Grade {
             case_note: None,
             verdicts: Vec::new(),
             crashing_stack: Vec::new(),
+            streams: Default::default(),
             digest: None,
         }
     }
@@ -360,10 +364,11 @@ fn grade_file(
         })
         .collect();
     let crashing_stack = evidence.as_ref().map(crashing_stack).unwrap_or_default();
+    let streams = evidence.as_ref().map(crate::compare::summarise).unwrap_or_default();
     let intermittent: Vec<&str> =
         known.list.iter().filter(|d| d.intermittent).map(|d| d.rule.as_str()).collect();
     let digest = Some(crate::digest::digest(evidence.as_ref(), truth, &verdicts, &intermittent));
-    Grade { trial, error: None, case_note: None, verdicts, crashing_stack, digest }
+    Grade { trial, error: None, case_note: None, verdicts, crashing_stack, streams, digest }
 }
 
 /// How many frames of the crashing thread a grade keeps.
