@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks to build and test crashsuite:
-# a C/C++ compiler (the C and C++ triggers) and cargo-nextest (the test runner).
+# a C/C++ compiler (the C and C++ triggers), Chromium and chromedriver (the
+# HTML report's browser test) and cargo-nextest (the test runner).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
 need_apt=()
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 command -v c++ >/dev/null 2>&1 || need_apt+=(g++)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing ${need_apt[*]}"
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
-    "${sudo_cmd[@]}" apt-get install -y -qq "${need_apt[@]}"
+    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends "${need_apt[@]}"
 fi
 
 if ! cargo nextest --version >/dev/null 2>&1; then
