@@ -511,7 +511,10 @@ mod tests {
 
     #[test]
     fn handler_versions_match_the_lock_files() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let root = std::path::Path::new(
+            &std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo for tests"),
+        )
+        .join("..");
         let read = |path: std::path::PathBuf| std::fs::read_to_string(path).unwrap_or_default();
         // The Python package an alternate handler comes in is pinned here.
         let pins = read(root.join("scripts/alternates.sh"));

@@ -36,10 +36,12 @@ fn compare_with_golden(trial: Trial, digest: Option<&str>) -> Result<(), String>
         return Err("\nno digest: the trial could not be graded".into());
     };
     let platform = format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH);
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../golden")
-        .join(&trial.handler.name)
-        .join(platform);
+    // The checkout the test runs in (cargo and nextest set the variable), not
+    // the one it was compiled in: a target directory shared by checkouts at
+    // other paths reuses this binary.
+    let package = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).to_owned(), Into::into);
+    let dir = package.join("../golden").join(&trial.handler.name).join(platform);
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(dir);
     settings.set_prepend_module_to_snapshot(false);
