@@ -160,6 +160,18 @@ impl Spread {
     }
 }
 
+impl std::fmt::Display for Spread {
+    /// `p50 / p90`, two decimals.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.2} / {:.2}", self.p50, self.p90)
+    }
+}
+
+/// `spread` as `p50 / p90`, or a dash when there is none.
+pub fn show(spread: Option<Spread>) -> String {
+    spread.map_or("—".to_owned(), |s| s.to_string())
+}
+
 /// The summary of one (handler, case).
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
@@ -255,8 +267,6 @@ pub fn table(rows: &[Row]) -> String {
         header.extend(["verify process ms", "stackwalk ms", "verify ÷ stackwalk"]);
     }
     table.set_header(header);
-    let spread =
-        |s: Option<Spread>| s.map_or("—".to_owned(), |s| format!("{:.2} / {:.2}", s.p50, s.p90));
     let one =
         |v: Option<f64>, digits: usize| v.map_or("—".to_owned(), |v| format!("{v:.digits$}"));
     for row in rows {
@@ -264,8 +274,8 @@ pub fn table(rows: &[Row]) -> String {
             row.handler.clone(),
             row.case.clone(),
             format!("{}/{}", row.passed, row.runs),
-            spread(row.latency_ms),
-            spread(row.gone_ms),
+            show(row.latency_ms),
+            show(row.gone_ms),
             one(row.dump_bytes.map(|s| s.p50 / 1024.0), 0),
             one(row.verify_ms.map(|s| s.p50), 1),
             one(row.reference_ratio, 2),

@@ -197,7 +197,7 @@ pub fn table(curves: &[Curve]) -> String {
                 curve.handler.clone(),
                 curve.axis.label().to_owned(),
                 point.x.to_string(),
-                point.latency_ms.map_or("—".into(), |s| format!("{:.2} / {:.2}", s.p50, s.p90)),
+                bench::show(point.latency_ms),
                 point.dump_bytes.map_or("—".into(), |s| format!("{:.0}", s.p50 / 1024.0)),
             ]);
         }

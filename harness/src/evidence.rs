@@ -136,6 +136,7 @@ impl<'a> DumpEvidence<'a> {
             .and_then(|s| s.requesting_thread.and_then(|i| s.threads.get(i)))
             .map(|stack| stack.frames.iter().map(|f| namer.name(f.instruction)).collect())
             .unwrap_or_default();
+        crate::names::save_new();
         Self {
             dump,
             size: file.size,

@@ -11,7 +11,7 @@
 //! share this. A cache that cannot be read or written is only slower.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     path::PathBuf,
     sync::Mutex,
 };
@@ -19,8 +19,20 @@ use std::{
 /// Names by file address (hex), `None` where the file has no name.
 type Names = BTreeMap<String, Option<String>>;
 
-/// Build id (hex) → its names, loaded from disk on first use.
-static MEMORY: Mutex<Option<HashMap<String, Names>>> = Mutex::new(None);
+/// What this process knows.
+#[derive(Default)]
+struct Memory {
+    /// Build id (hex) → its names, loaded from disk on first use.
+    names: HashMap<String, Names>,
+    /// Build ids with names not yet on disk.
+    unsaved: BTreeSet<String>,
+}
+
+static MEMORY: Mutex<Option<Memory>> = Mutex::new(None);
+
+fn memory() -> std::sync::MutexGuard<'static, Option<Memory>> {
+    MEMORY.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// Where the names of `build_id` are kept, if there is a cache directory.
 fn file(build_id: &str) -> Option<PathBuf> {
@@ -32,18 +44,19 @@ fn file(build_id: &str) -> Option<PathBuf> {
 }
 
 /// The name at `address` in the file with `build_id`, computed by `look_up`
-/// only if no process has looked it up before.
+/// only if no process has looked it up before. New names reach the disk with
+/// [`save_new`].
 pub fn name(
     build_id: &str,
     address: u64,
     look_up: impl FnOnce() -> Option<String>,
 ) -> Option<String> {
     let key = format!("{address:x}");
-    let lock = || MEMORY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     {
-        let mut memory = lock();
+        let mut memory = memory();
         let names = memory
-            .get_or_insert_with(HashMap::new)
+            .get_or_insert_with(Memory::default)
+            .names
             .entry(build_id.to_owned())
             .or_insert_with(|| file(build_id).map(|path| load(&path)).unwrap_or_default());
         if let Some(found) = names.get(&key) {
@@ -52,13 +65,30 @@ pub fn name(
     }
     // DWARF is read without the lock, so other trials go on meanwhile.
     let found = look_up();
-    let mut memory = lock();
-    let names = memory.get_or_insert_with(HashMap::new).entry(build_id.to_owned()).or_default();
-    names.insert(key, found.clone());
-    if let Some(path) = file(build_id) {
-        save(&path, names);
-    }
+    let mut memory = memory();
+    let memory = memory.get_or_insert_with(Memory::default);
+    memory.names.entry(build_id.to_owned()).or_default().insert(key, found.clone());
+    memory.unsaved.insert(build_id.to_owned());
     found
+}
+
+/// Writes the names learnt since the last call to disk, one file per build
+/// id (once per dump, not once per name).
+pub fn save_new() {
+    let pending: Vec<(String, Names)> = {
+        let mut memory = memory();
+        let Some(memory) = memory.as_mut() else { return };
+        let unsaved = std::mem::take(&mut memory.unsaved);
+        unsaved
+            .into_iter()
+            .filter_map(|id| Some((id.clone(), memory.names.get(&id)?.clone())))
+            .collect()
+    };
+    for (build_id, names) in pending {
+        if let Some(path) = file(&build_id) {
+            save(&path, &names);
+        }
+    }
 }
 
 /// The names saved at `path`; none when it is missing or unreadable.
