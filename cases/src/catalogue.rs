@@ -96,6 +96,8 @@ struct CaseFile {
     arch: Option<Vec<String>>,
     #[serde(default)]
     scene: Scene,
+    #[serde(default)]
+    notes: BTreeMap<String, String>,
 }
 
 /// One crash case.
@@ -113,6 +115,10 @@ pub struct Case {
     pub arch: Vec<String>,
     /// What it sets up.
     pub scene: Scene,
+    /// How the case differs on an operating system or architecture, keyed
+    /// by its `std::env::consts` name (`[notes]` in the case file): what the
+    /// trigger raises there, and why.
+    pub notes: BTreeMap<String, String>,
     /// The file it was read from at run time, for a case outside the
     /// catalogue (a generated scenario); `None` for catalogue cases.
     #[serde(skip)]
@@ -198,6 +204,9 @@ pub fn parse(id: &str, text: &str) -> Result<Case, CatalogueError> {
     if let Some(bad) = arch.iter().find(|a| !platforms.arch.contains(&a.as_str())) {
         return Err(error(format!("{:?} has no {bad} implementation", file.trigger)));
     }
+    if let Some(bad) = file.notes.keys().find(|k| !os.contains(k) && !arch.contains(k)) {
+        return Err(error(format!("a note on {bad}, which the case does not run on")));
+    }
     let scene = &file.scene;
     if scene.crashers == 0 {
         return Err(error("`crashers` must be at least 1".into()));
@@ -223,6 +232,7 @@ pub fn parse(id: &str, text: &str) -> Result<Case, CatalogueError> {
         os,
         arch,
         scene: file.scene,
+        notes: file.notes,
         file: None,
     })
 }
@@ -230,7 +240,12 @@ pub fn parse(id: &str, text: &str) -> Result<Case, CatalogueError> {
 impl Case {
     /// `Ok` when the case can run on this machine, else why not.
     pub fn runs_here(&self) -> Result<(), String> {
-        let (os, arch) = (std::env::consts::OS, std::env::consts::ARCH);
+        self.runs_on(std::env::consts::OS, std::env::consts::ARCH)
+    }
+
+    /// Why the case cannot run on `os` and `arch` (as `std::env::consts`
+    /// spells them), if it cannot.
+    pub fn runs_on(&self, os: &str, arch: &str) -> Result<(), String> {
         if !self.os.iter().any(|o| o == os) {
             return Err(format!("runs on {} only, not {os}", self.os.join(", ")));
         }

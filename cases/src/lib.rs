@@ -24,7 +24,7 @@ pub mod truth;
 
 pub use catalogue::{Case, CatalogueError, CrashThread, Scene, catalogue, find};
 pub use trigger::{Armed, CrashSite, Expectation, Trigger};
-pub use truth::{Ending, ModuleTruth, ThreadTruth, Truth};
+pub use truth::{Ending, ModuleTruth, SystemTruth, ThreadTruth, Truth};
 
 /// Environment variable naming the file the truth record goes to.
 pub const TRUTH_ENV: &str = "CRASHSUITE_TRUTH";

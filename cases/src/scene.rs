@@ -8,7 +8,7 @@ use crate::{
     catalogue::{Case, CrashThread},
     native,
     trigger::{Armed, Trigger},
-    truth::{Ending, ModuleTruth, ThreadTruth, Truth},
+    truth::{Ending, ModuleTruth, SystemTruth, ThreadTruth, Truth},
 };
 use anyhow::{Context as _, bail};
 use std::{
@@ -133,6 +133,7 @@ pub fn run(
     let truth = Truth {
         case: case.id.clone(),
         handler: handler.name().to_owned(),
+        system: SystemTruth::current(),
         pid: std::process::id(),
         crashing_tids: crashing.iter().map(|t| t.tid).collect(),
         exception_code: expected.exception_code,

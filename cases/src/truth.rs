@@ -36,6 +36,39 @@ pub enum Ending {
     Exit(i32),
 }
 
+/// The system the case ran on, as the case saw it: the dump's SystemInfo
+/// must describe this system, which need not be the grader's (a case run in
+/// an emulated aarch64 machine is graded on an x86_64 host).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemTruth {
+    /// As `std::env::consts::OS`.
+    pub os: String,
+    /// As `std::env::consts::ARCH`.
+    pub arch: String,
+    /// The `processor` entries of `/proc/cpuinfo` (Linux), else the
+    /// processors the system reports.
+    pub processors: u32,
+}
+
+impl SystemTruth {
+    /// The system this process runs on.
+    pub fn current() -> Self {
+        let from_cpuinfo = std::fs::read_to_string("/proc/cpuinfo").ok().map(|text| {
+            let entry =
+                |line: &&str| line.split(':').next().is_some_and(|k| k.trim() == "processor");
+            text.lines().filter(entry).count() as u32
+        });
+        let processors = from_cpuinfo
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(0, |n| n.get() as u32));
+        Self {
+            os: std::env::consts::OS.to_owned(),
+            arch: std::env::consts::ARCH.to_owned(),
+            processors,
+        }
+    }
+}
+
 /// The facts of one crash, from the process that crashed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Truth {
@@ -43,6 +76,8 @@ pub struct Truth {
     pub case: String,
     /// The handler the case attached.
     pub handler: String,
+    /// The system the case ran on.
+    pub system: SystemTruth,
     /// Id of the process that crashes (for a forked case, the child).
     pub pid: u32,
     /// The threads that run the trigger: one, or all of them when several
@@ -157,6 +192,7 @@ mod tests {
         let truth = Truth {
             case: "c".into(),
             handler: "h".into(),
+            system: SystemTruth { os: "linux".into(), arch: "aarch64".into(), processors: 2 },
             pid: 1,
             crashing_tids: vec![2],
             exception_code: 11,

@@ -1,9 +1,14 @@
 //! Finding the executables a trial runs.
 
+use crate::platform::Platform;
 use std::path::{Path, PathBuf};
 
 /// Environment variable that overrides where the executables are looked for.
 pub const BIN_DIR_ENV: &str = "CRASHSUITE_BIN_DIR";
+
+/// Environment variable that overrides where the aarch64 executables are
+/// looked for.
+pub const AARCH64_BIN_DIR_ENV: &str = "CRASHSUITE_AARCH64_BIN_DIR";
 
 /// The built-in handlers' executables, which every binaries directory holds.
 const BUILT_IN: &[&str] = &["crashsuite-case", "crashsuite-monitor"];
@@ -38,6 +43,35 @@ impl Binaries {
             None => own_dir(),
         };
         Self::in_dir(&dir)
+    }
+
+    /// Finds the executables for `platform`: the host's as [`Binaries::locate`]
+    /// does; aarch64 Linux's, for the emulated machine, in
+    /// `$CRASHSUITE_AARCH64_BIN_DIR`, else in the cross build beside this one
+    /// (`<target dir>/aarch64-unknown-linux-gnu/<profile>`, where
+    /// `scripts/aarch64/build.sh` puts them).
+    pub fn locate_for(platform: Platform) -> Result<Self, MissingBinary> {
+        if !platform.emulated() {
+            return Self::locate();
+        }
+        let dir = match std::env::var_os(AARCH64_BIN_DIR_ENV) {
+            Some(dir) => PathBuf::from(dir),
+            None => {
+                let own = match std::env::var_os(BIN_DIR_ENV) {
+                    Some(dir) => PathBuf::from(dir),
+                    None => own_dir(),
+                };
+                let profile = own.file_name().map(PathBuf::from).unwrap_or_default();
+                own.parent().unwrap_or(&own).join(crate::vm::TARGET).join(profile)
+            }
+        };
+        Self::in_dir(&dir).map_err(|missing| MissingBinary {
+            hint: format!(
+                "scripts/aarch64/build.sh builds it (add --release for a release run) or set \
+                 {AARCH64_BIN_DIR_ENV}"
+            ),
+            ..missing
+        })
     }
 
     /// Uses the executables in `dir`, checking that the built-in handlers'

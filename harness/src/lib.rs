@@ -21,12 +21,16 @@
 //! - [`compare`] puts two dumps of one crash side by side, stream by stream;
 //! - [`bench`] measures what a crash costs (latency, process end, dump size,
 //!   verify time) and [`curves`] how that grows with threads and heap;
+//! - [`vm`] runs trials for aarch64 in an emulated machine, many per boot,
+//!   and brings back what they left, to be graded as native trials are;
+//!   [`platform`] says where trials run and [`cache`] where set-up lives;
 //! - [`gate`] compares a run's results with a baseline;
 //! - [`report`] prints the results in the terminal; [`results`] writes them
 //!   as JSON, JUnit XML and a Markdown matrix; [`html`] makes them a page.
 
 pub mod bench;
 pub mod binaries;
+pub mod cache;
 pub mod compare;
 pub mod curves;
 pub mod digest;
@@ -36,6 +40,7 @@ pub mod gate;
 pub mod handlers;
 pub mod html;
 pub mod names;
+pub mod platform;
 pub mod quarantine;
 pub mod report;
 pub mod results;
@@ -44,6 +49,7 @@ pub mod runner;
 pub mod scenarios;
 pub mod stress;
 pub mod symbols;
+pub mod vm;
 pub mod watch;
 
 pub use handlers::Handler;

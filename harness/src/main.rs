@@ -5,10 +5,12 @@ use clap::{Parser, Subcommand};
 use crashsuite::{
     Handler, Trial, bench,
     binaries::Binaries,
-    curves, handlers, report,
+    curves, handlers,
+    platform::Platform,
+    report,
     results::{Results, Timings, TrialResult},
     rules::{self, Grade},
-    runner,
+    runner, vm,
 };
 use std::{path::PathBuf, time::Instant};
 
@@ -35,8 +37,8 @@ enum Command {
         /// handler/CONTRACT.md); repeatable.
         #[arg(long)]
         manifest: Vec<PathBuf>,
-        /// Case to run (default: every case).
-        #[arg(long)]
+        /// Cases to run, comma-separated or repeated (default: every case).
+        #[arg(long, value_delimiter = ',')]
         case: Vec<String>,
         /// Also write the results to this directory: results.json (schema in
         /// harness/RESULTS.md), junit.xml and matrix.md.
@@ -52,6 +54,12 @@ enum Command {
         /// for a crash and a dump).
         #[arg(long, short)]
         jobs: Option<usize>,
+        /// Where the cases run: this host's architecture (the default), or
+        /// `aarch64` (also `--target aarch64-unknown-linux-gnu`), which runs
+        /// them in an emulated aarch64 Linux machine, all in one boot
+        /// (scripts/aarch64/setup.sh and build.sh prepare it).
+        #[arg(long, visible_alias = "target", default_value = std::env::consts::ARCH)]
+        arch: String,
     },
     /// Grade one dump made by any handler. With the case's truth record
     /// every rule runs; without one, only the rules on the dump's own
@@ -181,12 +189,13 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Run { handler, manifest, case, report, keep, verbose, jobs } => {
+        Command::Run { handler, manifest, case, report, keep, verbose, jobs, arch } => {
             let handlers = choose_handlers(&handler, &manifest)?;
             let jobs = jobs.unwrap_or_else(|| {
                 2 * std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
             });
-            run(&handlers, &case, report, keep, verbose, jobs)
+            let platform = Platform::for_arch(&arch).map_err(anyhow::Error::msg)?;
+            run(platform, &handlers, &case, report, keep, verbose, jobs)
         }
         Command::Verify { dump, truth, json } => verify(&dump, truth.as_deref(), json),
         Command::Stress { clients, crashes } => stress(clients, crashes),
@@ -327,6 +336,9 @@ fn cases(json: bool) -> anyhow::Result<()> {
             Err(reason) => format!(" (not here: {reason})"),
         };
         println!("{:<32} {:<24} {}{here}", case.id, platforms, case.summary);
+        for (platform, note) in &case.notes {
+            println!("{:<32} on {platform}: {note}", "");
+        }
     }
     Ok(())
 }
@@ -449,7 +461,50 @@ fn handlers() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The trials of `trials` that run on the emulated `platform`, in one boot
+/// of the machine; the rest are not run, with the reason. Results in order.
+fn run_emulated(
+    binaries: &Binaries,
+    platform: Platform,
+    trials: &[Trial],
+    graded: impl Fn(&Trial, runner::TrialRecord) -> TrialResult,
+    mut progress: impl FnMut(&Trial, &anyhow::Result<TrialResult>),
+) -> anyhow::Result<Vec<anyhow::Result<TrialResult>>> {
+    let mut outcomes: Vec<Option<anyhow::Result<TrialResult>>> = Vec::new();
+    let mut runnable = Vec::new();
+    for trial in trials {
+        match trial.runs_on(platform, binaries) {
+            Ok(()) => {
+                runnable.push(*trial);
+                outcomes.push(None);
+            }
+            Err(reason) => {
+                let outcome = Ok(TrialResult::not_run(trial.handler, &trial.case.id, reason));
+                progress(trial, &outcome);
+                outcomes.push(Some(outcome));
+            }
+        }
+    }
+    let machine = vm::Machine::locate()?;
+    eprintln!("booting the emulated {} machine for {} trials", platform.label(), runnable.len());
+    let slots: Vec<usize> =
+        outcomes.iter().enumerate().filter(|(_, o)| o.is_none()).map(|(i, _)| i).collect();
+    machine.run(binaries, &runnable, runner::Limits::default(), |index, record| {
+        let trial = &runnable[index];
+        let outcome = record
+            .map(|record| graded(trial, record))
+            .map_err(|e| anyhow::anyhow!("running {}: {e}", trial.name()));
+        progress(trial, &outcome);
+        outcomes[slots[index]] = Some(outcome);
+    })?;
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| outcome.unwrap_or_else(|| unreachable!("the machine reports every trial")))
+        .collect())
+}
+
 fn run(
+    platform: Platform,
     handlers: &[&'static Handler],
     cases: &[String],
     report_dir: Option<PathBuf>,
@@ -466,59 +521,67 @@ fn run(
         .into_iter()
         .filter(|t| cases.is_empty() || cases.contains(&t.case.id))
         .collect();
-    let binaries = Binaries::locate()?;
+    let binaries = Binaries::locate_for(platform)?;
 
     let started = Instant::now();
     let started_at = std::time::SystemTime::now();
+    let graded = |trial: &Trial, record: runner::TrialRecord| {
+        let grading = Instant::now();
+        let grade = rules::grade(&record);
+        let timings = Timings {
+            wall: record.wall,
+            latency_ms: record.latency_ms(),
+            verify: grading.elapsed(),
+        };
+        if keep {
+            let dir = record.run_dir.keep();
+            eprintln!("{}: kept {}", trial.name(), dir.display());
+        }
+        TrialResult::graded(trial.handler, &trial.case.id, grade, timings)
+    };
     let (total, mut finished) = (trials.len(), 0);
-    let outcomes = runner::in_parallel(
-        &trials,
-        jobs,
-        |trial| -> anyhow::Result<TrialResult> {
-            if let Err(reason) = trial.runs_here(&binaries) {
-                return Ok(TrialResult::not_run(trial.handler, &trial.case.id, reason));
-            }
-            let record = runner::run(&binaries, *trial, runner::Limits::default())
-                .with_context(|| format!("running {}", trial.name()))?;
-            let grading = Instant::now();
-            let grade = rules::grade(&record);
-            let timings = Timings {
-                wall: record.wall,
-                latency_ms: record.latency_ms(),
-                verify: grading.elapsed(),
-            };
-            if keep {
-                let dir = record.run_dir.keep();
-                eprintln!("{}: kept {}", trial.name(), dir.display());
-            }
-            Ok(TrialResult::graded(trial.handler, &trial.case.id, grade, timings))
-        },
-        |index, outcome| {
-            finished += 1;
-            let progress = format!("[{finished}/{total}] {}", trials[index].name());
-            match outcome {
-                Ok(result) => match (&result.grade, &result.not_run_reason) {
-                    (Some(grade), _) => {
-                        eprintln!(
-                            "{progress}: {} ({} ms)",
-                            if grade.passed() { "ok" } else { "FAILED" },
-                            result.wall_ms.unwrap_or_default()
-                        );
-                        if verbose {
-                            eprint!("{}", report::trial(grade));
-                        }
+    let mut progress = |trial: &Trial, outcome: &anyhow::Result<TrialResult>| {
+        finished += 1;
+        let progress = format!("[{finished}/{total}] {}", trial.name());
+        match outcome {
+            Ok(result) => match (&result.grade, &result.not_run_reason) {
+                (Some(grade), _) => {
+                    eprintln!(
+                        "{progress}: {} ({} ms)",
+                        if grade.passed() { "ok" } else { "FAILED" },
+                        result.wall_ms.unwrap_or_default()
+                    );
+                    if verbose {
+                        eprint!("{}", report::trial(grade));
                     }
-                    (None, reason) => {
-                        eprintln!("{progress}: not run: {}", reason.as_deref().unwrap_or("?"))
-                    }
-                },
-                Err(e) => eprintln!("{progress}: {e:#}"),
-            }
-        },
-    );
+                }
+                (None, reason) => {
+                    eprintln!("{progress}: not run: {}", reason.as_deref().unwrap_or("?"))
+                }
+            },
+            Err(e) => eprintln!("{progress}: {e:#}"),
+        }
+    };
+    let outcomes = if platform.emulated() {
+        run_emulated(&binaries, platform, &trials, graded, progress)?
+    } else {
+        runner::in_parallel(
+            &trials,
+            jobs,
+            |trial| -> anyhow::Result<TrialResult> {
+                if let Err(reason) = trial.runs_here(&binaries) {
+                    return Ok(TrialResult::not_run(trial.handler, &trial.case.id, reason));
+                }
+                let record = runner::run(&binaries, *trial, runner::Limits::default())
+                    .with_context(|| format!("running {}", trial.name()))?;
+                Ok(graded(trial, record))
+            },
+            |index, outcome| progress(&trials[index], outcome),
+        )
+    };
     let results: Vec<TrialResult> = outcomes.into_iter().collect::<anyhow::Result<_>>()?;
 
-    let results = Results::new(handlers, results, started_at, started.elapsed());
+    let results = Results::new(platform, handlers, results, started_at, started.elapsed());
     let grades: Vec<&Grade> = results.trials.iter().filter_map(|r| r.grade.as_ref()).collect();
     if handlers.len() > 1 {
         // Several handlers: their figures, then the cases side by side.

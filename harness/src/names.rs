@@ -5,9 +5,7 @@
 //! programs of the units it touches are parsed), and every trial of a
 //! build names the same few dozen addresses. A build id fixes a file's
 //! bytes, so the name at a file address never changes: each build's names
-//! are kept in `<cache>/names-v1/<build id>.json`, where `<cache>` is
-//! `$CRASHSUITE_CACHE_DIR`, else `$XDG_CACHE_HOME/crashsuite`, else
-//! `~/.cache/crashsuite`. Nextest runs every trial in its own process; they
+//! are kept in `<cache>/names-v1/<build id>.json` ([`crate::cache`]). Nextest runs every trial in its own process; they
 //! share this. A cache that cannot be read or written is only slower.
 
 use std::{
@@ -36,11 +34,7 @@ fn memory() -> std::sync::MutexGuard<'static, Option<Memory>> {
 
 /// Where the names of `build_id` are kept, if there is a cache directory.
 fn file(build_id: &str) -> Option<PathBuf> {
-    let env = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    let dir = env("CRASHSUITE_CACHE_DIR")
-        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("crashsuite")))
-        .or_else(|| env("HOME").map(|d| d.join(".cache/crashsuite")))?;
-    Some(dir.join("names-v1").join(format!("{build_id}.json")))
+    Some(crate::cache::dir()?.join("names-v1").join(format!("{build_id}.json")))
 }
 
 /// The name at `address` in the file with `build_id`, computed by `look_up`

@@ -4,6 +4,7 @@
 
 use crate::{
     handlers::Handler,
+    platform::Platform,
     rules::{self, Grade, Level, Verdict},
 };
 use comfy_table::{Table, presets::ASCII_MARKDOWN};
@@ -39,15 +40,6 @@ pub struct Suite {
     pub version: &'static str,
     /// The git commit it was built from, or `unknown`.
     pub commit: String,
-}
-
-/// The platform the trials ran on.
-#[derive(Debug, Serialize)]
-pub struct Platform {
-    /// As `std::env::consts::OS`.
-    pub os: &'static str,
-    /// As `std::env::consts::ARCH`.
-    pub arch: &'static str,
 }
 
 /// A graded handler.
@@ -268,8 +260,9 @@ impl Results {
         table.to_string()
     }
 
-    /// The results of `trials` run with `handlers`.
+    /// The results of `trials` run with `handlers` on `platform`.
     pub fn new(
+        platform: Platform,
         handlers: &[&'static Handler],
         trials: Vec<TrialResult>,
         started: std::time::SystemTime,
@@ -280,7 +273,7 @@ impl Results {
         Self {
             schema: SCHEMA,
             suite: Suite { version: env!("CARGO_PKG_VERSION"), commit: commit() },
-            platform: Platform { os: std::env::consts::OS, arch: std::env::consts::ARCH },
+            platform,
             started_unix,
             wall_ms: wall.as_millis() as u64,
             handlers: handlers
@@ -454,6 +447,7 @@ mod tests {
             TrialResult::not_run(handlers::reference(), "windows_fastfail", "windows only".into()),
         ];
         Results::new(
+            crate::platform::Platform::HOST,
             &[handlers::reference()],
             trials,
             std::time::SystemTime::now(),

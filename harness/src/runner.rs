@@ -4,6 +4,7 @@ use crate::watch::DumpWatch;
 use crate::{
     binaries::{Binaries, MissingBinary},
     handlers::Handler,
+    platform::Platform,
 };
 use crashsuite_cases::{Case, DUMP_DIR_ENV, MARKER_ENV, SOCKET_ENV, TRUTH_ENV, Truth};
 use crashsuite_handler::{MonitorProcess, monitor::Event};
@@ -68,7 +69,13 @@ impl Trial {
     /// platform, the handler does not support it, or the handler's
     /// executables are not built.
     pub fn runs_here(&self, binaries: &Binaries) -> Result<(), String> {
-        self.case.runs_here()?;
+        self.runs_on(Platform::HOST, binaries)
+    }
+
+    /// [`Trial::runs_here`] for trials on `platform`, with its executables
+    /// in `binaries`.
+    pub fn runs_on(&self, platform: Platform, binaries: &Binaries) -> Result<(), String> {
+        self.case.runs_on(platform.os, platform.arch)?;
         if let Some(reason) = self.handler.unsupported(&self.case.id) {
             return Err(format!("{} does not support it: {reason}", self.handler.name));
         }
@@ -111,8 +118,9 @@ pub struct TrialRecord {
     /// `CLOCK_MONOTONIC` (ns) when the first dump became final (see
     /// [`crate::watch`]), if one did.
     pub dump_final_ns: Option<u64>,
-    /// `CLOCK_MONOTONIC` (ns) when the case process was seen to end.
-    pub ended_ns: u64,
+    /// `CLOCK_MONOTONIC` (ns) when the case process was seen to end, when
+    /// the harness saw it on the case's own clock (not for emulated trials).
+    pub ended_ns: Option<u64>,
 }
 
 impl TrialRecord {
@@ -126,7 +134,7 @@ impl TrialRecord {
     /// Crash to the case process seen gone, in milliseconds.
     pub fn gone_ms(&self) -> Option<f64> {
         let stamp = self.truth.as_ref().ok()?.monotonic_ns;
-        Some(self.ended_ns.saturating_sub(stamp) as f64 / 1e6)
+        Some(self.ended_ns?.saturating_sub(stamp) as f64 / 1e6)
     }
 }
 
@@ -215,7 +223,7 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
 
     let ending =
         wait_with_deadline(&mut child, started + limits.case_deadline).map_err(case_err)?;
-    let ended_ns = crashsuite_cases::monotonic_ns();
+    let ended_ns = Some(crashsuite_cases::monotonic_ns());
     let dumps = wait_for_dumps(&final_dumps, limits.dump_grace.unwrap_or(handler.dump_grace));
     let wall = started.elapsed();
     let dump_final_ns = watch.finish();
@@ -269,7 +277,7 @@ fn wait_with_deadline(child: &mut Child, deadline: Instant) -> std::io::Result<E
 }
 
 /// A value for `CRASHSUITE_MARKER` that no other trial's environment holds.
-fn marker(trial: &Trial) -> String {
+pub(crate) fn marker(trial: &Trial) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()

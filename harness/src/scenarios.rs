@@ -69,6 +69,7 @@ pub fn case_file(trigger: Trigger, scene: Scene) -> String {
         trigger,
         os: vec!["linux".into()],
         arch: vec!["x86_64".into(), "aarch64".into()],
+        notes: Default::default(),
         scene,
         file: None,
     };

@@ -3,24 +3,47 @@
 //! compared with `golden/`. A trial fails when a MUST rule fails or the
 //! digest changed; SHOULD and MAY findings are printed.
 //!
+//! The same trials on aarch64 Linux, run in the emulated machine (one boot
+//! each), are named `handler::aarch64::case`.
+//!
 //! This is a libtest-mimic harness, so nextest's `--list --format terse`,
 //! `--exact` and `--ignored` work. Trials that cannot run here (a case for
 //! another platform, a case the handler does not support, a handler that is
-//! not built) are listed as ignored; run anyway with `--ignored`, they fail
-//! and say why.
+//! not built, no aarch64 machine or cross build) are listed as ignored; run
+//! anyway with `--ignored`, they fail and say why.
 
-use crashsuite::{Trial, binaries::Binaries, handlers, report, rules, runner};
+use crashsuite::{
+    Trial, binaries::Binaries, handlers, platform::Platform, report, rules, runner, vm,
+};
 use libtest_mimic::{Arguments, Failed};
 use std::path::Path;
 
-fn run_trial(binaries: &Result<Binaries, String>, trial: Trial) -> Result<(), Failed> {
-    let binaries = binaries.as_ref().map_err(Failed::from)?;
-    let record = runner::run(binaries, trial, runner::Limits::default())
-        .map_err(|e| Failed::from(e.to_string()))?;
+/// Where a trial runs: on this host, or in the emulated machine.
+#[derive(Clone)]
+enum Place {
+    Host(Binaries),
+    Emulated(Platform, Binaries, vm::Machine),
+}
+
+impl Place {
+    fn platform(&self) -> Platform {
+        match self {
+            Place::Host(_) => Platform::HOST,
+            Place::Emulated(platform, ..) => *platform,
+        }
+    }
+}
+
+fn run_trial(place: &Place, trial: Trial) -> Result<(), Failed> {
+    let limits = runner::Limits::default();
+    let record = match place {
+        Place::Host(binaries) => runner::run(binaries, trial, limits).map_err(|e| e.to_string()),
+        Place::Emulated(_, binaries, machine) => machine.run_one(binaries, trial, limits),
+    }?;
     let grade = rules::grade(&record);
     let text = report::trial(&grade);
     println!("{text}");
-    let golden = compare_with_golden(trial, grade.digest.as_deref());
+    let golden = compare_with_golden(place.platform(), trial, grade.digest.as_deref());
     if grade.passed() && golden.is_ok() {
         return Ok(());
     }
@@ -31,11 +54,15 @@ fn run_trial(binaries: &Result<Binaries, String>, trial: Trial) -> Result<(), Fa
 
 /// Compares the trial's digest with `golden/<handler>/<os>-<arch>/<case>.snap`
 /// (insta). A changed or missing digest fails; `scripts/bless.sh` accepts it.
-fn compare_with_golden(trial: Trial, digest: Option<&str>) -> Result<(), String> {
+fn compare_with_golden(
+    platform: Platform,
+    trial: Trial,
+    digest: Option<&str>,
+) -> Result<(), String> {
     let Some(digest) = digest else {
         return Err("\nno digest: the trial could not be graded".into());
     };
-    let platform = format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH);
+    let platform = platform.label();
     // The checkout the test runs in (cargo and nextest set the variable), not
     // the one it was compiled in: a target directory shared by checkouts at
     // other paths reuses this binary.
@@ -56,7 +83,13 @@ fn compare_with_golden(trial: Trial, digest: Option<&str>) -> Result<(), String>
 
 fn main() {
     let args = Arguments::from_args();
-    let binaries = Binaries::locate().map_err(|e| e.to_string());
+    let host = Binaries::locate().map(Place::Host).map_err(|e| e.to_string());
+    let aarch64 = Binaries::locate_for(Platform::LINUX_AARCH64)
+        .map_err(|e| e.to_string())
+        .and_then(|binaries| {
+            let machine = vm::Machine::locate().map_err(|e| e.to_string())?;
+            Ok(Place::Emulated(Platform::LINUX_AARCH64, binaries, machine))
+        });
     let known = handlers::known().map(|known| known.iter().collect::<Vec<_>>());
     let matrix = match known.map_err(|e| e.to_string()).and_then(|known| {
         Trial::matrix(&known).map_err(|e| format!("the case catalogue is broken: {e}"))
@@ -67,27 +100,39 @@ fn main() {
             std::process::exit(101);
         }
     };
-    let trials = matrix
-        .into_iter()
-        .map(|trial| {
-            let name = trial.name();
-            let runs_here = match &binaries {
-                Ok(binaries) => trial.runs_here(binaries),
-                Err(_) => trial.case.runs_here(),
+    let mut trials = Vec::new();
+    for (place, label) in [(&host, None), (&aarch64, Some("aarch64"))] {
+        let platform = match place {
+            Ok(place) => place.platform(),
+            Err(_) if label.is_some() => Platform::LINUX_AARCH64,
+            Err(_) => Platform::HOST,
+        };
+        // On an aarch64 host the native trials are the aarch64 ones.
+        if label.is_some() && !platform.emulated() {
+            continue;
+        }
+        for trial in &matrix {
+            let name = match label {
+                Some(arch) => format!("{}::{arch}::{}", trial.handler.name, trial.case.id),
+                None => trial.name(),
             };
-            match runs_here {
-                Ok(()) => {
-                    let binaries = binaries.clone();
-                    libtest_mimic::Trial::test(name, move || run_trial(&binaries, trial))
+            let runs = match place {
+                Ok(place @ (Place::Host(binaries) | Place::Emulated(_, binaries, _))) => {
+                    trial.runs_on(platform, binaries).map(|()| place.clone())
                 }
+                Err(e) => trial.case.runs_on(platform.os, platform.arch).and(Err(e.clone())),
+            };
+            let trial = *trial;
+            trials.push(match runs {
+                Ok(place) => libtest_mimic::Trial::test(name, move || run_trial(&place, trial)),
                 // Listed as ignored; run anyway (`--ignored`), it fails
                 // with the reason rather than pass without running.
                 Err(reason) => libtest_mimic::Trial::test(name, move || {
                     Err(format!("not run here: {reason}").into())
                 })
                 .with_ignored_flag(true),
-            }
-        })
-        .collect();
+            });
+        }
+    }
     libtest_mimic::run(&args, trials).exit();
 }

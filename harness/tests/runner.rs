@@ -65,6 +65,7 @@ fn a_case_that_does_not_crash_fails_the_dump_rule_and_says_how_it_ended() {
     let truth = crashsuite_cases::Truth {
         case: "abort".into(),
         handler: "reference".into(),
+        system: crashsuite_cases::SystemTruth::current(),
         pid: 1,
         crashing_tids: vec![1],
         exception_code: 6,

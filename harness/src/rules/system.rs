@@ -1,6 +1,7 @@
 //! The SystemInfo stream.
 
 use super::{Facts, Level, Rule, Verdict, need, required};
+use crashsuite_cases::SystemTruth;
 use minidump::system_info::{Cpu, Os};
 
 pub(super) const RULES: &[&Rule] = &[&OS, &CPU, &CPU_COUNT, &MISC_PID];
@@ -9,9 +10,15 @@ fn system_info<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump::MinidumpSystem
     required(&facts.dump()?.system_info, "a SystemInfo stream")
 }
 
-/// The OS this harness runs on, as SystemInfo spells it.
-fn host_os() -> Option<Os> {
-    match std::env::consts::OS {
+/// The system the case ran on: its truth record's, or without one (a dump
+/// verified on its own) the grader's.
+fn case_system(facts: &Facts<'_, '_>) -> SystemTruth {
+    facts.truth.map_or_else(SystemTruth::current, |truth| truth.system.clone())
+}
+
+/// An OS as SystemInfo spells it.
+fn spelled_os(os: &str) -> Option<Os> {
+    match os {
         "linux" => Some(Os::Linux),
         "windows" => Some(Os::Windows),
         "macos" => Some(Os::MacOs),
@@ -20,9 +27,9 @@ fn host_os() -> Option<Os> {
     }
 }
 
-/// The CPU this harness runs on, as SystemInfo spells it.
-fn host_cpu() -> Option<Cpu> {
-    match std::env::consts::ARCH {
+/// A CPU architecture as SystemInfo spells it.
+fn spelled_cpu(arch: &str) -> Option<Cpu> {
+    match arch {
         "x86_64" => Some(Cpu::X86_64),
         "x86" => Some(Cpu::X86),
         "aarch64" => Some(Cpu::Arm64),
@@ -32,18 +39,19 @@ fn host_cpu() -> Option<Cpu> {
 }
 
 /// Processors pick the context layout and the symbol files by OS and CPU
-/// (minidump format: `MINIDUMP_SYSTEM_INFO`); the case ran on this host.
+/// (minidump format: `MINIDUMP_SYSTEM_INFO`).
 static OS: Rule = Rule {
     id: "SYS-01",
     level: Level::Must,
     stream: "SystemInfo",
-    title: "SystemInfo names the host's operating system",
+    title: "SystemInfo names the operating system the case ran on",
     check: |facts| {
         let info = need!(system_info(facts));
-        let Some(host) = host_os() else {
-            return Verdict::skip(format!("no SystemInfo spelling for {}", std::env::consts::OS));
+        let system = case_system(facts);
+        let Some(expected) = spelled_os(&system.os) else {
+            return Verdict::skip(format!("no SystemInfo spelling for {}", system.os));
         };
-        Verdict::equal(info.os, host)
+        Verdict::equal(info.os, expected)
     },
 };
 
@@ -52,37 +60,32 @@ static CPU: Rule = Rule {
     id: "SYS-02",
     level: Level::Must,
     stream: "SystemInfo",
-    title: "SystemInfo names the host's CPU architecture",
+    title: "SystemInfo names the CPU architecture the case ran on",
     check: |facts| {
         let info = need!(system_info(facts));
-        let Some(host) = host_cpu() else {
-            return Verdict::skip(format!("no SystemInfo spelling for {}", std::env::consts::ARCH));
+        let system = case_system(facts);
+        let Some(expected) = spelled_cpu(&system.arch) else {
+            return Verdict::skip(format!("no SystemInfo spelling for {}", system.arch));
         };
-        Verdict::equal(info.cpu, host)
+        Verdict::equal(info.cpu, expected)
     },
 };
 
-/// The processors `/proc/cpuinfo` lists on this host.
-fn host_processors() -> Option<u32> {
-    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
-    let count =
-        text.lines().filter(|l| l.split(':').next().is_some_and(|k| k.trim() == "processor"));
-    Some(count.count() as u32)
-}
-
-/// `NumberOfProcessors` in SystemInfo: the processors of the host that wrote
-/// the dump (Breakpad counts the `processor` entries of `/proc/cpuinfo`).
+/// `NumberOfProcessors` in SystemInfo: the processors of the system that
+/// wrote the dump (Breakpad counts the `processor` entries of
+/// `/proc/cpuinfo`, as the case does for its truth record).
 static CPU_COUNT: Rule = Rule {
     id: "SYS-03",
     level: Level::Should,
     stream: "SystemInfo",
-    title: "SystemInfo's processor count is the host's",
+    title: "SystemInfo's processor count is the system's",
     check: |facts| {
         let info = need!(system_info(facts));
-        let Some(host) = host_processors() else {
-            return Verdict::skip("the host's /proc/cpuinfo is unreadable");
-        };
-        Verdict::equal(u32::from(info.raw.number_of_processors), host)
+        let processors = case_system(facts).processors;
+        if processors == 0 {
+            return Verdict::skip("the system's processor count is unknown");
+        }
+        Verdict::equal(u32::from(info.raw.number_of_processors), processors)
     },
 };
 
