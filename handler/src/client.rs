@@ -73,15 +73,18 @@ impl Client {
         let client = Arc::new(Self { inner, dump_lock: Mutex::new(()) });
         // A stopped or wedged monitor still accepts into its backlog: only an
         // answer proves it serves. The probe thread outlives a timeout and ends
-        // when the monitor answers or dies.
+        // when the monitor answers or dies; after an answer it is joined, so
+        // a crash right after connecting finds no half-ended thread.
         let (tx, rx) = mpsc::channel();
         let probe = Arc::clone(&client);
-        std::thread::spawn(move || {
+        let prober = std::thread::spawn(move || {
             let _ = tx.send(probe.inner.ping());
         });
         match rx.recv_timeout(CONNECT_DEADLINE) {
-            Ok(Ok(())) => Ok(client),
-            Ok(Err(e)) => Err(unreachable(e)),
+            Ok(answer) => {
+                let _ = prober.join();
+                answer.map(|()| client).map_err(unreachable)
+            }
             Err(_) => Err(ClientError::Unresponsive {
                 socket: socket.to_owned(),
                 deadline: CONNECT_DEADLINE,
