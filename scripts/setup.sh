@@ -4,20 +4,14 @@
 # HTML report's browser test) and cargo-nextest (the test runner).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
+source "$(dirname "$0")/lib/apt.sh"
 
 need_apt=()
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 command -v c++ >/dev/null 2>&1 || need_apt+=(g++)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
-if [ ${#need_apt[@]} -gt 0 ]; then
-    echo "setup: installing ${need_apt[*]}"
-    sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get update -qq
-    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends "${need_apt[@]}"
-fi
+[ ${#need_apt[@]} -eq 0 ] || apt_install_missing "${need_apt[@]}"
 
 if ! cargo nextest --version >/dev/null 2>&1; then
     echo "setup: installing cargo-nextest"

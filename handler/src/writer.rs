@@ -10,8 +10,16 @@ use std::{
     collections::BTreeMap,
     io::Cursor,
     path::{Path, PathBuf},
-    time::{SystemTime, UNIX_EPOCH},
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
+
+/// How long the writer waits for the process to stop after `SIGSTOP` before it
+/// dumps a process still running. minidump-writer's default, 100 ms, is too
+/// short for a process of a hundred threads on a loaded or emulated machine
+/// (seen on aarch64 under emulation: a `StopProcessFailed` soft error); a
+/// crashed client is blocked in its handler anyway, so waiting longer costs
+/// nothing but time on the rare slow stop.
+const STOP_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A dump file name (without `.dmp`) unique to this pid and sequence number.
 pub fn dump_name(pid: u32, sequence: u64) -> String {
@@ -34,6 +42,7 @@ pub fn write_process_dump(
     before_publish: impl FnOnce(),
 ) -> Result<(PathBuf, u64), String> {
     let mut config = MinidumpWriterConfig::new(context.pid, context.tid);
+    config.stop_timeout(STOP_TIMEOUT);
     if !requested {
         restore_fault_address(&mut context);
         config.set_crash_context(CrashContextExt { inner: context });

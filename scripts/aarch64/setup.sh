@@ -7,18 +7,14 @@
 # conflict with a backported qemu-utils, and nothing is removed here).
 # Prints the cache directory on its last line. Safe to run again.
 set -euo pipefail
+source "$(dirname "$0")/../lib/apt.sh"
+APT_WHO="aarch64 setup"
 
 cache="${CRASHSUITE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/crashsuite}/aarch64"
 mkdir -p "$cache"
-sudo_cmd=()
-[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-apt_get() {
-    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -qq "$@"
-}
-
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     echo "aarch64 setup: adding the arm64 architecture to dpkg" >&2
-    "${sudo_cmd[@]}" dpkg --add-architecture arm64
+    as_root dpkg --add-architecture arm64
     apt_get update
 fi
 
@@ -29,16 +25,7 @@ host_packages=(rustc-web cargo-web gcc-aarch64-linux-gnu g++-aarch64-linux-gnu
 mapfile -t qemu_libraries < <(apt-cache depends qemu-system-arm \
     | sed -n 's/^ *Depends: \(lib[^ <]*\)$/\1/p' | sort -u)
 host_packages+=("${qemu_libraries[@]}")
-missing=()
-for package in "${host_packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" \
-        || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "aarch64 setup: installing ${missing[*]}" >&2
-    apt_get update
-    apt_get install -y --no-install-recommends "${missing[@]}" >/dev/null
-fi
+apt_install_missing "${host_packages[@]}"
 
 # Downloads a package's .deb into the cache (once) and unpacks it into $2.
 unpack() {
