@@ -108,12 +108,10 @@ pub unsafe extern "C" fn crashsuite_case_main(
     argv: *const *const c_char,
     handler: *const crashsuite_handler,
 ) -> c_int {
-    use std::os::unix::ffi::OsStringExt as _;
     let args: Vec<OsString> = (0..usize::try_from(argc).unwrap_or(0))
         .map(|i| {
             // SAFETY: the caller passes `argc` valid C strings in `argv`.
-            let arg = unsafe { CStr::from_ptr(*argv.add(i)) };
-            OsString::from_vec(arg.to_bytes().to_vec())
+            os_string(unsafe { CStr::from_ptr(*argv.add(i)) })
         })
         .collect();
     let outcome = crashsuite_cases::cli::main(args, |chosen| {
@@ -139,5 +137,19 @@ pub unsafe extern "C" fn crashsuite_case_main(
             eprintln!("crashsuite-case: {e:#}");
             1
         }
+    }
+}
+
+/// A C argument as the OS string it is: its bytes on Unix; elsewhere (where
+/// C's `argv` is in the ANSI code page) as UTF-8, lossily.
+fn os_string(arg: &CStr) -> OsString {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt as _;
+        OsString::from_vec(arg.to_bytes().to_vec())
+    }
+    #[cfg(not(unix))]
+    {
+        OsString::from(arg.to_string_lossy().into_owned())
     }
 }

@@ -65,6 +65,28 @@ pub struct Scene {
     pub breadcrumbs: Vec<String>,
 }
 
+impl Scene {
+    /// The first feature the scene uses that exists on Linux only (C, C++
+    /// and raw pthreads, the dlopen plugin, fork, signal handlers, the
+    /// alternate signal stack, descriptor and address-space exhaustion, the
+    /// handler's fault injection), if any.
+    pub fn linux_only_feature(&self) -> Option<&'static str> {
+        let features = [
+            (matches!(self.thread, CrashThread::RawPthread), "thread = \"raw_pthread\""),
+            (matches!(self.thread, CrashThread::CThread), "thread = \"c_thread\""),
+            (matches!(self.thread, CrashThread::CppThread), "thread = \"cpp_thread\""),
+            (self.dlopen, "dlopen"),
+            (self.fork, "fork"),
+            (self.in_signal_handler, "in_signal_handler"),
+            (self.tiny_sigaltstack, "tiny_sigaltstack"),
+            (self.exhaust_fds, "exhaust_fds"),
+            (self.exhaust_address_space, "exhaust_address_space"),
+            (self.handler_faults, "handler_faults"),
+        ];
+        features.into_iter().find_map(|(used, name)| used.then_some(name))
+    }
+}
+
 impl Default for Scene {
     fn default() -> Self {
         Self {
@@ -196,7 +218,14 @@ pub fn parse(id: &str, text: &str) -> Result<Case, CatalogueError> {
     }
     let file: CaseFile = toml::from_str(text).map_err(|e| error(e.to_string()))?;
     let platforms = file.trigger.platforms();
-    let os = file.os.unwrap_or_else(|| platforms.os.iter().map(|s| s.to_string()).collect());
+    let linux_only = file.scene.linux_only_feature();
+    let os = file.os.unwrap_or_else(|| {
+        let os = platforms.os.iter().map(|s| s.to_string());
+        os.filter(|os| linux_only.is_none() || os == "linux").collect()
+    });
+    if let (Some(feature), Some(other)) = (linux_only, os.iter().find(|o| *o != "linux")) {
+        return Err(error(format!("the scene's {feature} exists on Linux only, not {other}")));
+    }
     let arch = file.arch.unwrap_or_else(|| platforms.arch.iter().map(|s| s.to_string()).collect());
     if let Some(bad) = os.iter().find(|o| !platforms.os.contains(&o.as_str())) {
         return Err(error(format!("{:?} has no {bad} implementation", file.trigger)));
@@ -292,9 +321,14 @@ mod tests {
         assert!(err("summary = \"x\"\ntrigger = \"explode\"").contains("explode"));
         assert!(err("summary = \"x\"\ntrigger = \"abort\"\nbogus = 1").contains("bogus"));
         assert!(err("summary = \"x\"\ntrigger = \"plugin_null_write\"").contains("dlopen"));
-        assert!(
-            err("summary = \"x\"\ntrigger = \"abort\"\nos = [\"windows\"]").contains("windows")
-        );
+        assert!(err("summary = \"x\"\ntrigger = \"abort\"\nos = [\"macos\"]").contains("macos"));
+        let forked_on_windows =
+            "summary = \"x\"\ntrigger = \"abort\"\nos = [\"windows\"]\n[scene]\nfork = true";
+        assert!(err(forked_on_windows).contains("fork"));
+        let forked = parse("forked", "summary = \"x\"\ntrigger = \"abort\"\n[scene]\nfork = true");
+        assert_eq!(forked.unwrap().os, ["linux"], "a Linux-only scene runs on Linux only");
+        let plain = parse("plain", "summary = \"x\"\ntrigger = \"abort\"").unwrap();
+        assert_eq!(plain.os, ["linux", "windows"]);
         let two_on_main = "summary = \"x\"\ntrigger = \"abort\"\n[scene]\ncrashers = 2";
         assert!(err(two_on_main).contains("crashers"));
         assert!(parse("Bad-Id", "summary = \"x\"\ntrigger = \"abort\"").is_err());

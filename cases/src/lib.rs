@@ -12,15 +12,31 @@
 //! - [`handler`]: what a case needs of the handler under test;
 //! - [`cli`]: the command line every case executable shares;
 //! - [`truth`]: the truth record;
-//! - `native`: the C, C++, pthread, fork, dlopen and assembly underneath.
+//! - `native`: what crosses into the system underneath, one file per system
+//!   (`native/linux.rs`: C, C++, pthreads, fork, dlopen, assembly;
+//!   `native/windows.rs`, `native/macos.rs`: those systems' own triggers).
 
 pub mod catalogue;
 pub mod cli;
 pub mod handler;
-mod native;
 pub mod scene;
 pub mod trigger;
 pub mod truth;
+
+cfg_if::cfg_if! {
+    if #[cfg(target_os = "linux")] {
+        #[path = "native/linux.rs"]
+        mod native;
+    } else if #[cfg(windows)] {
+        #[path = "native/windows.rs"]
+        mod native;
+    } else if #[cfg(target_os = "macos")] {
+        #[path = "native/macos.rs"]
+        mod native;
+    } else {
+        compile_error!("crashsuite's cases run on Linux, Windows and macOS");
+    }
+}
 
 pub use catalogue::{Case, CatalogueError, CrashThread, Scene, catalogue, find};
 pub use trigger::{Armed, CrashSite, Expectation, Trigger};
@@ -37,10 +53,10 @@ pub const MARKER_ENV: &str = "CRASHSUITE_MARKER";
 /// Environment variable naming the directory where dumps must appear.
 pub const DUMP_DIR_ENV: &str = "CRASHSUITE_DUMP_DIR";
 
-/// `CLOCK_MONOTONIC` in nanoseconds: one clock for every process on the
-/// machine, so a case's [`Truth::monotonic_ns`] and the harness's readings
-/// can be subtracted.
+/// A monotonic clock in nanoseconds (`CLOCK_MONOTONIC`; Windows's
+/// performance counter): one clock for every process on the machine, so a
+/// case's [`Truth::monotonic_ns`] and the harness's readings can be
+/// subtracted.
 pub fn monotonic_ns() -> u64 {
-    let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
-    now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
+    native::monotonic_ns()
 }

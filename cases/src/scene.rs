@@ -13,7 +13,7 @@ use crate::{
 use anyhow::{Context as _, bail};
 use std::{
     collections::BTreeMap,
-    ffi::{CString, c_void},
+    ffi::c_void,
     path::{Path, PathBuf},
     sync::{Barrier, Mutex, OnceLock},
 };
@@ -59,7 +59,9 @@ pub fn run(
     }
     if scene.fork {
         match native::fork().context("fork")? {
-            native::Forked::Parent(child) => return wait_for_child(child),
+            native::Forked::Parent(child) => {
+                return native::wait_for_child(child).context("the forked child");
+            }
             native::Forked::Child => attached = handler.after_fork(attached)?,
         }
     }
@@ -68,10 +70,7 @@ pub fn run(
     threads.extend(spawn_workers(scene.workers)?);
     let mut modules = Vec::new();
     if scene.dlopen {
-        let path = scratch.join(native::PLUGIN_FILE);
-        std::fs::write(&path, native::PLUGIN)
-            .with_context(|| format!("writing {}", path.display()))?;
-        native::load_plugin(&path).with_context(|| format!("loading {}", path.display()))?;
+        let path = native::load_plugin(&scratch).context("the dlopen plugin")?;
         modules.push(ModuleTruth { path });
     }
     let ballast_bytes = u64::from(scene.ballast_mib) << 20;
@@ -101,7 +100,9 @@ pub fn run(
     };
 
     let armed = case.trigger.arm(&scratch).context("preparing the trigger")?;
-    let expected = armed.expectation(scene.thread);
+    let expected = armed
+        .expectation(scene.thread)
+        .with_context(|| format!("{:?} does not run on this system", case.trigger))?;
     let crashers = if scene.thread == CrashThread::Main { 0 } else { scene.crashers as usize };
     let run = CrashRun {
         armed,
@@ -140,10 +141,8 @@ pub fn run(
         si_code: expected.si_code,
         fault_address: expected.fault_address,
         instruction_pointer: expected.instruction_pointer,
-        ending: match expected.death_signal {
-            Some(signal) if !scene.fork => Ending::Signal(signal),
-            _ => Ending::Exit(0),
-        },
+        // A forked case's parent waits for its crashing child and exits 0.
+        ending: if scene.fork { Ending::Exit(0) } else { expected.ending },
         stack_pointer_destroyed: expected.stack_pointer_destroyed,
         crash_site: expected.crash_site,
         trigger: case.trigger,
@@ -173,23 +172,6 @@ pub fn run(
     // The crashers are released; the first fault ends the process.
     loop {
         std::thread::park();
-    }
-}
-
-/// In a forked case's parent: waits for the child, which crashes, and
-/// succeeds if it died of a signal.
-fn wait_for_child(child: libc::pid_t) -> anyhow::Result<()> {
-    let pid = rustix::process::Pid::from_raw(child).context("fork returned a bad pid")?;
-    let status = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty())
-        .context("waiting for the forked child")?
-        .map(|(_, status)| status)
-        .context("the forked child vanished")?;
-    match status.terminating_signal() {
-        Some(signal) => {
-            eprintln!("crashsuite-case: the forked child died of signal {signal}");
-            Ok(())
-        }
-        None => bail!("the forked child did not crash: {status:?}"),
     }
 }
 
@@ -255,9 +237,7 @@ extern "C" fn raw_crasher(_: *mut c_void) -> *mut c_void {
     let index = RAW_CRASHERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let several = RUN.get().is_some_and(|r| r.several);
     let name = crasher_name("cs-raw-crasher", index, several);
-    if let Ok(name) = CString::new(name) {
-        rustix::thread::set_name(&name).ok();
-    }
+    native::set_thread_name(&name);
     crasher()
 }
 
@@ -295,19 +275,9 @@ fn exhaust_descriptors() {
 /// Caps the address space at what the process maps now, plus a little, and
 /// allocates until nothing more fits; the allocations stay until the crash.
 fn exhaust_address_space() {
-    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
     const HEADROOM: u64 = 1 << 20;
-    let mapped = std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|statm| statm.split_whitespace().next()?.parse::<u64>().ok())
-        .map(|pages| pages * rustix::param::page_size() as u64);
-    let Some(mapped) = mapped else {
-        eprintln!("crashsuite-case: cannot read /proc/self/statm");
-        std::process::exit(3);
-    };
-    let limit = Rlimit { current: Some(mapped + HEADROOM), ..getrlimit(Resource::As) };
-    if let Err(e) = setrlimit(Resource::As, limit) {
-        eprintln!("crashsuite-case: setrlimit(RLIMIT_AS): {e}");
+    if let Err(e) = native::cap_address_space(HEADROOM) {
+        eprintln!("crashsuite-case: capping the address space: {e}");
         std::process::exit(3);
     }
     let mut held: Vec<Vec<u8>> = Vec::new();
@@ -337,12 +307,9 @@ extern "C" fn fire() {
     }
 }
 
-/// The calling thread's tid and kernel name.
+/// The calling thread's id and the name the system holds for it.
 fn this_thread() -> anyhow::Result<ThreadTruth> {
-    let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
-    let path = format!("/proc/self/task/{tid}/comm");
-    let name = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-    Ok(ThreadTruth { tid, name: name.trim_end_matches('\n').to_owned() })
+    native::this_thread().context("identifying the calling thread")
 }
 
 /// Starts `count` named threads that park forever and reports them.

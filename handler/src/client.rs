@@ -1,60 +1,13 @@
 //! The application side: connect to a monitor, attach the crash handler, send
 //! annotations, breadcrumbs and on-demand dump requests.
 
-use crate::{crash_path, monitor::Event, wire};
+use crate::{CONNECT_DEADLINE, ClientError, crash_path, wire};
 use crash_handler::CrashHandler;
 use minidump_writer::crash_context::CrashContext;
 use std::{
-    io::{BufRead, BufReader},
-    path::{Path, PathBuf},
-    process::{Child, ChildStdout, Command, Stdio},
+    path::Path,
     sync::{Arc, Mutex, mpsc},
-    time::Duration,
 };
-
-/// How long the client waits for a monitor to answer before giving up.
-pub const CONNECT_DEADLINE: Duration = Duration::from_secs(2);
-
-/// What can go wrong on the client side.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    /// Nothing accepted the connection.
-    #[error("cannot reach the monitor at {socket}: {source}")]
-    Unreachable {
-        /// Socket path.
-        socket: PathBuf,
-        /// The underlying error.
-        source: minidumper::Error,
-    },
-    /// The monitor accepted the connection but did not answer in time.
-    #[error("the monitor at {socket} did not answer within {deadline:?}")]
-    Unresponsive {
-        /// Socket path.
-        socket: PathBuf,
-        /// How long we waited.
-        deadline: Duration,
-    },
-    /// Sending a message failed.
-    #[error("sending to the monitor: {0}")]
-    Send(minidumper::Error),
-    /// The monitor refused or failed a dump request (its events say which).
-    #[error("the monitor did not write the dump: {0}")]
-    DumpNotWritten(minidumper::Error),
-    /// The signal handler could not be installed.
-    #[error("attaching the crash handler: {0}")]
-    Attach(#[from] crash_handler::Error),
-    /// The in-process handler failed.
-    #[error("in-process handler: {0}")]
-    InProcess(String),
-    /// Starting a monitor process failed.
-    #[error("starting monitor {exe}: {reason}")]
-    Spawn {
-        /// The monitor executable.
-        exe: PathBuf,
-        /// Why.
-        reason: String,
-    },
-}
 
 /// A connection to a monitor.
 pub struct Client {
@@ -180,113 +133,4 @@ impl crate::Reporter for AttachedHandler {
     fn dump_now(&self) -> Result<(), ClientError> {
         self.client.dump_now()
     }
-}
-
-/// A `crashsuite-monitor` process started by this process.
-pub struct MonitorProcess {
-    child: Child,
-    socket: PathBuf,
-    events: mpsc::Receiver<Event>,
-}
-
-impl MonitorProcess {
-    /// Starts `exe` (the `crashsuite-monitor` binary) on `socket`, writing dumps
-    /// to `dump_dir`, and waits until it is ready (at most [`CONNECT_DEADLINE`]).
-    pub fn spawn(exe: &Path, socket: &Path, dump_dir: &Path) -> Result<Self, ClientError> {
-        Self::spawn_with_args(exe, socket, dump_dir, &[])
-    }
-
-    /// [`MonitorProcess::spawn`] with more arguments (`--fault ...`).
-    pub fn spawn_with_args(
-        exe: &Path,
-        socket: &Path,
-        dump_dir: &Path,
-        args: &[&str],
-    ) -> Result<Self, ClientError> {
-        let spawn_err = |reason: String| ClientError::Spawn { exe: exe.to_owned(), reason };
-        // The monitor reads nothing from its environment, and gets nothing.
-        let mut child = Command::new(exe)
-            .env_clear()
-            .arg("--socket")
-            .arg(socket)
-            .arg("--dump-dir")
-            .arg(dump_dir)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .map_err(|e| spawn_err(e.to_string()))?;
-        let Some(stdout) = child.stdout.take() else {
-            return Err(spawn_err("no stdout pipe".into()));
-        };
-        let events = forward_events(stdout);
-        let mut monitor = Self { child, socket: socket.to_owned(), events };
-        match monitor.events.recv_timeout(CONNECT_DEADLINE) {
-            Ok(Event::Ready { .. }) => Ok(monitor),
-            Ok(other) => Err(spawn_err(format!("first event was {other:?}"))),
-            Err(_) => {
-                let status = monitor.child.try_wait().ok().flatten();
-                Err(spawn_err(match status {
-                    Some(status) => format!("exited before it was ready: {status}"),
-                    None => format!("not ready within {CONNECT_DEADLINE:?}"),
-                }))
-            }
-        }
-    }
-
-    /// The socket clients connect to.
-    pub fn socket(&self) -> &Path {
-        &self.socket
-    }
-
-    /// The monitor's pid.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Waits up to `timeout` for the next event.
-    pub fn next_event(&self, timeout: Duration) -> Option<Event> {
-        self.events.recv_timeout(timeout).ok()
-    }
-
-    /// Kills the monitor at once (SIGKILL) and waits for it.
-    pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// How the monitor ended, if it has.
-    pub fn ended(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().ok().flatten()
-    }
-
-    /// The events reported so far and not yet taken.
-    pub fn drain_events(&self) -> Vec<Event> {
-        self.events.try_iter().collect()
-    }
-}
-
-impl Drop for MonitorProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Parses the monitor's event lines on a thread; lines that are not events are
-/// passed on as `Dropped` events so that nothing it says is lost.
-fn forward_events(stdout: ChildStdout) -> mpsc::Receiver<Event> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let event = serde_json::from_str(&line).unwrap_or(Event::Dropped {
-                peer_pid: None,
-                reason: format!("unparsed monitor output: {line}"),
-            });
-            if tx.send(event).is_err() {
-                break;
-            }
-        }
-    });
-    rx
 }

@@ -1,5 +1,6 @@
-//! What both reference handlers do on the crashing thread, in the signal
-//! handler: async-signal-safe helpers only (no allocation, no lock).
+//! What the built-in handlers do on the crashing thread, in the signal
+//! handler (Linux) or the exception handler (Windows, macOS):
+//! async-signal-safe helpers only (no allocation, no lock).
 
 use crash_handler::CrashEventResult;
 use minidump_writer::crash_context::CrashContext;
@@ -31,6 +32,7 @@ pub fn on_crash(
         crash_handler::write_stderr("crashsuite: injected fault in the crash handler\n");
         fault();
     }
+    #[cfg(target_os = "linux")]
     requeue_trap(context);
     CrashEventResult::Handled(true)
 }
@@ -53,7 +55,7 @@ fn fault() {
     }
 }
 
-/// Queues SIGTRAP for the calling thread when `context` is a SIGTRAP.
+/// Queues SIGTRAP for the calling thread when `context` is a SIGTRAP (Linux).
 ///
 /// crash-handler re-raises a signal after the dump by returning, so that the
 /// faulting instruction runs again with the default action in place. A
@@ -62,6 +64,7 @@ fn fault() {
 /// aborts, which made a second dump and a death by SIGABRT). SIGTRAP is
 /// blocked while its handler runs, so the queued one is delivered, with the
 /// default action, as the handler returns.
+#[cfg(target_os = "linux")]
 fn requeue_trap(context: &CrashContext) {
     if context.siginfo.ssi_signo != libc::SIGTRAP as u32 {
         return;
@@ -79,7 +82,8 @@ fn requeue_trap(context: &CrashContext) {
 }
 
 /// A crash context of zeros: no signal. With a pid and tid filled in, it asks
-/// for a dump on request.
+/// for a dump on request (Linux).
+#[cfg(target_os = "linux")]
 pub fn zeroed_context() -> CrashContext {
     let zeros = [0u8; std::mem::size_of::<CrashContext>()];
     // `from_bytes` only checks the length, which is right by construction.

@@ -9,7 +9,6 @@ use scroll_writer::{LE, Pread, Pwrite};
 use std::{
     fs,
     io::{self, Write},
-    os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt},
     path::{Path, PathBuf},
 };
 
@@ -38,15 +37,24 @@ fn io_err<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> D
     move |source| DumpFileError::Io { what, path: path.to_owned(), source }
 }
 
-/// Creates `dir` (and parents) if needed and makes it private (mode 0700).
+/// Creates `dir` (and parents) if needed and makes it private (mode 0700 on
+/// Unix; on Windows a new directory inherits the user's profile's ACL).
 pub fn ensure_private_dir(dir: &Path) -> Result<(), DumpFileError> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(io_err("creating dump directory", dir))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-        .map_err(io_err("making dump directory private", dir))
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io_err("creating dump directory", dir))?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(io_err("making dump directory private", dir))
+    }
+    #[cfg(not(unix))]
+    {
+        fs::create_dir_all(dir).map_err(io_err("creating dump directory", dir))
+    }
 }
 
 /// Appends a stream to an in-memory minidump: the stream's bytes, then a new
@@ -134,24 +142,36 @@ pub fn write_atomically(
     let partial = dir.join(format!("{name}{PARTIAL_SUFFIX}"));
     let fin = dir.join(format!("{name}.dmp"));
     let result = (|| {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&partial)
-            .map_err(io_err("creating", &partial))?;
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&partial).map_err(io_err("creating", &partial))?;
         file.write_all(bytes).map_err(io_err("writing", &partial))?;
         file.sync_all().map_err(io_err("syncing", &partial))?;
         // Closed before it takes its final name: nothing writes to a `.dmp`.
         drop(file);
         before_publish();
         fs::rename(&partial, &fin).map_err(io_err("renaming", &partial))?;
-        fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_err("syncing directory", dir))
+        sync_directory(dir)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&partial);
     }
     result.map(|()| fin)
+}
+
+/// Makes a rename in `dir` durable: fsync of the directory.
+#[cfg(unix)]
+fn sync_directory(dir: &Path) -> Result<(), DumpFileError> {
+    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_err("syncing directory", dir))
+}
+
+/// Windows cannot open a directory as a file to sync it; NTFS journals the
+/// rename.
+#[cfg(not(unix))]
+fn sync_directory(_dir: &Path) -> Result<(), DumpFileError> {
+    Ok(())
 }
 
 #[cfg(test)]
@@ -173,8 +193,13 @@ mod tests {
         let dir = tmp.path().join("dumps");
         ensure_private_dir(&dir).expect("dir");
         let path = write_atomically(&dir, "x", b"MDMP", || ()).expect("write");
-        assert_eq!(fs::metadata(&dir).expect("meta").permissions().mode() & 0o777, 0o700);
-        assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&dir).expect("meta").permissions().mode() & 0o777, 0o700);
+            assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+        }
+        assert!(path.ends_with("x.dmp"));
         let names: Vec<_> =
             fs::read_dir(&dir).expect("read_dir").map(|e| e.expect("entry").file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("x.dmp")]);

@@ -1,32 +1,60 @@
 //! The reference crash handler of crashsuite: out of process, the way Crashpad and
 //! Chromium's Linux crash dumping describe it.
 //!
-//! - [`client`] runs in the application: it connects to the monitor with
+//! - `client` (Linux) runs in the application: it connects to the monitor with
 //!   `minidumper`'s client, attaches `crash-handler`'s signal handler, and sends
 //!   annotations, breadcrumbs and on-demand dump requests.
-//! - [`inproc`] is the in-process twin: the crashing thread clones a child
-//!   that writes the dump of its parent (Breakpad's self dumping). Both
-//!   implement [`Reporter`].
-//! - [`monitor`] runs in a separate process (the `crashsuite-monitor` binary): it
-//!   takes each client's crash context over the socket, checks the client's pid
-//!   with the kernel's peer credentials, and writes the dump with `minidump-writer`.
+//! - [`inproc`] is the in-process twin, one file per system: on Linux the
+//!   crashing thread clones a child that writes the dump of its parent
+//!   (Breakpad's self dumping); on Windows and macOS the process dumps itself
+//!   from crash-handler's exception handler. Both implement [`Reporter`].
+//! - `monitor` (Linux) runs in a separate process (the `crashsuite-monitor`
+//!   binary): it takes each client's crash context over the socket, checks the
+//!   client's pid with the kernel's peer credentials, and writes the dump with
+//!   `minidump-writer`; [`MonitorProcess`] starts one and follows its
+//!   [`Event`]s.
 //! - [`writer`] writes a dump of a process (minidump-writer, then the
 //!   annotation stream, then the file); [`dumpfile`] does the atomic write and
 //!   the stream appending; [`annotations`] encodes the annotation stream
 //!   (Crashpad's `CrashpadInfo` format).
-//! - [`wire`] is the message layout shared by both sides.
+//! - [`wire`] is the message layout shared by both sides; [`error`] what can
+//!   go wrong on the application's side.
 
 pub mod annotations;
-pub mod client;
 pub mod crash_path;
 pub mod dumpfile;
-pub mod inproc;
-pub mod monitor;
+pub mod error;
+pub mod events;
+pub mod monitor_process;
 pub mod wire;
 pub mod writer;
 
-pub use client::{AttachedHandler, Client, ClientError, MonitorProcess};
+cfg_if::cfg_if! {
+    if #[cfg(target_os = "linux")] {
+        pub mod client;
+        pub mod monitor;
+        #[path = "inproc/linux.rs"]
+        pub mod inproc;
+        pub use client::{AttachedHandler, Client};
+    } else if #[cfg(windows)] {
+        #[path = "inproc/windows.rs"]
+        pub mod inproc;
+    } else if #[cfg(target_os = "macos")] {
+        #[path = "inproc/macos.rs"]
+        pub mod inproc;
+    } else {
+        compile_error!("crashsuite's handlers run on Linux, Windows and macOS");
+    }
+}
+
+pub use error::ClientError;
+pub use events::Event;
 pub use inproc::InProcessHandler;
+pub use monitor_process::MonitorProcess;
+
+/// How long a client waits for a monitor to answer, and a supervisor for a
+/// monitor it started to be ready, before giving up.
+pub const CONNECT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What an application asks of an attached crash handler, whichever it is.
 pub trait Reporter {

@@ -12,6 +12,7 @@
 //! frames are minidumper's (see [`crate::wire`]) and clients use
 //! `minidumper::Client` unchanged.
 
+pub use crate::events::Event;
 use crate::{
     annotations::{self, ClientNotes},
     dumpfile::{self, DumpFileError},
@@ -19,7 +20,6 @@ use crate::{
     writer,
 };
 use minidump_writer::crash_context::CrashContext;
-use serde::Serialize;
 use std::{
     collections::HashMap,
     io::IoSliceMut,
@@ -31,56 +31,6 @@ use std::{
     time::Instant,
 };
 use uds::{UnixSeqpacketConn, UnixSeqpacketListener};
-
-/// Something the monitor did, reported one JSON object per line by the
-/// `crashsuite-monitor` binary so that a supervisor can follow it.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum Event {
-    /// The socket is bound; clients may connect.
-    Ready {
-        /// Socket path.
-        socket: PathBuf,
-        /// The monitor's pid.
-        pid: u32,
-    },
-    /// A dump is final on disk.
-    Dump {
-        /// Process dumped.
-        pid: u32,
-        /// Thread blamed (the crashing or requesting thread).
-        tid: u32,
-        /// True for an on-demand dump, false for a crash.
-        requested: bool,
-        /// Path of the final `.dmp`.
-        path: PathBuf,
-        /// Size in bytes.
-        bytes: u64,
-        /// Time spent writing, in microseconds.
-        micros: u64,
-    },
-    /// A dump request was refused.
-    Refused {
-        /// The pid the kernel reports for the sender.
-        peer_pid: u32,
-        /// Why.
-        reason: String,
-    },
-    /// A dump could not be written.
-    Failed {
-        /// Process that asked.
-        pid: u32,
-        /// The error.
-        error: String,
-    },
-    /// A connection was closed by the monitor because of what the peer sent.
-    Dropped {
-        /// The pid the kernel reports for the peer, when known.
-        peer_pid: Option<u32>,
-        /// Why.
-        reason: String,
-    },
-}
 
 /// A fault the monitor injects on purpose, for fault tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,5 +1,7 @@
 //! The reference handler against a real `crashsuite-monitor` process: the
 //! test process is the client, and asks for dumps of itself.
+// The reference monitor, its transport and these checks are Linux's.
+#![cfg(target_os = "linux")]
 
 mod common;
 

@@ -85,6 +85,18 @@ pub struct DumpEvidence<'a> {
 }
 
 impl DumpEvidence<'_> {
+    /// The page size of the system the dump comes from, as its SystemInfo
+    /// names it: 16 KiB on macOS on Apple silicon, 4 KiB on every other
+    /// system the cases run on (Linux's x86_64 and aarch64 kernels as
+    /// Debian and Ubuntu build them, Windows, macOS on Intel).
+    pub fn page_size(&self) -> u64 {
+        use minidump::system_info::{Cpu, Os};
+        match &self.system_info {
+            Ok(info) if info.os == Os::MacOs && info.cpu == Cpu::Arm64 => 16 << 10,
+            _ => 4 << 10,
+        }
+    }
+
     /// The raw bytes of a stream the `minidump` crate has no type for.
     pub fn raw_stream(&self, stream_type: u32) -> Result<&[u8], String> {
         self.dump.get_raw_stream(stream_type).map_err(|e| format!("stream {stream_type:#x}: {e}"))

@@ -3,6 +3,7 @@
 //! - [`binaries`] finds the case and monitor executables;
 //! - [`handlers`] loads the handler manifests: how each handler under test
 //!   runs, and what it is known not to do;
+//! - [`process`] starts, waits for and ends a case's process, per system;
 //! - [`runner`] runs one trial: a fresh run directory, the handler, the case
 //!   under a deadline, and collects the dump, the truth record and how the
 //!   process ended, and when (with [`watch`], when its dump became final);
@@ -15,7 +16,8 @@
 //! - [`rules`] holds the conformance rules, one module per stream, and grades
 //!   the evidence;
 //! - [`digest`] normalises a graded dump into the text compared with `golden/`;
-//! - [`elf`] reads build ids from files on disk;
+//! - [`elf`] reads build ids from files on disk; [`watch`] sees when a dump
+//!   becomes final (Linux);
 //! - [`stress`] crashes many clients against one monitor at once;
 //! - [`scenarios`] generates crash scenes and runs them for real;
 //! - [`compare`] puts two dumps of one crash side by side, stream by stream;
@@ -41,6 +43,7 @@ pub mod handlers;
 pub mod html;
 pub mod names;
 pub mod platform;
+pub mod process;
 pub mod quarantine;
 pub mod report;
 pub mod results;

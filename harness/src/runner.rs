@@ -5,20 +5,13 @@ use crate::{
     binaries::{Binaries, MissingBinary},
     handlers::Handler,
     platform::Platform,
+    process,
 };
 use crashsuite_cases::{Case, DUMP_DIR_ENV, MARKER_ENV, SOCKET_ENV, TRUTH_ENV, Truth};
-use crashsuite_handler::{MonitorProcess, monitor::Event};
-use rustix::{
-    event::{PollFd, PollFlags, poll},
-    time::Timespec,
-};
+use crashsuite_handler::{Event, MonitorProcess};
 use std::{
-    os::unix::{
-        fs::DirBuilderExt,
-        process::{CommandExt, ExitStatusExt},
-    },
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -182,11 +175,7 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         Some(subdir) => dump_dir.join(subdir),
         None => dump_dir.clone(),
     };
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&final_dumps)
-        .map_err(RunError::RunDir)?;
+    process::create_private_dir(&final_dumps).map_err(RunError::RunDir)?;
     let watch = DumpWatch::start(&final_dumps).map_err(RunError::RunDir)?;
     let mut monitor = monitor_exe
         .map(|monitor| MonitorProcess::spawn(&monitor, &socket, &dump_dir))
@@ -195,7 +184,7 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
 
     let case_err = |source| RunError::Case { exe: exe.clone(), source };
     let started = Instant::now();
-    let mut child = Command::new(&exe)
+    let mut child = process::own_group(&mut Command::new(&exe))
         .args(match &trial.case.file {
             Some(file) => vec![std::ffi::OsString::from("--case-file"), file.into()],
             None => vec![std::ffi::OsString::from(&trial.case.id)],
@@ -210,7 +199,6 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .process_group(0)
         .spawn()
         .map_err(case_err)?;
     let stderr_reader = child.stderr.take().map(|mut stderr| {
@@ -221,14 +209,14 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         })
     });
 
-    let ending =
-        wait_with_deadline(&mut child, started + limits.case_deadline).map_err(case_err)?;
+    let ending = process::wait_with_deadline(&mut child, started + limits.case_deadline)
+        .map_err(case_err)?;
     let ended_ns = Some(crashsuite_cases::monotonic_ns());
     let dumps = wait_for_dumps(&final_dumps, limits.dump_grace.unwrap_or(handler.dump_grace));
     let wall = started.elapsed();
     let dump_final_ns = watch.finish();
     // The group may hold stragglers (a helper the case forked); end them too.
-    kill_group(child.id());
+    process::kill_group(child.id());
     let stderr = stderr_reader.and_then(|h| h.join().ok()).unwrap_or_default();
     let handler_died = monitor.as_mut().and_then(|m| m.ended()).map(|status| status.to_string());
     let monitor_events = monitor.map(|m| m.drain_events()).unwrap_or_default();
@@ -249,33 +237,6 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
     })
 }
 
-/// Waits for `child` to end, without polling its status: a pidfd becomes
-/// readable the moment it does. At `deadline` its process group is killed.
-fn wait_with_deadline(child: &mut Child, deadline: Instant) -> std::io::Result<Ending> {
-    let pid = rustix::process::Pid::from_child(child);
-    let pidfd = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty())?;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let timeout = Timespec::try_from(left).unwrap_or(Timespec { tv_sec: 0, tv_nsec: 0 });
-        let mut fds = [PollFd::new(&pidfd, PollFlags::IN)];
-        match poll(&mut fds, Some(&timeout)) {
-            Ok(0) => {
-                kill_group(child.id());
-                child.wait()?;
-                return Ok(Ending::TimedOut);
-            }
-            Ok(_) => break,
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let status = child.wait()?;
-    Ok(match status.signal() {
-        Some(signal) => Ending::Signal(signal),
-        None => Ending::Exit(status.code().unwrap_or(-1)),
-    })
-}
-
 /// A value for `CRASHSUITE_MARKER` that no other trial's environment holds.
 pub(crate) fn marker(trial: &Trial) -> String {
     let nanos = std::time::SystemTime::now()
@@ -283,12 +244,6 @@ pub(crate) fn marker(trial: &Trial) -> String {
         .unwrap_or_default()
         .as_nanos();
     format!("{}-{}-{nanos}", trial.handler.name, trial.case.id)
-}
-
-fn kill_group(pgid: u32) {
-    if let Some(pid) = rustix::process::Pid::from_raw(pgid as i32) {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-    }
 }
 
 /// The final `.dmp` files in `dir`, oldest first, waiting up to `grace` for

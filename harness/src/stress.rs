@@ -3,7 +3,7 @@
 
 use crate::{binaries::Binaries, rules};
 use crashsuite_cases::{SOCKET_ENV, TRUTH_ENV, Truth};
-use crashsuite_handler::{MonitorProcess, monitor::Event};
+use crashsuite_handler::{Event, MonitorProcess};
 use std::{
     collections::HashMap,
     path::PathBuf,

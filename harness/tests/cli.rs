@@ -77,6 +77,7 @@ fn stress_dumps_every_crash_exactly_once() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn a_deliberately_broken_handler_fails_with_named_rules() {
     let dir = tempfile::tempdir().expect("tempdir");
     let manifest = common::broken_handler(dir.path());

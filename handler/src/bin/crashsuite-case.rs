@@ -8,14 +8,15 @@
 
 use anyhow::bail;
 use crashsuite_cases::{
-    DUMP_DIR_ENV, SOCKET_ENV,
+    DUMP_DIR_ENV,
     cli::env_path,
     handler::{Attached, CaseHandler},
 };
-use crashsuite_handler::{Client, InProcessHandler, Reporter, crash_path};
+use crashsuite_handler::{InProcessHandler, Reporter, crash_path};
 use std::path::PathBuf;
 
-/// The reference handler, reporting to the monitor on `socket`.
+/// The reference handler, reporting to the monitor on `socket` (Linux).
+#[cfg(target_os = "linux")]
 struct Reference {
     socket: PathBuf,
 }
@@ -25,13 +26,15 @@ struct InProcess {
     dump_dir: PathBuf,
 }
 
+#[cfg(target_os = "linux")]
 impl CaseHandler for Reference {
     fn name(&self) -> &str {
         "reference"
     }
 
     fn attach(&self) -> anyhow::Result<Box<dyn Attached>> {
-        Ok(Box::new(Builtin(Client::connect(&self.socket)?.attach()?)))
+        let client = crashsuite_handler::Client::connect(&self.socket)?;
+        Ok(Box::new(Builtin(client.attach()?)))
     }
 
     /// The inherited connection speaks for the parent (the monitor sees the
@@ -83,7 +86,14 @@ fn main() -> anyhow::Result<()> {
         std::env::args_os(),
         |name| -> anyhow::Result<Box<dyn CaseHandler>> {
             match name.unwrap_or("reference") {
-                "reference" => Ok(Box::new(Reference { socket: env_path(SOCKET_ENV)? })),
+                #[cfg(target_os = "linux")]
+                "reference" => {
+                    Ok(Box::new(Reference { socket: env_path(crashsuite_cases::SOCKET_ENV)? }))
+                }
+                #[cfg(not(target_os = "linux"))]
+                "reference" => bail!(
+                    "the reference handler's monitor runs on Linux only; use `--handler inproc`"
+                ),
                 "inproc" => Ok(Box::new(InProcess { dump_dir: env_path(DUMP_DIR_ENV)? })),
                 other => {
                     bail!("unknown handler {other:?}; expected `reference`, `inproc` or `none`")

@@ -60,7 +60,7 @@ static NOTHING_AT_ZERO: Rule = Rule {
         let Some(memory) = dump.memory.as_ref() else {
             return Verdict::fail("no memory list", "a memory list");
         };
-        let page = rustix::param::page_size() as u64;
+        let page = dump.page_size();
         match memory.iter().find(|m| m.base_address() < page) {
             Some(region) => Verdict::fail(
                 format!("a region at {:#x}+{}", region.base_address(), region.size()),

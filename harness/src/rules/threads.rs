@@ -95,7 +95,7 @@ static STACK_POINTER_IN_STACK: Rule = Rule {
         let (start, size) = (stack.base_address(), stack.size());
         let range = format!("stack [{start:#x}, {:#x})", start.saturating_add(size));
         let overflow = need!(facts.truth()).trigger == Trigger::StackOverflow;
-        let page = rustix::param::page_size() as u64;
+        let page = dump.page_size();
         if size > 0 && (start..start.saturating_add(size)).contains(&sp) {
             Verdict::pass(format!("sp {sp:#x} in {range}"))
         } else if overflow && size > 0 && (start.saturating_sub(page)..start).contains(&sp) {
@@ -292,7 +292,7 @@ static OVERFLOW_STACK_IS_REAL: Rule = Rule {
             return Verdict::fail("no memory list", "the overflowed stack");
         };
         let size = thread_stack_size(thread, memory);
-        let least = 16 * rustix::param::page_size() as u64;
+        let least = 16 * dump.page_size();
         let observed = format!("{} KiB", size >> 10);
         if size >= least {
             Verdict::pass(observed)

@@ -11,10 +11,11 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 echo "@@crashsuite booted"
 
-# Centiseconds since boot.
+# Centiseconds since boot. /proc/uptime has two decimals; "1${frac} - 100"
+# keeps a fraction such as "08" from reading as octal (and "0.98" as "098").
 uptime_cs() {
     read -r up _ < /proc/uptime
-    echo "${up%.*}${up#*.}"
+    echo $((${up%.*} * 100 + 1${up#*.} - 100))
 }
 
 # send TRIAL FILE NAME: the file, gzipped and base64-encoded, if it exists.

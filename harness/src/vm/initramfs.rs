@@ -4,7 +4,6 @@
 use std::{
     collections::BTreeMap,
     io::{self, Write},
-    os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
 };
 
@@ -43,7 +42,7 @@ impl Initramfs {
             let resolved_guest = guest.parent().unwrap_or(Path::new("/")).join(&target);
             return self.host_file(&resolved_guest, &resolved);
         }
-        let mode = metadata.permissions().mode() & 0o7777;
+        let mode = mode_of(&metadata);
         self.add(guest, Entry::File { source: Source::Host(host.to_owned()), mode });
         Ok(())
     }
@@ -116,13 +115,24 @@ fn key(guest: &Path) -> Option<String> {
     (!relative.is_empty()).then_some(relative)
 }
 
-#[cfg(test)]
+/// A host file's permission bits, for the guest. Only a Unix host has them;
+/// elsewhere every file is executable by its owner and readable by all.
+fn mode_of(metadata: &std::fs::Metadata) -> u32 {
+    #[cfg(unix)]
+    return std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()) & 0o7777;
+    #[cfg(not(unix))]
+    return if metadata.permissions().readonly() { 0o555 } else { 0o755 };
+}
+
+// The test builds its fixture with Unix modes and a symlink.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use std::io::Read as _;
 
     #[test]
     fn lists_parents_first_and_round_trips() {
+        use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().unwrap();
         let host = dir.path().join("lib.so.1.2");
         std::fs::write(&host, b"elf").unwrap();

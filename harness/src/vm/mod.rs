@@ -19,7 +19,7 @@ use crate::{
     runner::{Ending, Limits, RunError, Trial, TrialRecord},
 };
 use crashsuite_cases::{DUMP_DIR_ENV, MARKER_ENV, SOCKET_ENV, TRUTH_ENV, Truth};
-use crashsuite_handler::monitor::Event;
+use crashsuite_handler::Event;
 use std::{
     fmt::Write as _,
     io::BufRead as _,

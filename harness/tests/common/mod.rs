@@ -1,12 +1,12 @@
 //! What several test files need.
 
-use std::path::{Path, PathBuf};
-
 /// Writes, into `dir`, the manifest of a deliberately broken handler: the
 /// reference handler with a monitor that drops the thread list from every
 /// dump (`crashsuite-monitor --fault drop-thread-list`), described as any
-/// handler would be. Its name is `broken`; THR-01 and THR-07 fail.
-pub fn broken_handler(dir: &Path) -> PathBuf {
+/// handler would be. Its name is `broken`; THR-01 and THR-07 fail. The
+/// reference monitor is Linux's.
+#[cfg(target_os = "linux")]
+pub fn broken_handler(dir: &std::path::Path) -> std::path::PathBuf {
     let bins = crashsuite::binaries::Binaries::locate().expect("the workspace binaries are built");
     let monitor = dir.join("broken-monitor");
     let real = bins.dir.join("crashsuite-monitor");

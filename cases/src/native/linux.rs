@@ -1,9 +1,13 @@
-//! Everything that crosses into C, C++, raw pthreads, `fork`, `dlopen` or
-//! inline assembly, and the calls that crash on purpose. The only module of
-//! this crate with `unsafe` code.
+//! `native` on Linux: everything that crosses into C, C++, raw pthreads,
+//! `fork`, `dlopen`, signal handlers or inline assembly, and the calls that
+//! crash on purpose. With its Windows and macOS counterparts, the only module
+//! of this crate with `unsafe` code.
 #![allow(unsafe_code)]
 
+use crate::truth::ThreadTruth;
 use std::{ffi::c_void, io, path::Path};
+
+include!("common.rs");
 
 unsafe extern "C" {
     fn crashsuite_write_null();
@@ -37,20 +41,9 @@ pub const GARBAGE_STORE_ADDRESS: u64 = if cfg!(target_arch = "x86_64") {
 };
 
 /// The bytes of `libcrashsuite_plugin.so`, built by build.rs.
-pub const PLUGIN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libcrashsuite_plugin.so"));
+const PLUGIN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libcrashsuite_plugin.so"));
 /// The plugin's file name.
-pub const PLUGIN_FILE: &str = "libcrashsuite_plugin.so";
-
-fn did_not_crash(what: &str) -> ! {
-    eprintln!("crashsuite-case: {what} returned instead of crashing");
-    std::process::exit(4)
-}
-
-/// Reports a trigger that has no implementation on this platform.
-pub fn unsupported(what: &str) -> ! {
-    eprintln!("crashsuite-case: {what} does not exist on this platform");
-    std::process::exit(4)
-}
+const PLUGIN_FILE: &str = "libcrashsuite_plugin.so";
 
 /// Stores through a null pointer from C.
 pub fn write_null() -> ! {
@@ -102,29 +95,6 @@ pub fn jump_to(address: usize) -> ! {
     // SAFETY: none; the jump crashes on purpose.
     unsafe { crashsuite_jump_to(address as *mut c_void) };
     did_not_crash("a jump into data")
-}
-
-/// Runs one of sadness-generator's crashes.
-pub fn sadness(flavor: sadness_generator::SadnessFlavor) -> ! {
-    // SAFETY: none; the call crashes on purpose.
-    unsafe { flavor.make_sad() }
-}
-
-/// Recurses until the stack overflows.
-pub fn stack_overflow() -> ! {
-    // SAFETY: none; the call crashes on purpose.
-    unsafe { sadness_generator::raise_stack_overflow() }
-}
-
-/// Panics in a process that aborts on panic: the default hook prints the
-/// message, then `abort()`, which is what `panic = "abort"` does.
-pub fn panic_abort() -> ! {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        default_hook(info);
-        std::process::abort();
-    }));
-    panic!("crashsuite panics on purpose");
 }
 
 /// Fails a C `assert`.
@@ -245,19 +215,6 @@ pub fn spawn_raw_pthread(
     Ok(())
 }
 
-/// Restores the default action of the signals Rust's runtime handles itself
-/// (it catches SIGSEGV and SIGBUS to report stack overflows, and swallows a
-/// `raise(SIGSEGV)`), so a process without a crash handler has none at all.
-pub fn default_crash_signals() -> io::Result<()> {
-    for signal in [libc::SIGSEGV, libc::SIGBUS] {
-        // SAFETY: SIG_DFL is always a valid disposition.
-        if unsafe { libc::signal(signal, libc::SIG_DFL) } == libc::SIG_ERR {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
-
 /// How `fork` came back.
 pub enum Forked {
     /// In the child.
@@ -279,13 +236,17 @@ pub fn fork() -> io::Result<Forked> {
 
 static PLUGIN_LIBRARY: std::sync::OnceLock<libloading::Library> = std::sync::OnceLock::new();
 
-/// Loads the plugin at `path` with `dlopen` and keeps it loaded.
-pub fn load_plugin(path: &Path) -> Result<(), libloading::Error> {
+/// Writes the plugin into `dir`, loads it with `dlopen` and keeps it loaded;
+/// returns its path.
+pub fn load_plugin(dir: &Path) -> io::Result<std::path::PathBuf> {
+    let path = dir.join(PLUGIN_FILE);
+    std::fs::write(&path, PLUGIN)?;
     // SAFETY: the plugin is this crate's own library, with no initialisers
     // beyond the C runtime's.
-    let library = unsafe { libloading::Library::new(path)? };
+    let library = unsafe { libloading::Library::new(&path) }
+        .map_err(|e| io::Error::other(format!("loading {}: {e}", path.display())))?;
     let _ = PLUGIN_LIBRARY.set(library);
-    Ok(())
+    Ok(path)
 }
 
 /// Crashes inside the plugin loaded by [`load_plugin`].
@@ -303,4 +264,51 @@ pub fn plugin_write_null() -> ! {
         std::process::exit(4);
     }
     did_not_crash("the plugin's null store")
+}
+
+/// The calling thread's id and the name the kernel holds for it.
+pub fn this_thread() -> io::Result<ThreadTruth> {
+    let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
+    let path = format!("/proc/self/task/{tid}/comm");
+    let name = std::fs::read_to_string(&path)
+        .map_err(|e| io::Error::new(e.kind(), format!("reading {path}: {e}")))?;
+    Ok(ThreadTruth { tid, name: name.trim_end_matches('\n').to_owned() })
+}
+
+/// Gives the thread a name the kernel holds (at most 15 bytes).
+pub fn set_thread_name(name: &str) {
+    if let Ok(name) = std::ffi::CString::new(name) {
+        rustix::thread::set_name(&name).ok();
+    }
+}
+
+/// In a forked case's parent: waits for the child, which crashes, and
+/// succeeds if it died of a signal.
+pub fn wait_for_child(child: libc::pid_t) -> io::Result<()> {
+    let pid = rustix::process::Pid::from_raw(child)
+        .ok_or_else(|| io::Error::other("fork returned a bad pid"))?;
+    let status = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty())?
+        .map(|(_, status)| status)
+        .ok_or_else(|| io::Error::other("the forked child vanished"))?;
+    match status.terminating_signal() {
+        Some(signal) => {
+            eprintln!("crashsuite-case: the forked child died of signal {signal}");
+            Ok(())
+        }
+        None => Err(io::Error::other(format!("the forked child did not crash: {status:?}"))),
+    }
+}
+
+/// Caps the address space at what the process maps now, plus `headroom`.
+pub fn cap_address_space(headroom: u64) -> io::Result<()> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let statm = std::fs::read_to_string("/proc/self/statm")?;
+    let pages = statm
+        .split_whitespace()
+        .next()
+        .and_then(|pages| pages.parse::<u64>().ok())
+        .ok_or_else(|| io::Error::other("cannot parse /proc/self/statm"))?;
+    let mapped = pages * rustix::param::page_size() as u64;
+    let limit = Rlimit { current: Some(mapped + headroom), ..getrlimit(Resource::As) };
+    setrlimit(Resource::As, limit).map_err(io::Error::from)
 }

@@ -1,8 +1,6 @@
-//! Writing a dump of a process: minidump-writer into memory, the annotation
-//! stream appended, the file written atomically. Shared by the monitor (out of
-//! process) and the in-process handler's dumping child.
+//! Linux: minidump-writer's ptrace dump of a process (another, or the parent
+//! of the in-process handler's dumping child), from its crash context.
 
-use crate::{annotations, dumpfile};
 use minidump_writer::{
     CrashContextExt, crash_context::CrashContext, minidump_writer::MinidumpWriterConfig,
 };
@@ -10,7 +8,7 @@ use std::{
     collections::BTreeMap,
     io::Cursor,
     path::{Path, PathBuf},
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 /// How long the writer waits for the process to stop after `SIGSTOP` before it
@@ -20,12 +18,6 @@ use std::{
 /// crashed client is blocked in its handler anyway, so waiting longer costs
 /// nothing but time on the rare slow stop.
 const STOP_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// A dump file name (without `.dmp`) unique to this pid and sequence number.
-pub fn dump_name(pid: u32, sequence: u64) -> String {
-    let millis = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
-    format!("{millis}-{pid}-{sequence}")
-}
 
 /// Writes a dump of `context.pid`, blaming `context.tid`, to `<dir>/<name>.dmp`
 /// with `notes` as its annotations. A `requested` dump carries no crash
@@ -49,15 +41,7 @@ pub fn write_process_dump(
     }
     let mut cursor = Cursor::new(Vec::new());
     config.write(&mut cursor).map_err(|e| format!("minidump-writer: {e}"))?;
-    let mut dump = cursor.into_inner();
-    dumpfile::append_stream(&mut dump, annotations::STREAM_TYPE, |rva| {
-        annotations::encode_crashpad_info(rva, notes)
-    })
-    .map_err(|e| e.to_string())?;
-    edit(&mut dump);
-    let path =
-        dumpfile::write_atomically(dir, name, &dump, before_publish).map_err(|e| e.to_string())?;
-    Ok((path, dump.len() as u64))
+    super::publish(dir, name, cursor.into_inner(), notes, edit, before_publish)
 }
 
 /// Puts the fault address where minidump-writer looks for it.

@@ -1,21 +1,19 @@
-//! The in-process handler: crash-handler catches the signal, and the crashing
-//! thread clones a child process that writes the dump of its parent with
-//! minidump-writer while the thread waits. A process cannot ptrace itself;
-//! Breakpad's "self dumping" (Chromium's Linux crash dumping) works this way.
+//! The in-process handler on Linux: crash-handler catches the signal, and the
+//! crashing thread clones a child process that writes the dump of its parent
+//! with minidump-writer while the thread waits. A process cannot ptrace
+//! itself; Breakpad's "self dumping" (Chromium's Linux crash dumping) works
+//! this way.
 //!
 //! It is the reference handler's in-process twin, so that every run compares
 //! two handlers: same writer, same annotation stream, same atomic file, but
 //! the dumping code runs in a copy of the crashed process (its heap, its
 //! locks) instead of a healthy monitor.
 
-use crate::{ClientError, Reporter, annotations::ClientNotes, crash_path, dumpfile, writer};
-use crash_handler::CrashHandler;
+use crate::{ClientError, writer};
 use minidump_writer::crash_context::CrashContext;
-use std::{
-    path::{Path, PathBuf},
-    sync::{Mutex, OnceLock},
-    time::Duration,
-};
+use std::{sync::OnceLock, time::Duration};
+
+include!("common.rs");
 
 /// How long the crashing thread waits for the dumping child.
 pub const CHILD_DEADLINE: Duration = Duration::from_secs(5);
@@ -23,13 +21,9 @@ pub const CHILD_DEADLINE: Duration = Duration::from_secs(5);
 /// signal stack, far too small for minidump-writer.
 const CHILD_STACK: usize = 8 << 20;
 
-struct State {
-    dump_dir: PathBuf,
-    notes: Mutex<ClientNotes>,
-    /// Top of the mapping the child runs on. The parent never touches it, and
-    /// each child runs on its own copy (no CLONE_VM), so one serves all.
-    child_stack_top: usize,
-}
+/// Top of the mapping the dumping child runs on. The parent never touches
+/// it, and each child runs on its own copy (no CLONE_VM), so one serves all.
+static CHILD_STACK_TOP: OnceLock<usize> = OnceLock::new();
 
 /// What the child is asked to do.
 struct ChildTask<'a> {
@@ -37,71 +31,32 @@ struct ChildTask<'a> {
     requested: bool,
 }
 
-static STATE: OnceLock<State> = OnceLock::new();
-
-/// The in-process handler, attached for as long as this value lives.
-pub struct InProcessHandler {
-    _handler: CrashHandler,
+/// Maps the dumping child's stack, once.
+fn prepare() -> Result<(), ClientError> {
+    let top = map_child_stack()?;
+    CHILD_STACK_TOP.set(top).map_err(|_| ClientError::InProcess("already attached".into()))
 }
 
-impl InProcessHandler {
-    /// Prepares `dump_dir` (mode 0700) and installs the crash handler. One per
-    /// process.
-    pub fn attach(dump_dir: &Path) -> Result<Self, ClientError> {
-        dumpfile::ensure_private_dir(dump_dir)
-            .map_err(|e| ClientError::InProcess(e.to_string()))?;
-        let child_stack_top = map_child_stack()?;
-        let state =
-            State { dump_dir: dump_dir.to_owned(), notes: Mutex::default(), child_stack_top };
-        if STATE.set(state).is_err() {
-            return Err(ClientError::InProcess("already attached in this process".into()));
-        }
-        #[allow(unsafe_code)]
-        // SAFETY: the closure runs in a signal handler. The parent side only
-        // clones (a raw syscall), polls waitpid, sleeps and kills: all
-        // async-signal-safe. The child allocates: it is a copy of the crashed
-        // process, which is this handler's known weakness.
-        let event = unsafe {
-            crash_handler::make_crash_event(|context: &CrashContext| {
-                crash_path::on_crash(
-                    context,
-                    |context| dump_in_child(context, false),
-                    "crashsuite: the dumping child wrote no dump\n",
-                )
-            })
-        };
-        Ok(Self { _handler: CrashHandler::attach(event)? })
-    }
+/// Writes the dump of a crash, from a child. It runs in the signal handler:
+/// the parent side only clones (a raw syscall), polls waitpid, sleeps and
+/// kills, all async-signal-safe. The child allocates: it is a copy of the
+/// crashed process, which is this handler's known weakness.
+fn dump_crash(context: &CrashContext) -> bool {
+    dump_in_child(context, false)
 }
 
-fn notes() -> Result<std::sync::MutexGuard<'static, ClientNotes>, ClientError> {
-    let state = STATE.get().ok_or_else(|| ClientError::InProcess("not attached".into()))?;
-    Ok(state.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
-}
+/// Written to stderr when the crash could not be dumped.
+const NO_DUMP: &str = "crashsuite: the dumping child wrote no dump\n";
 
-impl Reporter for InProcessHandler {
-    fn annotate(&self, key: &str, value: &str) -> Result<(), ClientError> {
-        if notes()?.annotate(key.to_owned(), value.to_owned()) {
-            Ok(())
-        } else {
-            Err(ClientError::InProcess("too many annotations".into()))
-        }
-    }
-
-    fn breadcrumb(&self, text: &str) -> Result<(), ClientError> {
-        notes()?.breadcrumb(text.to_owned());
+/// Writes a dump of this process on request, from a child.
+fn dump_requested() -> Result<(), ClientError> {
+    let mut context = crash_path::zeroed_context();
+    context.pid = rustix::process::getpid().as_raw_nonzero().get();
+    context.tid = rustix::thread::gettid().as_raw_nonzero().get();
+    if dump_in_child(&context, true) {
         Ok(())
-    }
-
-    fn dump_now(&self) -> Result<(), ClientError> {
-        let mut context = crash_path::zeroed_context();
-        context.pid = rustix::process::getpid().as_raw_nonzero().get();
-        context.tid = rustix::thread::gettid().as_raw_nonzero().get();
-        if dump_in_child(&context, true) {
-            Ok(())
-        } else {
-            Err(ClientError::InProcess("the dumping child wrote no dump".into()))
-        }
+    } else {
+        Err(ClientError::InProcess("the dumping child wrote no dump".into()))
     }
 }
 
@@ -131,7 +86,7 @@ fn map_child_stack() -> Result<usize, ClientError> {
 /// Clones a child that writes the dump and waits for it (at most
 /// [`CHILD_DEADLINE`]); true when the child reported success.
 fn dump_in_child(context: &CrashContext, requested: bool) -> bool {
-    let Some(state) = STATE.get() else { return false };
+    let Some(&stack_top) = CHILD_STACK_TOP.get() else { return false };
     let mut task = ChildTask { context, requested };
     #[allow(unsafe_code)]
     // SAFETY: clone(2) without CLONE_VM makes a new process with a copy of
@@ -142,7 +97,7 @@ fn dump_in_child(context: &CrashContext, requested: bool) -> bool {
     let child = unsafe {
         libc::clone(
             child_main,
-            state.child_stack_top as *mut libc::c_void,
+            stack_top as *mut libc::c_void,
             libc::SIGCHLD,
             (&raw mut task).cast(),
         )
@@ -161,8 +116,7 @@ extern "C" fn child_main(task: *mut libc::c_void) -> libc::c_int {
 /// In the child: writes the dump of the parent.
 fn child_writes(context: &CrashContext, requested: bool) -> bool {
     let Some(state) = STATE.get() else { return false };
-    // A lock held by another thread at the crash stays held in the copy.
-    let notes = state.notes.try_lock().map(|n| n.simple_annotations()).unwrap_or_default();
+    let notes = crash_notes(state);
     let pid = context.pid as u32;
     let name = writer::dump_name(pid, 0);
     let written = writer::write_process_dump(

@@ -1,10 +1,5 @@
-//! The moment a dump becomes final, seen from outside the handler.
-//!
-//! Handlers do not say when their dump is done, but every one finishes the
-//! same way: a `*.dmp` name appears by rename (`IN_MOVED_TO`) or a `*.dmp`
-//! file written in place is closed (`IN_CLOSE_WRITE`). A thread blocked on
-//! inotify reads the clock as the event arrives, so the reading is late only
-//! by a wake-up, the same for every handler.
+//! Linux: a thread blocked on inotify reads the clock as the event arrives,
+//! so the reading is late only by a wake-up, the same for every handler.
 
 use rustix::{
     event::{PollFd, PollFlags, poll},
