@@ -83,8 +83,27 @@ pub enum Ending {
     Signal(i32),
     /// Exited with this code.
     Exit(i32),
+    /// Exited with a code of which only the low byte reached the harness: a
+    /// Windows process under Wine, seen from Linux (Wine hands Linux the
+    /// 32-bit exit code, an exception code after a crash, as an 8-bit
+    /// status).
+    ExitLowByte(u8),
     /// Still running at the deadline; its process group was killed.
     TimedOut,
+}
+
+impl Ending {
+    /// Whether the process ended as `expected` says it should, as far as the
+    /// harness could see.
+    pub fn matches(&self, expected: crashsuite_cases::Ending) -> bool {
+        use crashsuite_cases::Ending as Expected;
+        match (self, expected) {
+            (Self::Signal(seen), Expected::Signal(expected)) => *seen == expected,
+            (Self::Exit(seen), Expected::Exit(expected)) => *seen == expected,
+            (Self::ExitLowByte(seen), Expected::Exit(expected)) => *seen == expected as u8,
+            _ => false,
+        }
+    }
 }
 
 /// Everything one trial produced.

@@ -14,13 +14,16 @@ cache="${CRASHSUITE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/crashsuite}/windo
 mkdir -p "$cache"
 apt_install_missing rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 wine64
 
+# Debian's wine64 package puts its loader outside PATH.
+wine=$(command -v wine64 || echo /usr/lib/wine/wine64)
+wineserver=$(command -v wineserver || echo /usr/lib/wine/wineserver)
 prefix="$cache/prefix"
 if [ ! -e "$prefix/.ready" ]; then
     echo "windows setup: creating the Wine prefix" >&2
     rm -rf "$prefix"
     WINEPREFIX="$prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" \
-        wine64 wineboot --init >/dev/null 2>&1
-    WINEPREFIX="$prefix" wineserver --wait
+        "$wine" wineboot --init >/dev/null 2>&1
+    WINEPREFIX="$prefix" "$wineserver" --wait
     x86_64-w64-mingw32-gcc -shared -O2 -o "$prefix/drive_c/windows/system32/bcryptprimitives.dll" \
         "$here/bcryptprimitives.c" -ladvapi32
     touch "$prefix/.ready"

@@ -85,7 +85,21 @@ static ADDRESS: Rule = Rule {
             return Verdict::skip("the trigger does not determine the fault address");
         };
         let exception = need!(exception(facts));
-        let observed = exception.raw.exception_record.exception_address;
+        let record = &exception.raw.exception_record;
+        // Windows keeps the faulting instruction's address in
+        // ExceptionAddress, and an access violation's data address in
+        // ExceptionInformation[1]; Breakpad's Linux layout puts the faulting
+        // address itself in ExceptionAddress.
+        const ACCESS_VIOLATION: u32 = 0xC000_0005;
+        let windows = need!(facts.truth()).system.os == "windows";
+        let observed = if windows
+            && record.exception_code == ACCESS_VIOLATION
+            && record.number_parameters >= 2
+        {
+            record.exception_information[1]
+        } else {
+            record.exception_address
+        };
         Verdict::equal(hex(observed), hex(address))
     },
 };

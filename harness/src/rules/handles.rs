@@ -1,6 +1,6 @@
 //! The HandleDataStream.
 
-use super::{Level, Rule, Verdict, need};
+use super::{Level, Rule, Verdict, need, on_linux};
 use minidump::MinidumpHandleDataStream;
 
 pub(super) const RULES: &[&Rule] = &[&STANDARD_DESCRIPTORS];
@@ -15,6 +15,7 @@ static STANDARD_DESCRIPTORS: Rule = Rule {
     stream: "HandleData",
     title: "the handle list holds the standard descriptors 0, 1 and 2",
     check: |facts| {
+        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let handles: MinidumpHandleDataStream = match dump.dump.get_stream() {
             Ok(handles) => handles,

@@ -1,6 +1,6 @@
 //! The Linux streams Breakpad added to the minidump format (`/proc` files).
 
-use super::{Level, Rule, Verdict, need, required};
+use super::{Level, Rule, Verdict, need, on_linux, required};
 use minidump::{Module as _, format::MINIDUMP_STREAM_TYPE};
 
 pub(super) const RULES: &[&Rule] = &[
@@ -26,6 +26,7 @@ static PROCESS_ID: Rule = Rule {
     stream: "LinuxProcStatus",
     title: "LinuxProcStatus is the status of the process that crashed (Tgid)",
     check: |facts| {
+        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let status = need!(required(&dump.proc_status, "a LinuxProcStatus stream"));
         match tgid(status) {
@@ -51,6 +52,7 @@ static CMDLINE: Rule = Rule {
     stream: "LinuxCmdLine",
     title: "the command line is the case's argv",
     check: |facts| {
+        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let raw = match dump.raw_stream(MINIDUMP_STREAM_TYPE::LinuxCmdLine as u32) {
             Ok(raw) => raw,
@@ -81,6 +83,7 @@ static ENVIRON: Rule = Rule {
     stream: "LinuxEnviron",
     title: "the environment holds the marker variable the harness set",
     check: |facts| {
+        need!(on_linux(facts));
         let Some(marker) = &need!(facts.truth()).environ_marker else {
             return Verdict::skip("the case ran without a marker variable");
         };
@@ -108,6 +111,7 @@ static AUXV_VDSO: Rule = Rule {
     stream: "LinuxAuxv",
     title: "the auxiliary vector's AT_SYSINFO_EHDR is the vDSO module's base",
     check: |facts| {
+        need!(on_linux(facts));
         const AT_SYSINFO_EHDR: u64 = 33;
         let dump = need!(facts.dump());
         let raw = match dump.raw_stream(MINIDUMP_STREAM_TYPE::LinuxAuxv as u32) {
@@ -144,6 +148,7 @@ static CPU_INFO: Rule = Rule {
     stream: "LinuxCpuInfo",
     title: "/proc/cpuinfo lists as many processors as SystemInfo counts",
     check: |facts| {
+        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let cpu_info = need!(required(&dump.cpu_info, "a LinuxCpuInfo stream"));
         let system_info = need!(required(&dump.system_info, "a SystemInfo stream"));
@@ -161,6 +166,7 @@ static MAPS: Rule = Rule {
     stream: "LinuxMaps",
     title: "/proc/<pid>/maps maps the main executable where the module list puts it",
     check: |facts| {
+        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let maps = need!(required(&dump.linux_maps, "a LinuxMaps stream"));
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
@@ -185,6 +191,7 @@ static LSB_RELEASE: Rule = Rule {
     stream: "LinuxLsbRelease",
     title: "the distribution is named",
     check: |facts| {
+        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let release = need!(required(&dump.lsb_release, "a LinuxLsbRelease stream"));
         let id = release
@@ -207,6 +214,7 @@ static DSO_DEBUG: Rule = Rule {
     stream: "LinuxDsoDebug",
     title: "the dynamic linker's library list is captured",
     check: |facts| {
+        need!(on_linux(facts));
         let dump = need!(facts.dump());
         match dump.raw_stream(MINIDUMP_STREAM_TYPE::LinuxDsoDebug as u32) {
             Ok(raw) if !raw.is_empty() => Verdict::pass(format!("{} bytes", raw.len())),
@@ -224,6 +232,7 @@ static LIMITS: Rule = Rule {
     stream: "MozLinuxLimits",
     title: "the process's resource limits are captured",
     check: |facts| {
+        need!(on_linux(facts));
         let dump = need!(facts.dump());
         match dump.raw_stream(MINIDUMP_STREAM_TYPE::MozLinuxLimits as u32) {
             Ok(raw) if raw.windows(14).any(|w| w == b"Max stack size") => {
@@ -244,6 +253,7 @@ static NO_SOFT_ERRORS: Rule = Rule {
     stream: "MozSoftErrors",
     title: "the writer reports no soft errors",
     check: |facts| {
+        need!(on_linux(facts));
         let dump = need!(facts.dump());
         match dump.raw_stream(MINIDUMP_STREAM_TYPE::MozSoftErrors as u32) {
             Ok(raw) => {

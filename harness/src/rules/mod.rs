@@ -166,6 +166,25 @@ macro_rules! need {
 }
 pub(crate) use need;
 
+/// Lets a rule on a stream only Linux dumps carry (Breakpad's `/proc`
+/// copies, the vDSO, file descriptors) run on Linux dumps only: the system
+/// the case ran on (its truth record), else the dump's SystemInfo.
+fn on_linux(facts: &Facts<'_, '_>) -> Result<(), Verdict> {
+    let os = match (facts.truth, facts.dump) {
+        (Some(truth), _) => truth.system.os.clone(),
+        (None, Some(dump)) => match &dump.system_info {
+            Ok(info) => format!("{:?}", info.os).to_lowercase(),
+            Err(_) => return Ok(()),
+        },
+        (None, None) => return Ok(()),
+    };
+    if os == "linux" {
+        Ok(())
+    } else {
+        Err(Verdict::skip(format!("a Linux stream; the process ran on {os}")))
+    }
+}
+
 /// Turns a stream that failed to parse into a failing verdict: a stream the
 /// rules need and the handler did not write (or wrote unreadably) is a fault.
 fn required<'s, T>(stream: &'s Result<T, String>, expected: &str) -> Result<&'s T, Verdict> {
@@ -301,11 +320,7 @@ pub fn grade(record: &TrialRecord) -> Grade {
         many => Err(format!("the handler wrote {} dumps for one crash", many.len())),
     };
     let mut grade = grade_file(trial, file, Some(truth), Some(&record.ending), &known);
-    let as_expected = match (&record.ending, truth.ending) {
-        (Ending::Signal(seen), crashsuite_cases::Ending::Signal(expected)) => *seen == expected,
-        (Ending::Exit(seen), crashsuite_cases::Ending::Exit(expected)) => *seen == expected,
-        _ => false,
-    };
+    let as_expected = record.ending.matches(truth.ending);
     grade.case_note = (!as_expected).then(|| {
         let stderr = record.stderr.trim();
         let tail: Vec<&str> = stderr.lines().rev().take(10).collect();

@@ -1,6 +1,6 @@
 //! The ModuleList stream.
 
-use super::{Facts, Level, Rule, Verdict, need, required};
+use super::{Facts, Level, Rule, Verdict, need, on_linux, required};
 use crate::elf;
 use minidump::Module as _;
 
@@ -219,6 +219,7 @@ static VDSO: Rule = Rule {
     stream: "ModuleList",
     title: "the vDSO is listed",
     check: |facts| {
+        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
         let vdso = modules.iter().find(|m| {
