@@ -113,6 +113,18 @@ pub fn append_stream<E: std::fmt::Display>(
     Ok(())
 }
 
+/// The bytes of the first stream of `stream_type`, to edit in place.
+pub fn stream_mut(dump: &mut [u8], stream_type: u32) -> Option<&mut [u8]> {
+    let header: MINIDUMP_HEADER = dump.pread_with(0, LE).ok()?;
+    let entry = (0..header.stream_count as usize).find_map(|i| {
+        let at = header.stream_directory_rva as usize + i * 12;
+        let entry: MINIDUMP_DIRECTORY = dump.pread_with(at, LE).ok()?;
+        (entry.stream_type == stream_type).then_some(entry)
+    })?;
+    let start = entry.location.rva as usize;
+    dump.get_mut(start..start.checked_add(entry.location.data_size as usize)?)
+}
+
 /// Marks every directory entry of `stream_type` unused (type 0): readers
 /// then skip the stream as if it had never been written.
 pub fn unlist_stream(dump: &mut [u8], stream_type: u32) {
@@ -177,6 +189,27 @@ fn sync_directory(_dir: &Path) -> Result<(), DumpFileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_appended_stream_can_be_edited_in_place() {
+        let mut dump = vec![0u8; 32];
+        let header = MINIDUMP_HEADER {
+            signature: MINIDUMP_SIGNATURE,
+            version: 0xa793,
+            stream_count: 0,
+            stream_directory_rva: 32,
+            checksum: 0,
+            time_date_stamp: 0,
+            flags: 0,
+        };
+        dump.pwrite_with(header, 0, LE).expect("header");
+        append_stream(&mut dump, 0x4767_0001, |_| Ok::<_, String>(vec![1, 2, 3])).expect("append");
+        let stream = stream_mut(&mut dump, 0x4767_0001).expect("found");
+        assert_eq!(stream, [1, 2, 3]);
+        stream[0] = 9;
+        assert_eq!(stream_mut(&mut dump, 0x4767_0001).expect("found")[0], 9);
+        assert!(stream_mut(&mut dump, 0x1234).is_none());
+    }
 
     #[test]
     fn append_stream_rejects_non_dumps() {

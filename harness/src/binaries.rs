@@ -10,8 +10,16 @@ pub const BIN_DIR_ENV: &str = "CRASHSUITE_BIN_DIR";
 /// looked for.
 pub const AARCH64_BIN_DIR_ENV: &str = "CRASHSUITE_AARCH64_BIN_DIR";
 
-/// The built-in handlers' executables, which every binaries directory holds.
+/// Environment variable that overrides where the Windows executables are
+/// looked for.
+pub const WINDOWS_BIN_DIR_ENV: &str = "CRASHSUITE_WINDOWS_BIN_DIR";
+
+/// The built-in handlers' executables, which every Linux binaries directory
+/// holds.
 const BUILT_IN: &[&str] = &["crashsuite-case", "crashsuite-monitor"];
+/// The Windows build has the case executable only: the reference monitor is
+/// Linux's.
+const BUILT_IN_WINDOWS: &[&str] = &["crashsuite-case"];
 
 /// The directory of one build's executables: the built-in handlers' and any
 /// alternate handler's built into the same target directory.
@@ -19,6 +27,8 @@ const BUILT_IN: &[&str] = &["crashsuite-case", "crashsuite-monitor"];
 pub struct Binaries {
     /// Where the executables are.
     pub dir: PathBuf,
+    /// The platform they are built for.
+    pub platform: Platform,
 }
 
 /// An executable is missing.
@@ -46,15 +56,20 @@ impl Binaries {
     }
 
     /// Finds the executables for `platform`: the host's as [`Binaries::locate`]
-    /// does; aarch64 Linux's, for the emulated machine, in
-    /// `$CRASHSUITE_AARCH64_BIN_DIR`, else in the cross build beside this one
-    /// (`<target dir>/aarch64-unknown-linux-gnu/<profile>`, where
-    /// `scripts/aarch64/build.sh` puts them).
+    /// does; another platform's in its environment variable's directory
+    /// (`$CRASHSUITE_AARCH64_BIN_DIR`, `$CRASHSUITE_WINDOWS_BIN_DIR`), else in
+    /// the cross build beside this one (`<target dir>/<triple>/<profile>`,
+    /// where scripts/aarch64/build.sh and scripts/windows/build.sh put them).
     pub fn locate_for(platform: Platform) -> Result<Self, MissingBinary> {
         if !platform.emulated() {
             return Self::locate();
         }
-        let dir = match std::env::var_os(AARCH64_BIN_DIR_ENV) {
+        let (env, triple, script) = if platform.under_wine() {
+            (WINDOWS_BIN_DIR_ENV, crate::wine::TARGET, "scripts/windows/build.sh")
+        } else {
+            (AARCH64_BIN_DIR_ENV, crate::vm::TARGET, "scripts/aarch64/build.sh")
+        };
+        let dir = match std::env::var_os(env) {
             Some(dir) => PathBuf::from(dir),
             None => {
                 let own = match std::env::var_os(BIN_DIR_ENV) {
@@ -62,14 +77,11 @@ impl Binaries {
                     None => own_dir(),
                 };
                 let profile = own.file_name().map(PathBuf::from).unwrap_or_default();
-                own.parent().unwrap_or(&own).join(crate::vm::TARGET).join(profile)
+                own.parent().unwrap_or(&own).join(triple).join(profile)
             }
         };
-        Self::in_dir(&dir).map_err(|missing| MissingBinary {
-            hint: format!(
-                "scripts/aarch64/build.sh builds it (add --release for a release run) or set \
-                 {AARCH64_BIN_DIR_ENV}"
-            ),
+        Self::in_dir_for(&dir, platform).map_err(|missing| MissingBinary {
+            hint: format!("{script} builds it (add --release for a release run) or set {env}"),
             ..missing
         })
     }
@@ -77,8 +89,14 @@ impl Binaries {
     /// Uses the executables in `dir`, checking that the built-in handlers'
     /// are there.
     pub fn in_dir(dir: &Path) -> Result<Self, MissingBinary> {
-        let binaries = Self { dir: dir.to_owned() };
-        for name in BUILT_IN {
+        Self::in_dir_for(dir, Platform::HOST)
+    }
+
+    /// [`Binaries::in_dir`] for executables built for `platform`.
+    pub fn in_dir_for(dir: &Path, platform: Platform) -> Result<Self, MissingBinary> {
+        let binaries = Self { dir: dir.to_owned(), platform };
+        let built_in = if platform.os == "windows" { BUILT_IN_WINDOWS } else { BUILT_IN };
+        for name in built_in {
             binaries.find(name, None)?;
         }
         Ok(binaries)
@@ -88,7 +106,8 @@ impl Binaries {
     /// is a path (holds a `/`); `setup` says how to get it when it is not one
     /// of the workspace's.
     pub fn find(&self, name: &str, setup: Option<&str>) -> Result<PathBuf, MissingBinary> {
-        let path = if name.contains('/') { PathBuf::from(name) } else { self.dir.join(name) };
+        let file = if self.platform.os == "windows" { format!("{name}.exe") } else { name.into() };
+        let path = if name.contains('/') { PathBuf::from(name) } else { self.dir.join(&file) };
         if path.is_file() {
             return Ok(path);
         }
@@ -99,7 +118,7 @@ impl Binaries {
                  run) or set {BIN_DIR_ENV}"
             ),
         };
-        Err(MissingBinary { missing: name.to_owned(), dir: self.dir.clone(), hint })
+        Err(MissingBinary { missing: file, dir: self.dir.clone(), hint })
     }
 }
 

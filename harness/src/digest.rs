@@ -16,7 +16,8 @@ use std::{collections::BTreeMap, fmt::Write as _};
 
 /// A module's role in a digest.
 fn role(file: &str, truth: Option<&Truth>) -> String {
-    let name = file.rsplit('/').next().unwrap_or(file);
+    // Linux paths, and Windows paths (a Windows process names its modules so).
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
     if truth.is_some_and(|t| t.executable.display().to_string() == file) {
         format!("executable {name}")
     } else if truth.is_some_and(|t| t.modules.iter().any(|m| m.path.display().to_string() == file))

@@ -53,6 +53,9 @@ pub struct Handler {
     pub default: bool,
     /// How to build or install it, for the reason a trial does not run.
     pub setup: Option<String>,
+    /// The platforms (`os-arch`) it runs on; Linux's when the manifest does
+    /// not say.
+    pub platforms: Vec<String>,
     /// Cases it does not support, with the reason each.
     pub unsupported: Vec<Unsupported>,
     /// Rules it is known to fail on a case.
@@ -83,11 +86,21 @@ struct Manifest {
     #[serde(default)]
     default: bool,
     setup: Option<String>,
+    #[serde(default = "linux_platforms")]
+    platforms: Vec<String>,
     #[serde(default)]
     unsupported: Vec<Unsupported>,
     #[serde(default)]
     deviation: Vec<deviations::Deviation>,
 }
+
+/// Where a handler runs when its manifest does not say: Linux.
+fn linux_platforms() -> Vec<String> {
+    vec!["linux-x86_64".into(), "linux-aarch64".into()]
+}
+
+/// The platforms a manifest may name.
+const PLATFORMS: &[&str] = &["linux-x86_64", "linux-aarch64", "windows-x86_64"];
 
 /// A manifest that is not valid.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +120,9 @@ impl Handler {
         let manifest: Manifest = toml::from_str(text).map_err(|e| error(e.to_string()))?;
         let deviations = deviations::check(manifest.deviation).map_err(error)?;
         let cases = crashsuite_cases::catalogue().map_err(|e| error(e.to_string()))?;
+        if let Some(bad) = manifest.platforms.iter().find(|p| !PLATFORMS.contains(&p.as_str())) {
+            return Err(error(format!("platforms: no platform {bad:?} (one of {PLATFORMS:?})")));
+        }
         for entry in &manifest.unsupported {
             if !cases.iter().any(|c| c.id == entry.case) {
                 return Err(error(format!("unsupported: no case {:?}", entry.case)));
@@ -128,6 +144,7 @@ impl Handler {
             ),
             default: manifest.default,
             setup: manifest.setup,
+            platforms: manifest.platforms,
             unsupported: manifest.unsupported,
             deviations,
         })
@@ -170,6 +187,16 @@ impl Handler {
     /// Why this handler does not support `case`, if it does not.
     pub fn unsupported(&self, case: &str) -> Option<&str> {
         self.unsupported.iter().find(|u| u.case == case).map(|u| u.reason.as_str())
+    }
+
+    /// Why the handler does not run on `platform` (`os-arch`), if it does
+    /// not.
+    pub fn runs_on(&self, platform: &str) -> Result<(), String> {
+        if self.platforms.iter().any(|p| p == platform) {
+            Ok(())
+        } else {
+            Err(format!("{} runs on {} only", self.name, self.platforms.join(", ")))
+        }
     }
 }
 

@@ -23,6 +23,7 @@
 //! - [`compare`] puts two dumps of one crash side by side, stream by stream;
 //! - [`bench`] measures what a crash costs (latency, process end, dump size,
 //!   verify time) and [`curves`] how that grows with threads and heap;
+//! - [`wine`] runs Windows trials under Wine, on a Linux host;
 //! - [`vm`] runs trials for aarch64 in an emulated machine, many per boot,
 //!   and brings back what they left, to be graded as native trials are;
 //!   [`platform`] says where trials run and [`cache`] where set-up lives;
@@ -54,6 +55,7 @@ pub mod stress;
 pub mod symbols;
 pub mod vm;
 pub mod watch;
+pub mod wine;
 
 pub use handlers::Handler;
 pub use runner::{Trial, TrialRecord};

@@ -54,10 +54,11 @@ enum Command {
         /// for a crash and a dump).
         #[arg(long, short)]
         jobs: Option<usize>,
-        /// Where the cases run: this host's architecture (the default), or
-        /// `aarch64` (also `--target aarch64-unknown-linux-gnu`), which runs
-        /// them in an emulated aarch64 Linux machine, all in one boot
-        /// (scripts/aarch64/setup.sh and build.sh prepare it).
+        /// Where the cases run: this host's architecture (the default);
+        /// `aarch64` (also `aarch64-unknown-linux-gnu`), in an emulated
+        /// aarch64 Linux machine, all in one boot (scripts/aarch64/build.sh
+        /// prepares it); or `windows` (also `x86_64-pc-windows-gnu`), the
+        /// Windows case executable under Wine (scripts/windows/build.sh).
         #[arg(long, visible_alias = "target", default_value = std::env::consts::ARCH)]
         arch: String,
     },
@@ -194,7 +195,7 @@ fn main() -> anyhow::Result<()> {
             let jobs = jobs.unwrap_or_else(|| {
                 2 * std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
             });
-            let platform = Platform::for_arch(&arch).map_err(anyhow::Error::msg)?;
+            let platform = Platform::for_target(&arch).map_err(anyhow::Error::msg)?;
             run(platform, &handlers, &case, report, keep, verbose, jobs)
         }
         Command::Verify { dump, truth, json } => verify(&dump, truth.as_deref(), json),
@@ -562,17 +563,17 @@ fn run(
             Err(e) => eprintln!("{progress}: {e:#}"),
         }
     };
-    let outcomes = if platform.emulated() {
+    let outcomes = if platform.in_vm() {
         run_emulated(&binaries, platform, &trials, graded, progress)?
     } else {
         runner::in_parallel(
             &trials,
             jobs,
             |trial| -> anyhow::Result<TrialResult> {
-                if let Err(reason) = trial.runs_here(&binaries) {
+                if let Err(reason) = trial.runs_on(platform, &binaries) {
                     return Ok(TrialResult::not_run(trial.handler, &trial.case.id, reason));
                 }
-                let record = runner::run(&binaries, *trial, runner::Limits::default())
+                let record = runner::run(&binaries, *trial, runner::Limits::for_platform(platform))
                     .with_context(|| format!("running {}", trial.name()))?;
                 Ok(graded(trial, record))
             },

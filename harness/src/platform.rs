@@ -19,14 +19,20 @@ impl Platform {
     /// aarch64 Linux, run in an emulated machine on other hosts ([`crate::vm`]).
     pub const LINUX_AARCH64: Self = Self { os: "linux", arch: "aarch64" };
 
-    /// The platform `crashsuite run --arch ARCH` means: this host's, or
-    /// aarch64 Linux in the emulated machine.
-    pub fn for_arch(arch: &str) -> Result<Self, String> {
-        match arch {
-            _ if arch == Self::HOST.arch => Ok(Self::HOST),
+    /// x86_64 Windows, run under Wine on a Linux host ([`crate::wine`]).
+    pub const WINDOWS_X86_64: Self = Self { os: "windows", arch: "x86_64" };
+
+    /// The platform `crashsuite run --target NAME` means: this host's (its
+    /// architecture or triple), aarch64 Linux in the emulated machine, or
+    /// x86_64 Windows under Wine.
+    pub fn for_target(name: &str) -> Result<Self, String> {
+        match name {
+            _ if name == Self::HOST.arch => Ok(Self::HOST),
             "aarch64" | "arm64" | "aarch64-unknown-linux-gnu" => Ok(Self::LINUX_AARCH64),
+            "windows" | "x86_64-pc-windows-gnu" => Ok(Self::WINDOWS_X86_64),
             other => Err(format!(
-                "no way to run {other} trials here: --arch takes {} (this host) or aarch64",
+                "no way to run {other} trials here: --target takes {} (this host), aarch64 \
+                 or windows",
                 Self::HOST.arch
             )),
         }
@@ -37,9 +43,20 @@ impl Platform {
         format!("{}-{}", self.os, self.arch)
     }
 
-    /// True when trials for it run in the emulated machine, not on the host.
+    /// True when trials for it do not run on the host directly (they run in
+    /// the emulated machine, or under Wine).
     pub fn emulated(&self) -> bool {
         *self != Self::HOST
+    }
+
+    /// True when its trials run in the emulated machine ([`crate::vm`]).
+    pub fn in_vm(&self) -> bool {
+        self.emulated() && self.os == "linux"
+    }
+
+    /// True when its trials run under Wine ([`crate::wine`]).
+    pub fn under_wine(&self) -> bool {
+        self.os == "windows" && Self::HOST.os == "linux"
     }
 }
 
@@ -48,10 +65,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn arch_names_map_to_platforms() {
-        assert_eq!(Platform::for_arch(std::env::consts::ARCH), Ok(Platform::HOST));
-        assert_eq!(Platform::for_arch("arm64"), Ok(Platform::LINUX_AARCH64));
+    fn target_names_map_to_platforms() {
+        assert_eq!(Platform::for_target(std::env::consts::ARCH), Ok(Platform::HOST));
+        assert_eq!(Platform::for_target("arm64"), Ok(Platform::LINUX_AARCH64));
         assert_eq!(Platform::LINUX_AARCH64.label(), "linux-aarch64");
-        assert!(Platform::for_arch("riscv64").unwrap_err().contains("--arch takes"));
+        assert_eq!(Platform::for_target("x86_64-pc-windows-gnu"), Ok(Platform::WINDOWS_X86_64));
+        assert!(Platform::WINDOWS_X86_64.emulated() && !Platform::WINDOWS_X86_64.in_vm());
+        assert!(Platform::for_target("riscv64").unwrap_err().contains("--target takes"));
     }
 }

@@ -32,6 +32,19 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The limits for trials on `platform`: the default, but under Wine,
+    /// whose `MiniDumpWriteDump` takes about 9 s a dump (more with others
+    /// dumping at once), a case may take 90 s.
+    pub fn for_platform(platform: Platform) -> Self {
+        if platform.under_wine() {
+            Self { case_deadline: Duration::from_secs(90), ..Self::default() }
+        } else {
+            Self::default()
+        }
+    }
+}
+
 /// One (handler, case) pair.
 #[derive(Debug, Clone, Copy)]
 pub struct Trial {
@@ -69,6 +82,12 @@ impl Trial {
     /// in `binaries`.
     pub fn runs_on(&self, platform: Platform, binaries: &Binaries) -> Result<(), String> {
         self.case.runs_on(platform.os, platform.arch)?;
+        self.handler.runs_on(&platform.label())?;
+        if platform.under_wine()
+            && let Some(reason) = crate::wine::unsupported(self.case.trigger)
+        {
+            return Err(format!("not under Wine: {reason}"));
+        }
         if let Some(reason) = self.handler.unsupported(&self.case.id) {
             return Err(format!("{} does not support it: {reason}", self.handler.name));
         }
@@ -202,18 +221,34 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         .map_err(|source| RunError::Handler { handler: handler.name.clone(), source })?;
 
     let case_err = |source| RunError::Case { exe: exe.clone(), source };
+    // Windows executables run under Wine, which reads paths as Windows's.
+    let wine = match binaries.platform.under_wine() {
+        true => Some(crate::wine::Wine::locate().map_err(|e| case_err(std::io::Error::other(e)))?),
+        false => None,
+    };
+    let path_env = |path: &Path| match wine {
+        Some(_) => crate::wine::windows_path(path),
+        None => path.as_os_str().to_owned(),
+    };
+    let mut command = match &wine {
+        Some(wine) => wine.command(&exe).map_err(case_err)?,
+        // The least environment: only what a case reads.
+        None => {
+            let mut command = Command::new(&exe);
+            command.env_clear();
+            command
+        }
+    };
     let started = Instant::now();
-    let mut child = process::own_group(&mut Command::new(&exe))
+    let mut child = process::own_group(&mut command)
         .args(match &trial.case.file {
-            Some(file) => vec![std::ffi::OsString::from("--case-file"), file.into()],
+            Some(file) => vec![std::ffi::OsString::from("--case-file"), path_env(file)],
             None => vec![std::ffi::OsString::from(&trial.case.id)],
         })
         .args(&handler.args)
-        // The least environment: only what a case reads.
-        .env_clear()
-        .env(TRUTH_ENV, &truth_path)
-        .env(SOCKET_ENV, &socket)
-        .env(DUMP_DIR_ENV, &dump_dir)
+        .env(TRUTH_ENV, path_env(&truth_path))
+        .env(SOCKET_ENV, path_env(&socket))
+        .env(DUMP_DIR_ENV, path_env(&dump_dir))
         .env(MARKER_ENV, marker(&trial))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -228,8 +263,12 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         })
     });
 
-    let ending = process::wait_with_deadline(&mut child, started + limits.case_deadline)
-        .map_err(case_err)?;
+    let ending = match process::wait_with_deadline(&mut child, started + limits.case_deadline)
+        .map_err(case_err)?
+    {
+        Ending::Exit(code) if wine.is_some() => Ending::ExitLowByte(code as u8),
+        ending => ending,
+    };
     let ended_ns = Some(crashsuite_cases::monotonic_ns());
     let dumps = wait_for_dumps(&final_dumps, limits.dump_grace.unwrap_or(handler.dump_grace));
     let wall = started.elapsed();

@@ -4,7 +4,8 @@
 //! digest changed; SHOULD and MAY findings are printed.
 //!
 //! The same trials on aarch64 Linux, run in the emulated machine (one boot
-//! each), are named `handler::aarch64::case`.
+//! each), are named `handler::aarch64::case`; those on Windows, run under
+//! Wine, `handler::windows::case`.
 //!
 //! This is a libtest-mimic harness, so nextest's `--list --format terse`,
 //! `--exact` and `--ignored` work. Trials that cannot run here (a case for
@@ -13,31 +14,32 @@
 //! anyway with `--ignored`, they fail and say why.
 
 use crashsuite::{
-    Trial, binaries::Binaries, handlers, platform::Platform, report, rules, runner, vm,
+    Trial, binaries::Binaries, handlers, platform::Platform, report, rules, runner, vm, wine,
 };
 use libtest_mimic::{Arguments, Failed};
 use std::path::Path;
 
-/// Where a trial runs: on this host, or in the emulated machine.
+/// Where a trial runs: started by the runner (on this host, or under Wine),
+/// or in the emulated machine.
 #[derive(Clone)]
 enum Place {
-    Host(Binaries),
+    Runner(Binaries),
     Emulated(Platform, Binaries, vm::Machine),
 }
 
 impl Place {
     fn platform(&self) -> Platform {
         match self {
-            Place::Host(_) => Platform::HOST,
+            Place::Runner(binaries) => binaries.platform,
             Place::Emulated(platform, ..) => *platform,
         }
     }
 }
 
 fn run_trial(place: &Place, trial: Trial) -> Result<(), Failed> {
-    let limits = runner::Limits::default();
+    let limits = runner::Limits::for_platform(place.platform());
     let record = match place {
-        Place::Host(binaries) => runner::run(binaries, trial, limits).map_err(|e| e.to_string()),
+        Place::Runner(binaries) => runner::run(binaries, trial, limits).map_err(|e| e.to_string()),
         Place::Emulated(_, binaries, machine) => machine.run_one(binaries, trial, limits),
     }?;
     let grade = rules::grade(&record);
@@ -83,13 +85,16 @@ fn compare_with_golden(
 
 fn main() {
     let args = Arguments::from_args();
-    let host = Binaries::locate().map(Place::Host).map_err(|e| e.to_string());
+    let host = Binaries::locate().map(Place::Runner).map_err(|e| e.to_string());
     let aarch64 = Binaries::locate_for(Platform::LINUX_AARCH64)
         .map_err(|e| e.to_string())
         .and_then(|binaries| {
             let machine = vm::Machine::locate().map_err(|e| e.to_string())?;
             Ok(Place::Emulated(Platform::LINUX_AARCH64, binaries, machine))
         });
+    let windows = Binaries::locate_for(Platform::WINDOWS_X86_64)
+        .map_err(|e| e.to_string())
+        .and_then(|binaries| wine::Wine::locate().map(|_| Place::Runner(binaries)));
     let known = handlers::known().map(|known| known.iter().collect::<Vec<_>>());
     let matrix = match known.map_err(|e| e.to_string()).and_then(|known| {
         Trial::matrix(&known).map_err(|e| format!("the case catalogue is broken: {e}"))
@@ -101,12 +106,13 @@ fn main() {
         }
     };
     let mut trials = Vec::new();
-    for (place, label) in [(&host, None), (&aarch64, Some("aarch64"))] {
-        let platform = match place {
-            Ok(place) => place.platform(),
-            Err(_) if label.is_some() => Platform::LINUX_AARCH64,
-            Err(_) => Platform::HOST,
-        };
+    let places = [
+        (&host, Platform::HOST, None),
+        (&aarch64, Platform::LINUX_AARCH64, Some("aarch64")),
+        (&windows, Platform::WINDOWS_X86_64, Some("windows")),
+    ];
+    for (place, platform, label) in places {
+        let platform = place.as_ref().map_or(platform, Place::platform);
         // On an aarch64 host the native trials are the aarch64 ones.
         if label.is_some() && !platform.emulated() {
             continue;
@@ -117,10 +123,14 @@ fn main() {
                 None => trial.name(),
             };
             let runs = match place {
-                Ok(place @ (Place::Host(binaries) | Place::Emulated(_, binaries, _))) => {
+                Ok(place @ (Place::Runner(binaries) | Place::Emulated(_, binaries, _))) => {
                     trial.runs_on(platform, binaries).map(|()| place.clone())
                 }
-                Err(e) => trial.case.runs_on(platform.os, platform.arch).and(Err(e.clone())),
+                Err(e) => trial
+                    .case
+                    .runs_on(platform.os, platform.arch)
+                    .and_then(|()| trial.handler.runs_on(&platform.label()))
+                    .and(Err(e.clone())),
             };
             let trial = *trial;
             trials.push(match runs {

@@ -57,7 +57,10 @@ pub(super) fn expectation(
             crash_site: CrashSite::Executable,
             ..fatal(ACCESS_VIOLATION)
         },
-        Trigger::Abort | Trigger::PanicAbort => exception(FATAL_APP_EXIT, ABORT_EXIT_CODE),
+        Trigger::Abort => exception(FATAL_APP_EXIT, ABORT_EXIT_CODE),
+        // Rust's `process::abort` is `__fastfail(FAST_FAIL_FATAL_APP_EXIT)` on
+        // Windows: past every in-process handler.
+        Trigger::PanicAbort => fatal(STACK_BUFFER_OVERRUN),
         Trigger::DivideByZero => {
             Expectation { crash_site: CrashSite::Executable, ..fatal(INT_DIVIDE_BY_ZERO) }
         }

@@ -138,11 +138,13 @@ fn child_writes(context: &CrashContext, requested: bool) -> bool {
 }
 
 /// Polls for the child's exit; kills it at the deadline. Async-signal-safe.
+/// The deadline is read from the monotonic clock, not counted in sleeps: a
+/// loaded or emulated machine oversleeps each one many times over.
 fn wait_bounded(pid: libc::pid_t) -> bool {
     const STEP: libc::timespec = libc::timespec { tv_sec: 0, tv_nsec: 1_000_000 };
-    let steps = CHILD_DEADLINE.as_millis();
+    let deadline = monotonic_ms().saturating_add(CHILD_DEADLINE.as_millis() as u64);
     let mut status = 0;
-    for _ in 0..steps {
+    while monotonic_ms() < deadline {
         #[allow(unsafe_code)]
         // SAFETY: waitpid and nanosleep take plain values and a local out-parameter.
         let done = unsafe {
@@ -166,4 +168,15 @@ fn wait_bounded(pid: libc::pid_t) -> bool {
         libc::waitpid(pid, &mut status, 0);
     }
     false
+}
+
+/// `CLOCK_MONOTONIC` in milliseconds; clock_gettime is async-signal-safe.
+fn monotonic_ms() -> u64 {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    #[allow(unsafe_code)]
+    // SAFETY: clock_gettime writes the local timespec it is given.
+    unsafe {
+        libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now);
+    }
+    now.tv_sec as u64 * 1000 + now.tv_nsec as u64 / 1_000_000
 }

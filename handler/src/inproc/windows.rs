@@ -6,50 +6,185 @@
 
 use crate::{ClientError, writer};
 use crashsuite_cases::trigger::WINDOWS_DUMP_REQUESTED;
-use minidump_writer::{crash_context::CrashContext, minidump_writer::MinidumpWriter};
+use minidump_writer::{MinidumpType, crash_context::CrashContext, minidump_writer::MinidumpWriter};
 use std::{
     fs::File,
     sync::{
-        OnceLock,
+        Condvar, OnceLock, PoisonError,
         atomic::{AtomicU64, Ordering},
     },
+    time::{Duration, Instant},
 };
+use windows_sys::Win32::System::Threading::GetCurrentThreadId;
 
 include!("common.rs");
 
 /// Numbers the dumps of this process.
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+/// How long a crashing or requesting thread waits for the dumper thread: a
+/// bound on a hung writer. Wine's `MiniDumpWriteDump` takes about 9 s, more
+/// with other processes dumping at once.
+const DUMP_DEADLINE: Duration = Duration::from_secs(60);
 
-/// Nothing to prepare on Windows.
+/// What a crashing or requesting thread hands the dumper thread.
+#[derive(Clone, Copy)]
+struct Job {
+    /// The `EXCEPTION_POINTERS` of the crash (or of the request), as an
+    /// address in the waiting thread's frame.
+    exception_pointers: usize,
+    exception_code: i32,
+    thread_id: u32,
+}
+
+/// The one job in flight and its outcome.
+#[derive(Default)]
+struct Slot {
+    job: Option<Job>,
+    done: Option<bool>,
+}
+
+/// A thread of its own writes the dumps, as Breakpad's Windows handler does:
+/// the crashing thread's stack is then walked like any other (a writer
+/// running on it would be dumping its own, live stack), and the dump's
+/// BreakpadInfo names two threads.
+struct Dumper {
+    slot: Mutex<Slot>,
+    changed: Condvar,
+}
+
+static DUMPER: OnceLock<Dumper> = OnceLock::new();
+
+/// Starts the dumper thread.
 fn prepare() -> Result<(), ClientError> {
-    Ok(())
+    let dumper = Dumper { slot: Mutex::default(), changed: Condvar::new() };
+    if DUMPER.set(dumper).is_err() {
+        return Err(ClientError::InProcess("already attached in this process".into()));
+    }
+    std::thread::Builder::new()
+        .name("crashsuite-dumper".into())
+        .spawn(serve)
+        .map(drop)
+        .map_err(|e| ClientError::InProcess(format!("starting the dumper thread: {e}")))
+}
+
+/// The dumper thread: takes each job, writes its dump, reports.
+fn serve() {
+    let Some(dumper) = DUMPER.get() else { return };
+    loop {
+        let mut slot = dumper.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        let job = loop {
+            match slot.job.take() {
+                Some(job) => break job,
+                None => slot = dumper.changed.wait(slot).unwrap_or_else(PoisonError::into_inner),
+            }
+        };
+        drop(slot);
+        let written = write_job(job);
+        if let Err(e) = &written {
+            eprintln!("crashsuite: in-process dump: {e}");
+        }
+        let mut slot = dumper.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.done = Some(written.is_ok());
+        dumper.changed.notify_all();
+    }
+}
+
+/// Hands `job` to the dumper thread and waits (at most [`DUMP_DEADLINE`])
+/// for the dump; true when it was written.
+fn hand_over(job: Job) -> bool {
+    let Some(dumper) = DUMPER.get() else { return false };
+    let deadline = Instant::now() + DUMP_DEADLINE;
+    let mut slot = dumper.slot.lock().unwrap_or_else(PoisonError::into_inner);
+    // One job at a time: wait for the slot to be free.
+    while slot.job.is_some() || slot.done.is_some() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        slot = dumper.changed.wait_timeout(slot, left).unwrap_or_else(PoisonError::into_inner).0;
+    }
+    slot.job = Some(job);
+    dumper.changed.notify_all();
+    loop {
+        if let Some(done) = slot.done.take() {
+            dumper.changed.notify_all();
+            return done;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        slot = dumper.changed.wait_timeout(slot, left).unwrap_or_else(PoisonError::into_inner).0;
+    }
 }
 
 /// Written to stderr when the crash could not be dumped.
 const NO_DUMP: &str = "crashsuite: the in-process handler wrote no dump\n";
 
-/// Writes the dump of a crash from the crashing thread, in the exception
-/// filter. It allocates and `MiniDumpWriteDump` takes the loader lock: a
-/// crash that broke the heap or holds that lock loses its dump, which is this
-/// handler's known weakness.
+/// Has the dumper thread write the dump of a crash, in the exception filter,
+/// while the crashing thread waits. The dumper allocates and
+/// `MiniDumpWriteDump` takes the loader lock: a crash that broke the heap or
+/// holds that lock loses its dump, which is this handler's known weakness.
 fn dump_crash(context: &CrashContext) -> bool {
-    match write(|file| MinidumpWriter::dump_crash_context(context, None, file)) {
-        Ok(()) => true,
-        Err(e) => {
-            eprintln!("crashsuite: in-process dump: {e}");
-            false
-        }
+    hand_over(Job {
+        exception_pointers: context.exception_pointers as usize,
+        exception_code: context.exception_code,
+        thread_id: context.thread_id,
+    })
+}
+
+/// Has the dumper thread write a dump of this process on request, blaming
+/// the calling thread, with Crashpad's exception code for a dump without a
+/// crash: the thread records its own context as an exception would (what
+/// crash-handler's `simulate_exception` does) and waits while it is dumped.
+fn dump_requested() -> Result<(), ClientError> {
+    use minidump_writer::crash_context::{
+        CONTEXT, EXCEPTION_POINTERS, EXCEPTION_RECORD, capture_context,
+    };
+    #[allow(unsafe_code)]
+    // SAFETY: the record and context are plain data, zeroes valid for both;
+    // capture_context fills the context of the calling thread. The pointers
+    // stay valid while the dumper thread works: this frame waits for it.
+    let written = unsafe {
+        let mut record: EXCEPTION_RECORD = std::mem::zeroed();
+        record.ExceptionCode = WINDOWS_DUMP_REQUESTED as i32;
+        let mut context: CONTEXT = std::mem::zeroed();
+        capture_context(&mut context);
+        let pointers =
+            EXCEPTION_POINTERS { ExceptionRecord: &mut record, ContextRecord: &mut context };
+        hand_over(Job {
+            exception_pointers: &raw const pointers as usize,
+            exception_code: record.ExceptionCode,
+            thread_id: GetCurrentThreadId(),
+        })
+    };
+    if written {
+        Ok(())
+    } else {
+        Err(ClientError::InProcess("the dumper thread wrote no dump".into()))
     }
 }
 
-/// Writes a dump of this process on request, blaming the calling thread,
-/// with Crashpad's exception code for a dump without a crash.
-fn dump_requested() -> Result<(), ClientError> {
-    write(|file| {
-        MinidumpWriter::dump_local_context(Some(WINDOWS_DUMP_REQUESTED as i32), None, None, file)
-    })
-    .map_err(ClientError::InProcess)
+/// On the dumper thread: the dump, with the exception (a crash's, or the
+/// one a request made up).
+fn write_job(job: Job) -> Result<(), String> {
+    let context = CrashContext {
+        exception_pointers: job.exception_pointers as *const _,
+        process_id: std::process::id(),
+        thread_id: job.thread_id,
+        exception_code: job.exception_code,
+    };
+    // The exception pointers stay valid: the thread that handed them over
+    // waits until this returns.
+    write(|file| MinidumpWriter::dump_crash_context(&context, Some(DUMP_TYPE), file))
 }
+
+/// What the dump holds beyond `MiniDumpNormal`'s threads, stacks and
+/// modules: the memory map, each thread's times and state, and the modules
+/// already unloaded.
+const DUMP_TYPE: MinidumpType = MinidumpType::WithFullMemoryInfo
+    .union(MinidumpType::WithThreadInfo)
+    .union(MinidumpType::WithUnloadedModules);
 
 /// Runs the writer into a scratch file in the dump directory (the system
 /// writes to a file handle), then finishes the dump from its bytes.
@@ -64,8 +199,24 @@ fn write(
         .and_then(|mut file| dump(&mut file).map_err(|e| format!("minidump-writer: {e}")))
         .and_then(|()| std::fs::read(&scratch).map_err(|e| format!("reading it back: {e}")));
     let _ = std::fs::remove_file(&scratch);
-    writer::publish(&state.dump_dir, &name, written?, &crash_notes(state), |_| (), || ())?;
+    let notes = crash_notes(state);
+    writer::publish(&state.dump_dir, &name, written?, &notes, swap_breakpad_threads, || ())?;
     Ok(())
+}
+
+/// minidump-writer 0.13's Windows writer swaps BreakpadInfo's two threads:
+/// it names the crashed thread as the one that wrote the dump and the writing
+/// thread as the one that asked. Processors skip the writing thread's stack,
+/// so the crashed thread's walk was lost; this puts the two back.
+fn swap_breakpad_threads(dump: &mut Vec<u8>) {
+    const BREAKPAD_INFO: u32 = 0x4767_0001;
+    if let Some(info) = dumpfile::stream_mut(dump, BREAKPAD_INFO)
+        && info.len() >= 12
+    {
+        let (ids, _) = info[4..].split_at_mut(8);
+        let (dumping, requesting) = ids.split_at_mut(4);
+        dumping.swap_with_slice(requesting);
+    }
 }
 
 /// crash-handler 0.8 references the C runtime's `_invoke_watson` (it ends the

@@ -13,8 +13,11 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deviation {
-    /// Case id.
+    /// Case id; `*` for every case, on one platform.
     pub case: String,
+    /// The platform (`os-arch`) it is seen on; every platform when absent.
+    #[serde(default)]
+    pub platform: Option<String>,
     /// Rule id.
     pub rule: String,
     /// Why the handler fails it: the limitation, with a reference.
@@ -33,9 +36,12 @@ pub struct Deviations {
 }
 
 impl Deviations {
-    /// The deviations listed for `case`.
-    pub fn for_case(&self, case: &str) -> Deviations {
-        Deviations { list: self.list.iter().filter(|d| d.case == case).cloned().collect() }
+    /// The deviations listed for `case` on `platform` (`os-arch`).
+    pub fn for_case(&self, case: &str, platform: &str) -> Deviations {
+        let applies = |d: &&Deviation| {
+            (d.case == case || d.case == "*") && d.platform.as_deref().is_none_or(|p| p == platform)
+        };
+        Deviations { list: self.list.iter().filter(applies).cloned().collect() }
     }
 
     /// The deviation of `rule`, if it is listed.
@@ -49,8 +55,9 @@ pub fn check(list: Vec<Deviation>) -> Result<Deviations, String> {
     let cases = crashsuite_cases::catalogue().map_err(|e| e.to_string())?;
     let rules = super::all();
     for deviation in &list {
-        if !cases.iter().any(|c| c.id == deviation.case) {
-            return Err(format!("no case {:?}", deviation.case));
+        let every_case = deviation.case == "*" && deviation.platform.is_some();
+        if !every_case && !cases.iter().any(|c| c.id == deviation.case) {
+            return Err(format!("no case {:?} (`*` needs a platform)", deviation.case));
         }
         if !rules.iter().any(|r| r.id == deviation.rule) {
             return Err(format!("no rule {:?}", deviation.rule));
@@ -86,6 +93,7 @@ mod tests {
         let entry = |case: &str, rule: &str, reason: &str| {
             vec![Deviation {
                 case: case.into(),
+                platform: None,
                 rule: rule.into(),
                 reason: reason.into(),
                 intermittent: false,
@@ -95,12 +103,28 @@ mod tests {
         assert!(check(entry("no_such_case", "EXC-01", "why")).unwrap_err().contains("no case"));
         assert!(check(entry("abort", "XXX-99", "why")).unwrap_err().contains("no rule"));
         assert!(check(entry("abort", "EXC-01", " ")).unwrap_err().contains("no reason"));
+        assert!(check(entry("*", "EXC-01", "why")).unwrap_err().contains("needs a platform"));
+    }
+
+    #[test]
+    fn every_case_entries_apply_on_their_platform_only() {
+        let deviation = Deviation {
+            case: "*".into(),
+            platform: Some("windows-x86_64".into()),
+            rule: "THR-04".into(),
+            reason: "why".into(),
+            intermittent: false,
+        };
+        let all = check(vec![deviation]).unwrap();
+        assert!(all.for_case("abort", "windows-x86_64").find("THR-04").is_some());
+        assert!(all.for_case("abort", "linux-x86_64").find("THR-04").is_none());
     }
 
     #[test]
     fn a_listed_failure_is_a_deviation_and_a_listed_pass_fails() {
         let mut deviation = Deviation {
             case: "c".into(),
+            platform: None,
             rule: "r".into(),
             reason: "why".into(),
             intermittent: false,

@@ -310,7 +310,8 @@ pub fn grade(record: &TrialRecord) -> Grade {
             return Grade::not_graded(trial, error);
         }
     };
-    let known = record.trial.handler.deviations.for_case(&record.trial.case.id);
+    let platform = format!("{}-{}", truth.system.os, truth.system.arch);
+    let known = record.trial.handler.deviations.for_case(&record.trial.case.id, &platform);
     let file = match record.dumps.as_slice() {
         [] => Err(match &record.handler_died {
             Some(status) => format!("the handler wrote none: its monitor died ({status})"),

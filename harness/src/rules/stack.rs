@@ -127,7 +127,16 @@ static REACHES_TRIGGER: Rule = Rule {
     stream: "stack walk",
     title: "the crashing thread's walk reaches the trigger function by name",
     check: |facts| {
-        let function = &need!(facts.truth()).trigger_function;
+        let truth = need!(facts.truth());
+        if truth.system.os == "windows" {
+            // The grader's gap, not the handler's: frames are named from the
+            // ELF files the modules were loaded from.
+            return Verdict::skip(
+                "crashsuite names frames from ELF files only; a Windows executable's (its PE \
+                 unwind tables and mingw's DWARF) is not read yet",
+            );
+        }
+        let function = &truth.trigger_function;
         let dump = need!(facts.dump());
         let stack = need!(crashing_stack(facts));
         let found = dump

@@ -205,10 +205,13 @@ static EVERY_STACK_POINTER: Rule = Rule {
             return Verdict::fail("no memory list", "stacks");
         };
         let crashing = crashing_tid(facts);
+        // An in-process writer's own thread, as BreakpadInfo names it: its
+        // context is the writer's, mid-write, and processors skip it.
+        let writer = dump.breakpad_info.as_ref().ok().and_then(|info| info.dump_thread_id);
         let mut outside = Vec::new();
         for thread in &threads.threads {
             let tid = thread.raw.thread_id;
-            if tid == crashing {
+            if tid == crashing || Some(tid) == writer {
                 continue; // THR-02, which knows about overflows and destroyed stack pointers
             }
             let Some(sp) =
