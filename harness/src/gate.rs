@@ -1,20 +1,33 @@
-//! The regression gate: a run's `results.json` against a stored baseline.
+//! The regression gate: a run's `results.json` against stored baselines.
 //! Per (handler, case, MUST rule) it finds what broke (passed, or was a known
 //! deviation, and now fails), what was fixed, what fails that the baseline
 //! did not have, and trials that ran before and now do not. Anything but
 //! "fixed" is a regression.
+//!
+//! A baseline is a results file too: any run's, or the trimmed ones kept in
+//! `golden/<handler>/<os>-<arch>/baseline.json` (the gate's fields only, so
+//! that they change only when a verdict does), which [`write_baselines`]
+//! makes from a run.
 
-use serde::Deserialize;
-use std::{collections::BTreeMap, fmt::Write as _, path::Path};
+use serde::{Deserialize, Serialize};
+use std::{
+    collections::BTreeMap,
+    fmt::Write as _,
+    path::{Path, PathBuf},
+};
 
-/// The parts of `results.json` the gate reads (schema in harness/RESULTS.md).
-#[derive(Debug, Deserialize)]
+/// The parts of `results.json` the gate reads (schema in harness/RESULTS.md),
+/// which are all a stored baseline holds.
+#[derive(Debug, Deserialize, Serialize)]
 struct ResultsFile {
     schema: String,
+    /// Where it ran, as golden/ names it (`Platform::label`).
+    #[serde(default)]
+    label: Option<String>,
     trials: Vec<TrialEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct TrialEntry {
     handler: String,
     case: String,
@@ -23,13 +36,13 @@ struct TrialEntry {
     grade: Option<GradeEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct GradeEntry {
     error: Option<String>,
     verdicts: Vec<VerdictEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct VerdictEntry {
     id: String,
     level: String,
@@ -100,6 +113,41 @@ impl Findings {
     }
 }
 
+/// Writes `<golden>/<handler>/<platform>/baseline.json` for every handler
+/// that ran a trial in `results`: its trials with the gate's fields only (outcome,
+/// why not run, and each MUST rule's verdict), in case order. Returns the
+/// files written.
+pub fn write_baselines(results: &Path, golden: &Path) -> Result<Vec<PathBuf>, GateError> {
+    let run = read(results)?;
+    let error = |message: String| GateError { path: results.display().to_string(), message };
+    let label = run.label.clone().ok_or_else(|| error("no platform label".into()))?;
+    let mut by_handler: BTreeMap<String, Vec<TrialEntry>> = BTreeMap::new();
+    for mut trial in run.trials {
+        if let Some(grade) = &mut trial.grade {
+            grade.verdicts.retain(|v| v.level == "Must");
+        }
+        by_handler.entry(trial.handler.clone()).or_default().push(trial);
+    }
+    let mut written = Vec::new();
+    for (handler, mut trials) in by_handler {
+        // A handler that did not run here (not built, or not for this
+        // platform) has nothing to keep.
+        if trials.iter().all(|t| t.grade.is_none()) {
+            continue;
+        }
+        trials.sort_by(|a, b| a.case.cmp(&b.case));
+        let file = ResultsFile { schema: run.schema.clone(), label: Some(label.clone()), trials };
+        let dir = golden.join(&handler).join(&label);
+        let path = dir.join("baseline.json");
+        let text = serde_json::to_string_pretty(&file).map_err(|e| error(e.to_string()))?;
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&path, text + "\n"))
+            .map_err(|e| error(format!("writing {}: {e}", path.display())))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
 /// The gate could not read a results file.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {message}")]
@@ -110,7 +158,7 @@ pub struct GateError {
     pub message: String,
 }
 
-fn load(path: &Path) -> Result<BTreeMap<String, Standing>, GateError> {
+fn read(path: &Path) -> Result<ResultsFile, GateError> {
     let error = |message: String| GateError { path: path.display().to_string(), message };
     let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
     let file: ResultsFile = serde_json::from_str(&text).map_err(|e| error(e.to_string()))?;
@@ -121,8 +169,11 @@ fn load(path: &Path) -> Result<BTreeMap<String, Standing>, GateError> {
             crate::results::SCHEMA
         )));
     }
-    Ok(file
-        .trials
+    Ok(file)
+}
+
+fn standings(file: ResultsFile) -> BTreeMap<String, Standing> {
+    file.trials
         .into_iter()
         .map(|trial| {
             let name = format!("{}::{}", trial.handler, trial.case);
@@ -144,17 +195,31 @@ fn load(path: &Path) -> Result<BTreeMap<String, Standing>, GateError> {
             };
             (name, standing)
         })
-        .collect())
+        .collect()
 }
 
 fn failing(verdict: &str) -> bool {
     verdict == "fail" || verdict == "error"
 }
 
-/// Compares the run in `results` with the one in `baseline`.
-pub fn compare(baseline: &Path, results: &Path) -> Result<Findings, GateError> {
-    let before = load(baseline)?;
-    let now = load(results)?;
+/// Compares the run in `results` with the `baselines` (one results file
+/// each, for one or more handlers, all of the run's platform).
+pub fn compare(baselines: &[PathBuf], results: &Path) -> Result<Findings, GateError> {
+    let run = read(results)?;
+    let mut before = BTreeMap::new();
+    for path in baselines {
+        let baseline = read(path)?;
+        if let (Some(was), Some(now)) = (&baseline.label, &run.label)
+            && was != now
+        {
+            return Err(GateError {
+                path: path.display().to_string(),
+                message: format!("a baseline of {was}, not of the run's {now}"),
+            });
+        }
+        before.extend(standings(baseline));
+    }
+    let now = standings(run);
     let mut findings = Findings::default();
     for (trial, standing) in &now {
         match (before.get(trial), standing) {
@@ -220,7 +285,7 @@ mod tests {
             &[graded("a", "fail", "pass"), not_run("b"), graded("c", "deviation", "fail")]
                 .join(","),
         );
-        let findings = compare(baseline.path(), results.path()).unwrap();
+        let findings = compare(&[baseline.path().into()], results.path()).unwrap();
         assert_eq!(findings.broken, ["h::a EXC-01"]);
         assert_eq!(findings.fixed, ["h::a THR-01"]);
         assert_eq!(findings.new_failures, ["h::c THR-01"]);
@@ -234,10 +299,37 @@ mod tests {
     #[test]
     fn the_same_run_passes_and_a_wrong_schema_is_refused() {
         let run = file(&graded("a", "pass", "deviation"));
-        let findings = compare(run.path(), run.path()).unwrap();
+        let findings = compare(&[run.path().into()], run.path()).unwrap();
         assert!(!findings.regressed(), "{findings:?}");
         let old = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(old.path(), r#"{"schema": "crashsuite-results/0", "trials": []}"#).unwrap();
-        assert!(compare(old.path(), run.path()).unwrap_err().message.contains("schema"));
+        assert!(compare(&[old.path().into()], run.path()).unwrap_err().message.contains("schema"));
+    }
+
+    #[test]
+    fn baselines_keep_the_gate_s_fields_per_handler_and_compare_as_the_run_did() {
+        let run = tempfile::NamedTempFile::new().unwrap();
+        let trials = [
+            graded("b", "pass", "deviation"),
+            graded("a", "pass", "pass"),
+            not_run("a").replace("\"h\"", "\"unbuilt\""),
+        ]
+        .join(",");
+        let json = format!(
+            "{{\"schema\": \"{}\", \"label\": \"linux-x86_64\", \"wall_ms\": 5,
+              \"trials\": [{trials}]}}",
+            crate::results::SCHEMA
+        );
+        std::fs::write(run.path(), json).unwrap();
+        let golden = tempfile::tempdir().unwrap();
+        let written = write_baselines(run.path(), golden.path()).unwrap();
+        assert_eq!(written, [golden.path().join("h/linux-x86_64/baseline.json")]);
+        let text = std::fs::read_to_string(&written[0]).unwrap();
+        assert!(!text.contains("THR-04") && !text.contains("wall_ms"), "{text}");
+        assert!(text.find("\"a\"").unwrap() < text.find("\"b\"").unwrap(), "sorted: {text}");
+        assert!(!compare(&written, run.path()).unwrap().regressed());
+        let other = text.replace("linux-x86_64", "linux-aarch64");
+        std::fs::write(&written[0], other).unwrap();
+        assert!(compare(&written, run.path()).unwrap_err().message.contains("not of the run"));
     }
 }

@@ -148,9 +148,11 @@ enum Command {
     /// Compare a run's results with a baseline: MUST rules broken or fixed,
     /// new failures, trials no longer run. Exits with 1 on any regression.
     Gate {
-        /// The baseline results.json.
-        #[arg(long)]
-        baseline: PathBuf,
+        /// Baseline results: a run's results.json, or the stored baselines
+        /// (`golden/<handler>/<os>-<arch>/baseline.json`), one per handler;
+        /// the option repeats.
+        #[arg(long, required = true)]
+        baseline: Vec<PathBuf>,
         /// The run's results.json (`crashsuite run --report DIR` writes it).
         #[arg(long)]
         results: PathBuf,
@@ -161,6 +163,17 @@ enum Command {
         /// fixed marked, to DIR/report.html.
         #[arg(long, value_name = "DIR")]
         html: Option<PathBuf>,
+    },
+    /// Store a run as the gate's baselines: golden/<handler>/<os>-<arch>/
+    /// baseline.json for every handler in each results.json
+    /// (scripts/baselines.sh runs the matrix and this).
+    Baseline {
+        /// results.json files written by `crashsuite run --report`.
+        #[arg(required = true)]
+        results: Vec<PathBuf>,
+        /// The golden directory.
+        #[arg(long, default_value = "golden")]
+        golden: PathBuf,
     },
     /// Write a self-contained HTML report (DIR/report.html) from one or more
     /// results.json files (several platforms become several columns), with
@@ -213,6 +226,14 @@ fn main() -> anyhow::Result<()> {
             }
             if regressed {
                 std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Baseline { results, golden } => {
+            for results in &results {
+                for path in crashsuite::gate::write_baselines(results, &golden)? {
+                    println!("{}", path.display());
+                }
             }
             Ok(())
         }

@@ -38,9 +38,16 @@ impl Platform {
         }
     }
 
-    /// `os-arch`, as golden/ and reports name it.
-    pub fn label(&self) -> String {
+    /// `os-arch`: the system, as handler manifests name where they run.
+    pub fn system(&self) -> String {
         format!("{}-{}", self.os, self.arch)
+    }
+
+    /// Where trials run, as golden/, baselines, deviations and reports name
+    /// it: the system, with `-wine` for Windows under Wine (whose dbghelp is
+    /// not Windows's, so its digests and deviations are its own).
+    pub fn label(&self) -> String {
+        if self.under_wine() { format!("{}-wine", self.system()) } else { self.system() }
     }
 
     /// True when trials for it do not run on the host directly (they run in
@@ -71,6 +78,8 @@ mod tests {
         assert_eq!(Platform::LINUX_AARCH64.label(), "linux-aarch64");
         assert_eq!(Platform::for_target("x86_64-pc-windows-gnu"), Ok(Platform::WINDOWS_X86_64));
         assert!(Platform::WINDOWS_X86_64.emulated() && !Platform::WINDOWS_X86_64.in_vm());
+        assert_eq!(Platform::WINDOWS_X86_64.system(), "windows-x86_64");
+        assert_eq!(Platform::WINDOWS_X86_64.label(), "windows-x86_64-wine");
         assert!(Platform::for_target("riscv64").unwrap_err().contains("--target takes"));
     }
 }

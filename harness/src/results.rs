@@ -23,6 +23,9 @@ pub struct Results {
     pub suite: Suite,
     /// Where it ran.
     pub platform: Platform,
+    /// Where it ran, as golden/ names it ([`Platform::label`]: `os-arch`,
+    /// with `-wine` under Wine).
+    pub label: String,
     /// Seconds since the Unix epoch when the run started.
     pub started_unix: u64,
     /// Wall time of the whole run, in milliseconds.
@@ -273,6 +276,7 @@ impl Results {
         Self {
             schema: SCHEMA,
             suite: Suite { version: env!("CARGO_PKG_VERSION"), commit: commit() },
+            label: platform.label(),
             platform,
             started_unix,
             wall_ms: wall.as_millis() as u64,

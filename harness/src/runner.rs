@@ -82,7 +82,7 @@ impl Trial {
     /// in `binaries`.
     pub fn runs_on(&self, platform: Platform, binaries: &Binaries) -> Result<(), String> {
         self.case.runs_on(platform.os, platform.arch)?;
-        self.handler.runs_on(&platform.label())?;
+        self.handler.runs_on(&platform.system())?;
         if platform.under_wine()
             && let Some(reason) = crate::wine::unsupported(self.case.trigger)
         {
@@ -130,6 +130,8 @@ impl Ending {
 pub struct TrialRecord {
     /// What ran.
     pub trial: Trial,
+    /// Where it ran.
+    pub platform: Platform,
     /// The run directory (removed when the record is dropped unless kept).
     pub run_dir: tempfile::TempDir,
     /// The truth record, or why there is none.
@@ -282,6 +284,7 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
     let truth = Truth::read(&truth_path).map_err(|e| e.to_string());
     Ok(TrialRecord {
         trial,
+        platform: binaries.platform,
         run_dir,
         truth,
         dumps,

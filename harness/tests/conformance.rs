@@ -129,7 +129,7 @@ fn main() {
                 Err(e) => trial
                     .case
                     .runs_on(platform.os, platform.arch)
-                    .and_then(|()| trial.handler.runs_on(&platform.label()))
+                    .and_then(|()| trial.handler.runs_on(&platform.system()))
                     .and(Err(e.clone())),
             };
             let trial = *trial;

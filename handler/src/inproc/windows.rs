@@ -200,7 +200,8 @@ fn write(
         .and_then(|()| std::fs::read(&scratch).map_err(|e| format!("reading it back: {e}")));
     let _ = std::fs::remove_file(&scratch);
     let notes = crash_notes(state);
-    writer::publish(&state.dump_dir, &name, written?, &notes, swap_breakpad_threads, || ())?;
+    let swap = |dump: &mut Vec<u8>| swap_breakpad_threads(dump);
+    writer::publish(&state.dump_dir, &name, written?, &notes, swap, || ())?;
     Ok(())
 }
 
@@ -208,7 +209,7 @@ fn write(
 /// it names the crashed thread as the one that wrote the dump and the writing
 /// thread as the one that asked. Processors skip the writing thread's stack,
 /// so the crashed thread's walk was lost; this puts the two back.
-fn swap_breakpad_threads(dump: &mut Vec<u8>) {
+fn swap_breakpad_threads(dump: &mut [u8]) {
     const BREAKPAD_INFO: u32 = 0x4767_0001;
     if let Some(info) = dumpfile::stream_mut(dump, BREAKPAD_INFO)
         && info.len() >= 12

@@ -310,7 +310,7 @@ pub fn grade(record: &TrialRecord) -> Grade {
             return Grade::not_graded(trial, error);
         }
     };
-    let platform = format!("{}-{}", truth.system.os, truth.system.arch);
+    let platform = record.platform.label();
     let known = record.trial.handler.deviations.for_case(&record.trial.case.id, &platform);
     let file = match record.dumps.as_slice() {
         [] => Err(match &record.handler_died {

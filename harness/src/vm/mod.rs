@@ -16,6 +16,7 @@ pub mod initramfs;
 
 use crate::{
     binaries::Binaries,
+    platform::Platform,
     runner::{Ending, Limits, RunError, Trial, TrialRecord},
 };
 use crashsuite_cases::{DUMP_DIR_ENV, MARKER_ENV, SOCKET_ENV, TRUTH_ENV, Truth};
@@ -463,6 +464,7 @@ impl<'t> Batch<'t> {
         dumps.sort();
         let record = TrialRecord {
             trial,
+            platform: Platform::LINUX_AARCH64,
             truth: Truth::read(&run_dir.path().join("truth.json")).map_err(|e| e.to_string()),
             dumps,
             ending,
