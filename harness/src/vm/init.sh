@@ -8,7 +8,8 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
+# /tmp stays the initramfs's own (writable, in memory): the executables sit
+# at their host paths, which may lie under /tmp (a target directory there).
 echo "@@crashsuite booted"
 
 # Centiseconds since boot. /proc/uptime has two decimals; "1${frac} - 100"
