@@ -224,10 +224,12 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
 
     let case_err = |source| RunError::Case { exe: exe.clone(), source };
     // Windows executables run under Wine, which reads paths as Windows's.
-    let wine = match binaries.platform.under_wine() {
-        true => Some(crate::wine::Wine::locate().map_err(|e| case_err(std::io::Error::other(e)))?),
-        false => None,
-    };
+    let wine = binaries
+        .platform
+        .under_wine()
+        .then(crate::wine::Wine::locate)
+        .transpose()
+        .map_err(|e| case_err(std::io::Error::other(e)))?;
     let path_env = |path: &Path| match wine {
         Some(_) => crate::wine::windows_path(path),
         None => path.as_os_str().to_owned(),

@@ -10,7 +10,7 @@ use minidump_writer::{MinidumpType, crash_context::CrashContext, minidump_writer
 use std::{
     fs::File,
     sync::{
-        Condvar, OnceLock, PoisonError,
+        Condvar, MutexGuard, OnceLock, PoisonError,
         atomic::{AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -94,27 +94,30 @@ fn serve() {
 fn hand_over(job: Job) -> bool {
     let Some(dumper) = DUMPER.get() else { return false };
     let deadline = Instant::now() + DUMP_DEADLINE;
-    let mut slot = dumper.slot.lock().unwrap_or_else(PoisonError::into_inner);
+    let slot = dumper.slot.lock().unwrap_or_else(PoisonError::into_inner);
     // One job at a time: wait for the slot to be free.
-    while slot.job.is_some() || slot.done.is_some() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return false;
-        }
-        slot = dumper.changed.wait_timeout(slot, left).unwrap_or_else(PoisonError::into_inner).0;
+    let mut slot = dumper.wait_while(slot, deadline, |s| s.job.is_some() || s.done.is_some());
+    if slot.job.is_some() || slot.done.is_some() {
+        return false;
     }
     slot.job = Some(job);
     dumper.changed.notify_all();
-    loop {
-        if let Some(done) = slot.done.take() {
-            dumper.changed.notify_all();
-            return done;
-        }
+    let mut slot = dumper.wait_while(slot, deadline, |s| s.done.is_none());
+    let done = slot.done.take();
+    dumper.changed.notify_all();
+    done.unwrap_or(false)
+}
+
+impl Dumper {
+    /// Waits on the slot while `busy` holds, until `deadline` at most.
+    fn wait_while<'a>(
+        &self,
+        slot: MutexGuard<'a, Slot>,
+        deadline: Instant,
+        busy: impl FnMut(&mut Slot) -> bool,
+    ) -> MutexGuard<'a, Slot> {
         let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return false;
-        }
-        slot = dumper.changed.wait_timeout(slot, left).unwrap_or_else(PoisonError::into_inner).0;
+        self.changed.wait_timeout_while(slot, left, busy).unwrap_or_else(PoisonError::into_inner).0
     }
 }
 
