@@ -1,7 +1,7 @@
 //! The cases: one TOML file per case in `cases/catalogue/`, embedded in the
 //! build. `cases/case.example.toml` documents every key.
 
-use crate::trigger::Trigger;
+use crashsuite_data::Trigger;
 use serde::{Deserialize, Serialize};
 use std::{
     collections::BTreeMap,

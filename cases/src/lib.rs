@@ -11,7 +11,7 @@
 //! - [`scene`]: sets a case up and fires it;
 //! - [`handler`]: what a case needs of the handler under test;
 //! - [`cli`]: the command line every case executable shares;
-//! - [`truth`]: the truth record;
+//! - [`truth`]: the truth record (from `crashsuite-data`);
 //! - `native`: what crosses into the system underneath, one file per system
 //!   (`native/linux.rs`: C, C++, pthreads, fork, dlopen, assembly;
 //!   `native/windows.rs`, `native/macos.rs`: those systems' own triggers).
@@ -21,7 +21,7 @@ pub mod cli;
 pub mod handler;
 pub mod scene;
 pub mod trigger;
-pub mod truth;
+pub use crashsuite_data::truth;
 
 cfg_if::cfg_if! {
     if #[cfg(target_os = "linux")] {
@@ -39,19 +39,11 @@ cfg_if::cfg_if! {
 }
 
 pub use catalogue::{Case, CatalogueError, CrashThread, Scene, catalogue, find};
+pub use crashsuite_data::{
+    DUMP_DIR_ENV, MARKER_ENV, SOCKET_ENV, TRUTH_ENV,
+    truth::{ExpectedEnding, ModuleTruth, SystemTruth, ThreadTruth, Truth},
+};
 pub use trigger::{Armed, CrashSite, Expectation, Trigger};
-pub use truth::{Ending, ModuleTruth, SystemTruth, ThreadTruth, Truth};
-
-/// Environment variable naming the file the truth record goes to.
-pub const TRUTH_ENV: &str = "CRASHSUITE_TRUTH";
-/// Environment variable naming the socket of a monitor the harness started
-/// for the handler (the reference handler's).
-pub const SOCKET_ENV: &str = "CRASHSUITE_SOCKET";
-/// Environment variable the harness sets to a value of its choosing, for the
-/// dump's copy of the environment to show.
-pub const MARKER_ENV: &str = "CRASHSUITE_MARKER";
-/// Environment variable naming the directory where dumps must appear.
-pub const DUMP_DIR_ENV: &str = "CRASHSUITE_DUMP_DIR";
 
 /// A monotonic clock in nanoseconds (`CLOCK_MONOTONIC`; Windows's
 /// performance counter): one clock for every process on the machine, so a

@@ -8,7 +8,7 @@ use crate::{
     catalogue::{Case, CrashThread},
     native,
     trigger::{Armed, Trigger},
-    truth::{Ending, ModuleTruth, SystemTruth, ThreadTruth, Truth},
+    truth::{ExpectedEnding, ModuleTruth, SystemTruth, ThreadTruth, Truth},
 };
 use anyhow::{Context as _, bail};
 use std::{
@@ -99,7 +99,7 @@ pub fn run(
         (BTreeMap::new(), Vec::new())
     };
 
-    let armed = case.trigger.arm(&scratch).context("preparing the trigger")?;
+    let armed = crate::trigger::arm(case.trigger, &scratch).context("preparing the trigger")?;
     let expected = armed
         .expectation(scene.thread)
         .with_context(|| format!("{:?} does not run on this system", case.trigger))?;
@@ -142,7 +142,7 @@ pub fn run(
         fault_address: expected.fault_address,
         instruction_pointer: expected.instruction_pointer,
         // A forked case's parent waits for its crashing child and exits 0.
-        ending: if scene.fork { Ending::Exit(0) } else { expected.ending },
+        ending: if scene.fork { ExpectedEnding::Exit(0) } else { expected.ending },
         stack_pointer_destroyed: expected.stack_pointer_destroyed,
         crash_site: expected.crash_site,
         trigger: case.trigger,

@@ -14,8 +14,7 @@ use minidump_common_writer::format::{
 use scroll_writer::{LE, Pwrite};
 use std::collections::{BTreeMap, VecDeque};
 
-/// The annotation key that holds the breadcrumbs, as a JSON array of strings.
-pub const BREADCRUMBS_KEY: &str = "crashsuite.breadcrumbs";
+pub use crashsuite_data::BREADCRUMBS_KEY;
 /// The stream type the annotations are written as.
 pub const STREAM_TYPE: u32 = MINIDUMP_STREAM_TYPE::CrashpadInfoStream as u32;
 /// How many breadcrumbs the monitor keeps per process.

@@ -6,7 +6,7 @@
 // The reference monitor, its transport and these checks are Linux's.
 #![cfg(target_os = "linux")]
 
-use crashsuite_cases::{CrashThread, Ending, TRUTH_ENV, Trigger, Truth, catalogue};
+use crashsuite_cases::{CrashThread, ExpectedEnding, TRUTH_ENV, Trigger, Truth, catalogue};
 use std::{os::unix::process::ExitStatusExt, process::Command};
 
 fn case_command() -> Command {
@@ -95,8 +95,10 @@ fn every_case_records_its_truth_and_ends_as_it_says() {
         assert_eq!(truth.modules.len(), usize::from(case.scene.dlopen), "{id}");
 
         match truth.ending {
-            Ending::Exit(code) => assert_eq!(status.code(), Some(code), "{id}: {status}"),
-            Ending::Signal(signal) => assert_eq!(status.signal(), Some(signal), "{id}: {status}"),
+            ExpectedEnding::Exit(code) => assert_eq!(status.code(), Some(code), "{id}: {status}"),
+            ExpectedEnding::Signal(signal) => {
+                assert_eq!(status.signal(), Some(signal), "{id}: {status}")
+            }
         }
     }
 }

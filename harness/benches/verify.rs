@@ -7,12 +7,8 @@
 //! first (`cargo build --release --workspace`). Frame names come from the
 //! name cache after the first iteration, as they do in a matrix run.
 
-use crashsuite::{
-    Trial,
-    binaries::Binaries,
-    evidence::{DumpEvidence, DumpFile},
-    handlers, rules, runner,
-};
+use crashsuite_grader::evidence::{DumpEvidence, DumpFile};
+use crashsuite_runner::{Trial, binaries::Binaries, handlers, trial};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -21,10 +17,10 @@ fn verifier(c: &mut Criterion) {
     let case = crashsuite_cases::find("segv_null_write")
         .expect("catalogue")
         .expect("segv_null_write is in the catalogue");
-    let record = runner::run(
+    let record = trial::run(
         &binaries,
         Trial { handler: handlers::reference(), case },
-        runner::Limits::default(),
+        trial::Limits::default(),
     )
     .expect("the trial runs");
     let [dump] = record.dumps.as_slice() else { panic!("one dump, got {:?}", record.dumps) };
@@ -40,7 +36,9 @@ fn verifier(c: &mut Criterion) {
         b.iter(|| DumpEvidence::gather(black_box(&file)).frame_names.len())
     });
     group.bench_function("grade (every rule)", |b| {
-        b.iter(|| rules::verify_bytes("bench.dmp", black_box(bytes.clone()), Some(truth)))
+        b.iter(|| {
+            crashsuite_grader::verify_bytes("bench.dmp", black_box(bytes.clone()), Some(truth))
+        })
     });
     group.finish();
 }

@@ -178,6 +178,9 @@ fn standings(file: ResultsFile) -> BTreeMap<String, Standing> {
         .map(|trial| {
             let name = format!("{}::{}", trial.handler, trial.case);
             let standing = match (trial.outcome.as_str(), trial.grade) {
+                ("error", _) => {
+                    Standing::Graded(BTreeMap::from([("(run)".into(), "error".into())]))
+                }
                 ("not_run", _) | (_, None) => {
                     Standing::NotRun(trial.not_run_reason.unwrap_or_default())
                 }

@@ -7,8 +7,10 @@
 //! results files go in as they are, as JSON, with the rule catalogue beside
 //! them. Nothing is fetched; the file opens from disk anywhere.
 
-use crate::{bench, curves, gate::Findings, results, rules};
+use crate::{bench_view, gate::Findings, results};
 use anyhow::{Context as _, bail};
+use crashsuite_grader::rules;
+use crashsuite_runner::curves;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -76,8 +78,8 @@ pub fn read_bench(path: &Path) -> anyhow::Result<Bench> {
         curves: Option<Vec<curves::Curve>>,
     }
     let file: File = read_json(path)?;
-    if file.schema != bench::SCHEMA {
-        bail!("{} has schema {:?}, expected {:?}", path.display(), file.schema, bench::SCHEMA);
+    if file.schema != bench_view::SCHEMA {
+        bail!("{} has schema {:?}, expected {:?}", path.display(), file.schema, bench_view::SCHEMA);
     }
     let curves = file.curves.unwrap_or_default();
     let mut charts = Vec::new();
@@ -85,7 +87,7 @@ pub fn read_bench(path: &Path) -> anyhow::Result<Bench> {
         if curves.iter().any(|c| c.axis == axis) {
             charts.push(Chart {
                 title: format!("crash→dump latency and dump size against {}", axis.label()),
-                svg: curves::svg(&curves, axis)?,
+                svg: bench_view::svg(&curves, axis)?,
             });
         }
     }

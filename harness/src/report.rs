@@ -1,8 +1,8 @@
 //! Printing graded trials: a table of trials against rules, then the details
 //! of every failure and skip.
 
-use crate::rules::{self, Grade, Verdict};
 use comfy_table::{Table, presets::ASCII_MARKDOWN};
+use crashsuite_grader::{Grade, Verdict};
 use std::fmt::Write as _;
 
 /// The table: one row per trial with its result, how many rules passed,
@@ -72,35 +72,6 @@ pub fn details(grades: &[&Grade], skips: bool) -> String {
                 let _ = writeln!(out, "{line}");
             }
         }
-    }
-    out
-}
-
-/// One trial in full: every verdict with what was seen, and the crashing stack.
-pub fn trial(grade: &Grade) -> String {
-    let rules = rules::all();
-    let mut out = String::new();
-    if let Some(error) = &grade.error {
-        let _ = writeln!(out, "error: {error}");
-    }
-    if let Some(note) = &grade.case_note {
-        let _ = writeln!(out, "{note}");
-    }
-    for (v, rule) in grade.verdicts.iter().zip(&rules) {
-        let line = match &v.verdict {
-            Verdict::Pass { observed } => format!("pass  {observed}"),
-            Verdict::Fail { observed, expected } => {
-                format!("FAIL  observed {observed}; expected {expected}")
-            }
-            Verdict::Skip { reason } => format!("skip  {reason}"),
-            Verdict::Deviation { observed, expected, reason } => {
-                format!("known deviation  observed {observed}; expected {expected}; {reason}")
-            }
-        };
-        let _ = writeln!(out, "{} {:<6} {:<60} {line}", v.id, v.level, rule.title);
-    }
-    if !grade.crashing_stack.is_empty() {
-        let _ = writeln!(out, "crashing thread: {}", grade.crashing_stack.join(" <- "));
     }
     out
 }

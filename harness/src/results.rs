@@ -2,12 +2,12 @@
 //! `harness/RESULTS.md`), JUnit XML, and a Markdown matrix (cases down, rules
 //! across) that a CI job can post as its summary.
 
-use crate::{
-    handlers::Handler,
-    platform::Platform,
-    rules::{self, Grade, Level, Verdict},
-};
 use comfy_table::{Table, presets::ASCII_MARKDOWN};
+use crashsuite_grader::{Grade, Level, RuleVerdict, Verdict, rules};
+use crashsuite_runner::{
+    Handler, Platform, Trial,
+    matrix::{Outcome as Ran, Timings},
+};
 use serde::Serialize;
 use std::{fmt::Write as _, path::Path, time::Duration};
 
@@ -64,6 +64,8 @@ pub enum Outcome {
     Fail,
     /// The case does not run on this platform.
     NotRun,
+    /// The trial could not be run: the runner failed, not the handler.
+    Error,
 }
 
 /// One trial.
@@ -77,6 +79,9 @@ pub struct TrialResult {
     pub outcome: Outcome,
     /// Why it did not run, for [`Outcome::NotRun`].
     pub not_run_reason: Option<String>,
+    /// Why it could not be run, for [`Outcome::Error`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Case start to dump found, in milliseconds.
     pub wall_ms: Option<u64>,
     /// Crash (the truth record's stamp) to the first dump final, in
@@ -88,45 +93,36 @@ pub struct TrialResult {
     pub grade: Option<Grade>,
 }
 
-/// How long a graded trial took.
-#[derive(Debug, Clone, Copy)]
-pub struct Timings {
-    /// Case start to dump found.
-    pub wall: Duration,
-    /// Crash to the first dump final, in milliseconds.
-    pub latency_ms: Option<f64>,
-    /// Grading.
-    pub verify: Duration,
-}
-
 impl TrialResult {
-    /// A graded trial.
-    pub fn graded(handler: &'static Handler, case: &str, grade: Grade, timings: Timings) -> Self {
-        let outcome = if grade.passed() { Outcome::Pass } else { Outcome::Fail };
-        Self {
-            handler: &handler.name,
-            case: case.to_owned(),
-            outcome,
-            not_run_reason: None,
-            wall_ms: Some(timings.wall.as_millis() as u64),
-            latency_ms: timings.latency_ms,
-            verify_ms: Some(timings.verify.as_secs_f64() * 1e3),
-            grade: Some(grade),
-        }
-    }
-
-    /// A trial whose case does not run here.
-    pub fn not_run(handler: &'static Handler, case: &str, reason: String) -> Self {
-        Self {
-            handler: &handler.name,
-            case: case.to_owned(),
+    /// How `trial` came out, as the matrix executor reported it.
+    pub fn new(trial: &Trial, ran: Ran) -> Self {
+        let mut result = Self {
+            handler: &trial.handler.name,
+            case: trial.case.id.clone(),
             outcome: Outcome::NotRun,
-            not_run_reason: Some(reason),
+            not_run_reason: None,
+            error: None,
             wall_ms: None,
             latency_ms: None,
             verify_ms: None,
             grade: None,
+        };
+        match ran {
+            Ran::Graded(graded) => {
+                let Timings { wall, latency_ms, verify } = graded.timings;
+                result.outcome = if graded.grade.passed() { Outcome::Pass } else { Outcome::Fail };
+                result.wall_ms = Some(wall.as_millis() as u64);
+                result.latency_ms = latency_ms;
+                result.verify_ms = Some(verify.as_secs_f64() * 1e3);
+                result.grade = Some(graded.grade);
+            }
+            Ran::NotRun(reason) => result.not_run_reason = Some(reason.to_string()),
+            Ran::Error(error) => {
+                result.outcome = Outcome::Error;
+                result.error = Some(error);
+            }
         }
+        result
     }
 }
 
@@ -137,7 +133,7 @@ impl TrialResult {
     /// run.
     pub fn cell(&self) -> String {
         let Some(grade) = &self.grade else {
-            return "not run".to_owned();
+            return if self.outcome == Outcome::Error { "✗ error" } else { "not run" }.to_owned();
         };
         if grade.error.is_some() {
             return "✗ not graded".to_owned();
@@ -145,9 +141,8 @@ impl TrialResult {
         let must: Vec<&str> = grade.must_failures().map(|v| v.id).collect();
         let mut cell =
             if must.is_empty() { "✓".to_owned() } else { format!("✗ {}", must.join(" ")) };
-        let count = |f: &dyn Fn(&rules::RuleVerdict) -> bool| {
-            grade.verdicts.iter().filter(|v| f(v)).count()
-        };
+        let count =
+            |f: &dyn Fn(&RuleVerdict) -> bool| grade.verdicts.iter().filter(|v| f(v)).count();
         let known = count(&|v| matches!(v.verdict, Verdict::Deviation { .. }));
         let lesser =
             count(&|v| v.level != Level::Must && matches!(v.verdict, Verdict::Fail { .. }));
@@ -170,6 +165,8 @@ pub struct Summary {
     pub passed: usize,
     /// Trials not run (platform, unsupported, not built).
     pub not_run: usize,
+    /// Trials the runner failed to run.
+    pub errors: usize,
     /// MUST rule checks: passed, known deviations, failed.
     pub must: [usize; 3],
     /// SHOULD rule checks: passed, known deviations, failed.
@@ -186,7 +183,11 @@ impl Results {
         let mut summary = Summary::default();
         for trial in self.trials.iter().filter(|t| t.handler == handler) {
             let Some(grade) = &trial.grade else {
-                summary.not_run += 1;
+                if trial.outcome == Outcome::Error {
+                    summary.errors += 1;
+                } else {
+                    summary.not_run += 1;
+                }
                 continue;
             };
             summary.graded += 1;
@@ -213,7 +214,11 @@ impl Results {
     pub fn summary_table(&self) -> String {
         let mut table = Table::new();
         table.load_preset(ASCII_MARKDOWN);
-        table.set_header([
+        let triple = |[a, b, c]: [usize; 3]| format!("{a}/{b}/{c}");
+        let summaries: Vec<Summary> = self.handlers.iter().map(|h| self.summary(h.name)).collect();
+        // Runner errors get a column when there are any.
+        let errors = summaries.iter().any(|s| s.errors > 0);
+        let mut header = vec![
             "handler",
             "trials passed",
             "not run",
@@ -221,11 +226,13 @@ impl Results {
             "SHOULD ✓/≈/✗",
             "MAY ✓/≈/✗",
             "skipped",
-        ]);
-        let triple = |[a, b, c]: [usize; 3]| format!("{a}/{b}/{c}");
-        for handler in &self.handlers {
-            let s = self.summary(handler.name);
-            table.add_row([
+        ];
+        if errors {
+            header.push("errors");
+        }
+        table.set_header(header);
+        for (handler, s) in self.handlers.iter().zip(summaries) {
+            let mut row = vec![
                 handler.name.to_owned(),
                 format!("{}/{}", s.passed, s.graded),
                 s.not_run.to_string(),
@@ -233,7 +240,11 @@ impl Results {
                 triple(s.should),
                 triple(s.may),
                 s.skipped.to_string(),
-            ]);
+            ];
+            if errors {
+                row.push(s.errors.to_string());
+            }
+            table.add_row(row);
         }
         table.to_string()
     }
@@ -275,7 +286,10 @@ impl Results {
             started.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
         Self {
             schema: SCHEMA,
-            suite: Suite { version: env!("CARGO_PKG_VERSION"), commit: commit() },
+            suite: Suite {
+                version: env!("CARGO_PKG_VERSION"),
+                commit: env!("CRASHSUITE_COMMIT").to_owned(),
+            },
             label: platform.label(),
             platform,
             started_unix,
@@ -321,6 +335,11 @@ impl Results {
                         status.set_message(failure_summary(trial.grade.as_ref()));
                         status
                     }
+                    Outcome::Error => {
+                        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                        status.set_message(trial.error.clone().unwrap_or_default());
+                        status
+                    }
                 };
                 let mut case = TestCase::new(trial.case.as_str(), status);
                 case.set_classname(handler.name);
@@ -328,7 +347,7 @@ impl Results {
                     case.set_time(Duration::from_millis(ms));
                 }
                 if let Some(grade) = &trial.grade {
-                    case.set_system_out(crate::report::trial(grade));
+                    case.set_system_out(grade.explain());
                 }
                 suite.add_test_case(case);
             }
@@ -394,7 +413,11 @@ impl Results {
                         }
                     }
                     _ => {
-                        let why = trial.not_run_reason.as_deref().unwrap_or("not graded");
+                        let why = trial
+                            .not_run_reason
+                            .as_deref()
+                            .or(trial.error.as_deref().map(|_| "error"))
+                            .unwrap_or("not graded");
                         let _ = write!(out, " {why} |");
                         for _ in 1..rules.len() {
                             out.push_str(" |");
@@ -418,40 +441,37 @@ fn failure_summary(grade: Option<&Grade>) -> String {
     format!("MUST rules failed: {}", failed.join(", "))
 }
 
-/// The git commit of the source tree this binary was built from.
-fn commit() -> String {
-    std::process::Command::new("git")
-        .args(["rev-parse", "--short=12", "HEAD"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .ok()
-        .filter(|out| out.status.success())
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handlers;
+    use crashsuite_runner::{NotRun, handlers, matrix::Graded};
+
+    fn trial(case: &str) -> Trial {
+        let case = crashsuite_cases::find(case).unwrap().expect("in the catalogue");
+        Trial { handler: handlers::reference(), case }
+    }
 
     fn sample() -> Results {
         let dir = tempfile::tempdir().unwrap();
         let junk = dir.path().join("junk.dmp");
         std::fs::write(&junk, b"not a minidump").unwrap();
-        let failed = rules::verify(&junk, None);
+        let failed = crashsuite_grader::verify(&junk, None);
         let timings = Timings {
             wall: Duration::from_millis(12),
             latency_ms: Some(3.5),
             verify: Duration::from_millis(2),
         };
+        let graded = Graded { grade: failed, timings, kept: None };
         let trials = vec![
-            TrialResult::graded(handlers::reference(), "abort", failed, timings),
-            TrialResult::not_run(handlers::reference(), "windows_fastfail", "windows only".into()),
+            TrialResult::new(&trial("abort"), Ran::Graded(Box::new(graded))),
+            TrialResult::new(
+                &trial("windows_fastfail"),
+                Ran::NotRun(NotRun::CaseElsewhere("windows only".into())),
+            ),
+            TrialResult::new(&trial("segv_null_write"), Ran::Error("it would not start".into())),
         ];
         Results::new(
-            crate::platform::Platform::HOST,
+            Platform::HOST,
             &[handlers::reference()],
             trials,
             std::time::SystemTime::now(),
@@ -465,6 +485,8 @@ mod tests {
         assert_eq!(json["schema"], SCHEMA);
         assert_eq!(json["trials"][0]["outcome"], "fail");
         assert_eq!(json["trials"][1]["outcome"], "not_run");
+        assert_eq!(json["trials"][2]["outcome"], "error");
+        assert_eq!(json["trials"][2]["error"], "it would not start");
         let verdicts = json["trials"][0]["grade"]["verdicts"].as_array().unwrap();
         assert_eq!(verdicts.len(), rules::all().len());
     }
@@ -472,7 +494,8 @@ mod tests {
     #[test]
     fn junit_counts_failures_and_skips() {
         let xml = sample().junit().unwrap();
-        assert!(xml.contains(r#"tests="2""#) && xml.contains(r#"failures="1""#), "{xml}");
+        assert!(xml.contains(r#"tests="3""#) && xml.contains(r#"failures="1""#), "{xml}");
+        assert!(xml.contains(r#"errors="1""#), "{xml}");
         assert!(xml.contains(r#"skipped="1""#), "{xml}");
         assert!(xml.contains("DMP-01"), "the failure names the rule: {xml}");
     }
@@ -490,7 +513,7 @@ mod tests {
     fn the_summary_and_side_by_side_count_what_was_graded() {
         let results = sample();
         let summary = results.summary("reference");
-        assert_eq!((summary.graded, summary.passed, summary.not_run), (1, 0, 1));
+        assert_eq!((summary.graded, summary.passed, summary.not_run, summary.errors), (1, 0, 1, 1));
         let checks = summary.must.iter().chain(&summary.should).chain(&summary.may).sum::<usize>();
         assert_eq!(checks + summary.skipped, rules::all().len());
         assert!(summary.must[2] >= 1, "the junk dump fails DMP-01: {summary:?}");

@@ -34,7 +34,7 @@ fn cases_text_says_which_do_not_run_here() {
 fn rules_lists_every_rule() {
     let out = crashsuite(&["rules"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    for rule in crashsuite::rules::all() {
+    for rule in crashsuite_grader::rules::all() {
         assert!(text.contains(rule.id), "{} missing", rule.id);
     }
 }
@@ -99,11 +99,11 @@ fn a_deliberately_broken_handler_fails_with_named_rules() {
 
 #[test]
 fn diff_shows_the_streams_and_rules_where_two_dumps_differ() {
-    use crashsuite::{Trial, binaries::Binaries, handlers, runner};
+    use crashsuite_runner::{Trial, binaries::Binaries, handlers, trial};
     let binaries = Binaries::locate().expect("the workspace binaries are built");
     let case = crashsuite_cases::find("segv_cpp_thread").expect("catalogue").expect("case");
     let trial = Trial { handler: handlers::reference(), case };
-    let record = runner::run(&binaries, trial, Default::default()).expect("runs");
+    let record = trial::run(&binaries, trial, Default::default()).expect("runs");
     let whole = std::fs::read(record.dumps.first().expect("a dump")).expect("read");
     let mut without = whole.clone();
     crashsuite_handler::dumpfile::unlist_stream(&mut without, 3);

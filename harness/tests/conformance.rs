@@ -13,43 +13,31 @@
 //! not built, no aarch64 machine or cross build) are listed as ignored; run
 //! anyway with `--ignored`, they fail and say why.
 
-use crashsuite::{
-    Trial, binaries::Binaries, handlers, platform::Platform, report, rules, runner, vm, wine,
+use crashsuite_runner::{
+    Place, Platform, Trial, handlers,
+    matrix::{self, Keep, Outcome},
 };
 use libtest_mimic::{Arguments, Failed};
 use std::path::Path;
 
-/// Where a trial runs: started by the runner (on this host, or under Wine),
-/// or in the emulated machine.
-#[derive(Clone)]
-enum Place {
-    Runner(Binaries),
-    Emulated(Platform, Binaries, vm::Machine),
-}
-
-impl Place {
-    fn platform(&self) -> Platform {
-        match self {
-            Place::Runner(binaries) => binaries.platform,
-            Place::Emulated(platform, ..) => *platform,
-        }
-    }
-}
-
+/// Runs one trial through the matrix executor, as `crashsuite run` does, and
+/// compares its digest with golden/.
 fn run_trial(place: &Place, trial: Trial) -> Result<(), Failed> {
-    let limits = runner::Limits::for_platform(place.platform());
-    let record = match place {
-        Place::Runner(binaries) => runner::run(binaries, trial, limits).map_err(|e| e.to_string()),
-        Place::Emulated(_, binaries, machine) => machine.run_one(binaries, trial, limits),
-    }?;
-    let grade = rules::grade(&record);
-    let text = report::trial(&grade);
+    let outcome = matrix::run(place, &[trial], 1, Keep::All, |_, _| {}).pop();
+    let graded = match outcome {
+        Some(Outcome::Graded(graded)) => graded,
+        Some(Outcome::NotRun(reason)) => return Err(format!("not run here: {reason}").into()),
+        Some(Outcome::Error(error)) => return Err(error.into()),
+        None => return Err("the executor reported nothing".into()),
+    };
+    let text = graded.grade.explain();
     println!("{text}");
-    let golden = compare_with_golden(place.platform(), trial, grade.digest.as_deref());
-    if grade.passed() && golden.is_ok() {
+    let golden = compare_with_golden(place.platform(), trial, graded.grade.digest.as_deref());
+    let kept = graded.kept.unwrap_or_default();
+    if graded.grade.passed() && golden.is_ok() {
+        let _ = std::fs::remove_dir_all(&kept);
         return Ok(());
     }
-    let kept = record.run_dir.keep();
     let golden = golden.err().unwrap_or_default();
     Err(format!("{text}{golden}\nrun directory kept at {}", kept.display()).into())
 }
@@ -85,16 +73,6 @@ fn compare_with_golden(
 
 fn main() {
     let args = Arguments::from_args();
-    let host = Binaries::locate().map(Place::Runner).map_err(|e| e.to_string());
-    let aarch64 = Binaries::locate_for(Platform::LINUX_AARCH64)
-        .map_err(|e| e.to_string())
-        .and_then(|binaries| {
-            let machine = vm::Machine::locate().map_err(|e| e.to_string())?;
-            Ok(Place::Emulated(Platform::LINUX_AARCH64, binaries, machine))
-        });
-    let windows = Binaries::locate_for(Platform::WINDOWS_X86_64)
-        .map_err(|e| e.to_string())
-        .and_then(|binaries| wine::Wine::locate().map(|_| Place::Runner(binaries)));
     let known = handlers::known().map(|known| known.iter().collect::<Vec<_>>());
     let matrix = match known.map_err(|e| e.to_string()).and_then(|known| {
         Trial::matrix(&known).map_err(|e| format!("the case catalogue is broken: {e}"))
@@ -107,30 +85,24 @@ fn main() {
     };
     let mut trials = Vec::new();
     let places = [
-        (&host, Platform::HOST, None),
-        (&aarch64, Platform::LINUX_AARCH64, Some("aarch64")),
-        (&windows, Platform::WINDOWS_X86_64, Some("windows")),
+        (Platform::HOST, None),
+        (Platform::LINUX_AARCH64, Some("aarch64")),
+        (Platform::WINDOWS_X86_64, Some("windows")),
     ];
-    for (place, platform, label) in places {
-        let platform = place.as_ref().map_or(platform, Place::platform);
+    for (platform, label) in places {
         // On an aarch64 host the native trials are the aarch64 ones.
         if label.is_some() && !platform.emulated() {
             continue;
         }
+        let place = Place::locate(platform);
         for trial in &matrix {
             let name = match label {
                 Some(arch) => format!("{}::{arch}::{}", trial.handler.name, trial.case.id),
                 None => trial.name(),
             };
-            let runs = match place {
-                Ok(place @ (Place::Runner(binaries) | Place::Emulated(_, binaries, _))) => {
-                    trial.runs_on(platform, binaries).map(|()| place.clone())
-                }
-                Err(e) => trial
-                    .case
-                    .runs_on(platform.os, platform.arch)
-                    .and_then(|()| trial.handler.runs_on(&platform.system()))
-                    .and(Err(e.clone())),
+            let runs = match &place {
+                Ok(place) => place.refuses(trial).map(|()| place.clone()),
+                Err(e) => trial.runs_on_platform(platform).and(Err(e.clone())),
             };
             let trial = *trial;
             trials.push(match runs {

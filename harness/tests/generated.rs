@@ -1,8 +1,8 @@
-//! Generated scenarios (see `crashsuite::scenarios`): eight random scenes per
+//! Generated scenarios (see `crashsuite_runner::scenarios`): eight random scenes per
 //! run, each run for real under the reference handler and graded; a failure
 //! shrinks and prints a case file. `crashsuite fuzz --cases N` runs more.
 
-use crashsuite::{binaries::Binaries, scenarios};
+use crashsuite_runner::{binaries::Binaries, scenarios};
 use proptest::test_runner::Config;
 
 #[test]

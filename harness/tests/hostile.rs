@@ -3,7 +3,8 @@
 //! streams, a frame-pointer chain that points at itself). Grading one must
 //! never panic, never hang, and report what it could not read as findings.
 
-use crashsuite::{Trial, binaries::Binaries, handlers, rules, rules::Verdict, runner};
+use crashsuite_grader::{Verdict, rules};
+use crashsuite_runner::{Trial, binaries::Binaries, handlers, trial};
 use proptest::prelude::*;
 use std::{
     sync::OnceLock,
@@ -17,7 +18,7 @@ fn seed() -> &'static [u8] {
     SEED.get_or_init(|| {
         let binaries = Binaries::locate().expect("the workspace binaries are built");
         let case = crashsuite_cases::find("segv_cpp_thread").expect("catalogue").expect("case");
-        let record = runner::run(
+        let record = trial::run(
             &binaries,
             Trial { handler: handlers::reference(), case },
             Default::default(),
@@ -60,7 +61,7 @@ proptest! {
             crashsuite_mutate::apply(&mut bytes, m);
         }
         let started = Instant::now();
-        let grade = rules::verify_bytes("hostile.dmp", bytes, None);
+        let grade = crashsuite_grader::verify_bytes("hostile.dmp", bytes, None);
         prop_assert!(started.elapsed() < HANG_GUARD, "grading took {:?}", started.elapsed());
         let peak = peak_memory_kib();
         prop_assert!(peak < MEMORY_BOUND_KIB, "peak memory {} KiB", peak);

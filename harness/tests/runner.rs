@@ -3,7 +3,7 @@
 // The stand-ins are shell scripts beside the reference monitor: Linux's.
 #![cfg(target_os = "linux")]
 
-use crashsuite::{Trial, binaries::Binaries, handlers, rules, runner};
+use crashsuite_runner::{Trial, binaries::Binaries, handlers, trial};
 use std::{os::unix::fs::PermissionsExt, path::Path, time::Duration};
 
 /// A binaries directory with the real monitor and `script` as the case.
@@ -39,12 +39,12 @@ fn a_hanging_case_is_killed_with_its_whole_process_group() {
     // The case leaves a child behind in its process group and hangs.
     let (dir, binaries) =
         with_fake_case("sleep 1000 & echo $! > \"$CRASHSUITE_TRUTH.child\"\nexec sleep 1000");
-    let limits = runner::Limits {
+    let limits = trial::Limits {
         case_deadline: Duration::from_millis(500),
         dump_grace: Some(Duration::ZERO),
     };
-    let record = runner::run(&binaries, abort_trial(), limits).expect("runs");
-    assert_eq!(record.ending, runner::Ending::TimedOut);
+    let record = trial::run(&binaries, abort_trial(), limits).expect("runs");
+    assert_eq!(record.ending, crashsuite_data::ObservedEnding::TimedOut);
 
     let child_file = record.run_dir.path().join("truth.json.child");
     let child = std::fs::read_to_string(child_file).expect("the case recorded its child");
@@ -55,7 +55,7 @@ fn a_hanging_case_is_killed_with_its_whole_process_group() {
     }
     assert!(gone(child), "the case's child {child} outlived the trial");
 
-    let grade = rules::grade(&record);
+    let grade = record.grade();
     assert!(!grade.passed());
     assert!(grade.error.as_deref().is_some_and(|e| e.contains("no truth record")), "{grade:?}");
     drop(dir);
@@ -74,7 +74,7 @@ fn a_case_that_does_not_crash_fails_the_dump_rule_and_says_how_it_ended() {
         si_code: None,
         fault_address: None,
         instruction_pointer: None,
-        ending: crashsuite_cases::Ending::Signal(6),
+        ending: crashsuite_data::ExpectedEnding::Signal(6),
         stack_pointer_destroyed: false,
         crash_site: crashsuite_cases::CrashSite::Libc,
         trigger: crashsuite_cases::Trigger::Abort,
@@ -98,11 +98,11 @@ fn a_case_that_does_not_crash_fails_the_dump_rule_and_says_how_it_ended() {
     );
     let (_dir, binaries) = with_fake_case(&script);
     let limits =
-        runner::Limits { dump_grace: Some(Duration::from_millis(100)), ..Default::default() };
-    let record = runner::run(&binaries, abort_trial(), limits).expect("runs");
-    assert_eq!(record.ending, runner::Ending::Exit(7));
+        trial::Limits { dump_grace: Some(Duration::from_millis(100)), ..Default::default() };
+    let record = trial::run(&binaries, abort_trial(), limits).expect("runs");
+    assert_eq!(record.ending, crashsuite_data::ObservedEnding::Exit(7));
 
-    let grade = rules::grade(&record);
+    let grade = record.grade();
     assert!(!grade.passed());
     let failed: Vec<&str> = grade.must_failures().map(|v| v.id).collect();
     assert_eq!(failed, ["DMP-01"], "{grade:?}");
@@ -121,9 +121,12 @@ fn missing_binaries_are_named() {
     // how to build it.
     let manifest = "summary = \"s\"\nversion = \"v\"\nexecutable = \"crashsuite-case-ghost\"\n\
                     setup = \"scripts/ghost.sh\"\n";
-    let ghost = Box::leak(Box::new(crashsuite::Handler::parse("ghost", manifest).expect("valid")));
+    let ghost =
+        Box::leak(Box::new(crashsuite_runner::Handler::parse("ghost", manifest).expect("valid")));
     let real = Binaries::locate().expect("the workspace binaries are built");
     let why = Trial { handler: ghost, ..abort_trial() }.runs_here(&real).expect_err("not built");
+    assert!(matches!(why, crashsuite_runner::NotRun::NotBuilt(_)), "{why:?}");
+    let why = why.to_string();
     assert!(why.contains("crashsuite-case-ghost") && why.contains("scripts/ghost.sh"), "{why}");
 }
 
@@ -144,9 +147,9 @@ fn a_monitor_that_dies_is_reported_as_the_reason_for_no_dump() {
     let binaries = Binaries::in_dir(dir.path()).expect("found");
 
     let limits =
-        runner::Limits { dump_grace: Some(Duration::from_millis(100)), ..Default::default() };
-    let record = runner::run(&binaries, abort_trial(), limits).expect("runs");
-    let grade = rules::grade(&record);
+        trial::Limits { dump_grace: Some(Duration::from_millis(100)), ..Default::default() };
+    let record = trial::run(&binaries, abort_trial(), limits).expect("runs");
+    let grade = record.grade();
     assert!(!grade.passed());
     // The case could not reach the dead monitor, so it never got to its truth
     // record; the grade says why.
@@ -163,7 +166,7 @@ fn a_handler_that_faults_inside_itself_leaves_one_dump_and_the_process_ends() {
     let binaries = Binaries::locate().expect("the workspace binaries are built");
     for handler in handlers::defaults().expect("manifests") {
         let record =
-            runner::run(&binaries, Trial { handler, case }, Default::default()).expect("runs");
+            trial::run(&binaries, Trial { handler, case }, Default::default()).expect("runs");
         assert!(
             record.stderr.contains("injected fault in the crash handler"),
             "{handler:?}: the fault was not injected: {}",
@@ -171,10 +174,10 @@ fn a_handler_that_faults_inside_itself_leaves_one_dump_and_the_process_ends() {
         );
         assert_eq!(
             record.ending,
-            runner::Ending::Signal(rustix::process::Signal::SEGV.as_raw()),
+            crashsuite_data::ObservedEnding::Signal(rustix::process::Signal::SEGV.as_raw()),
             "{handler:?}"
         );
         assert_eq!(record.dumps.len(), 1, "{handler:?}: {:?}", record.dumps);
-        assert!(rules::grade(&record).passed(), "{handler:?}");
+        assert!(record.grade().passed(), "{handler:?}");
     }
 }

@@ -1,8 +1,9 @@
 //! `crashsuite verify` and the rules on hand-corrupted copies of a real dump:
 //! each corruption is caught by a named rule, and nothing panics.
 
-use crashsuite::{Trial, binaries::Binaries, handlers, rules, rules::Verdict, runner};
 use crashsuite_cases::Truth;
+use crashsuite_grader::{Verdict, rules};
+use crashsuite_runner::{Trial, binaries::Binaries, handlers, trial};
 use std::path::{Path, PathBuf};
 
 /// A real dump of `segv_null_write` under the reference handler, with its truth.
@@ -10,7 +11,7 @@ fn real_dump() -> (tempfile::TempDir, Vec<u8>, Truth) {
     let binaries = Binaries::locate().expect("the workspace binaries are built");
     let case = crashsuite_cases::find("segv_null_write").expect("catalogue").expect("case");
     let record =
-        runner::run(&binaries, Trial { handler: handlers::reference(), case }, Default::default())
+        trial::run(&binaries, Trial { handler: handlers::reference(), case }, Default::default())
             .expect("trial runs");
     let dump = std::fs::read(record.dumps.first().expect("a dump")).expect("readable");
     let truth = record.truth.expect("truth");
@@ -38,11 +39,11 @@ fn entry_of(bytes: &[u8], stream_type: u32) -> usize {
 }
 
 /// The verdict of rule `id`.
-fn verdict<'g>(grade: &'g rules::Grade, id: &str) -> &'g Verdict {
+fn verdict<'g>(grade: &'g crashsuite_grader::Grade, id: &str) -> &'g Verdict {
     &grade.verdicts.iter().find(|v| v.id == id).expect("rule graded").verdict
 }
 
-fn fails(grade: &rules::Grade, id: &str) -> bool {
+fn fails(grade: &crashsuite_grader::Grade, id: &str) -> bool {
     matches!(verdict(grade, id), Verdict::Fail { .. })
 }
 
@@ -54,28 +55,30 @@ fn corruptions_are_each_caught_by_a_named_rule() {
     let (dir, dump, truth) = real_dump();
     let dir = dir.path();
 
-    let intact = rules::verify(&write(dir, "intact.dmp", &dump), Some(&truth));
-    assert!(intact.passed(), "{}", crashsuite::report::trial(&intact));
+    let intact = crashsuite_grader::verify(&write(dir, "intact.dmp", &dump), Some(&truth));
+    assert!(intact.passed(), "{}", intact.explain());
 
     // Truncated: the directory (at the end of our dumps) is gone.
-    let truncated =
-        rules::verify(&write(dir, "truncated.dmp", &dump[..dump.len() / 2]), Some(&truth));
-    assert!(fails(&truncated, "DMP-01"), "{}", crashsuite::report::trial(&truncated));
+    let truncated = crashsuite_grader::verify(
+        &write(dir, "truncated.dmp", &dump[..dump.len() / 2]),
+        Some(&truth),
+    );
+    assert!(fails(&truncated, "DMP-01"), "{}", truncated.explain());
 
     // A directory entry pointing past the end of the file.
     let mut outside = dump.clone();
     let at = entry_of(&outside, THREAD_LIST);
     let past_end = (outside.len() as u32 + 64).to_le_bytes();
     outside[at + 8..at + 12].copy_from_slice(&past_end);
-    let graded = rules::verify(&write(dir, "outside.dmp", &outside), Some(&truth));
-    assert!(fails(&graded, "HDR-02"), "{}", crashsuite::report::trial(&graded));
+    let graded = crashsuite_grader::verify(&write(dir, "outside.dmp", &outside), Some(&truth));
+    assert!(fails(&graded, "HDR-02"), "{}", graded.explain());
 
     // The thread list removed (its entry turned into an unused one).
     let mut removed = dump.clone();
     let at = entry_of(&removed, THREAD_LIST);
     removed[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
-    let graded = rules::verify(&write(dir, "removed.dmp", &removed), Some(&truth));
-    assert!(fails(&graded, "THR-01"), "{}", crashsuite::report::trial(&graded));
+    let graded = crashsuite_grader::verify(&write(dir, "removed.dmp", &removed), Some(&truth));
+    assert!(fails(&graded, "THR-01"), "{}", graded.explain());
     assert!(!graded.passed());
 
     // The exception blaming another thread.
@@ -83,15 +86,15 @@ fn corruptions_are_each_caught_by_a_named_rule() {
     let at = entry_of(&wrong, EXCEPTION);
     let stream = u32_at(&wrong, at + 8) as usize;
     wrong[stream..stream + 4].copy_from_slice(&(truth.pid + 100_000).to_le_bytes());
-    let graded = rules::verify(&write(dir, "wrong-thread.dmp", &wrong), Some(&truth));
-    assert!(fails(&graded, "EXC-03"), "{}", crashsuite::report::trial(&graded));
+    let graded = crashsuite_grader::verify(&write(dir, "wrong-thread.dmp", &wrong), Some(&truth));
+    assert!(fails(&graded, "EXC-03"), "{}", graded.explain());
 }
 
 #[test]
 fn without_a_truth_record_only_structural_rules_run() {
     let (dir, dump, _) = real_dump();
-    let grade = rules::verify(&write(dir.path(), "d.dmp", &dump), None);
-    assert!(grade.passed(), "{}", crashsuite::report::trial(&grade));
+    let grade = crashsuite_grader::verify(&write(dir.path(), "d.dmp", &dump), None);
+    assert!(grade.passed(), "{}", grade.explain());
     for id in ["HDR-01", "HDR-02", "HDR-03", "MEM-03", "MOD-05", "SYS-01"] {
         assert!(matches!(verdict(&grade, id), Verdict::Pass { .. }), "{id} should run");
     }

@@ -2,7 +2,7 @@
 //! files some of them fault on.
 
 use super::{CrashSite, DUMP_REQUESTED, Expectation, Trigger};
-use crate::{catalogue::CrashThread, native, truth::Ending};
+use crate::{catalogue::CrashThread, native, truth::ExpectedEnding};
 use std::path::Path;
 
 /// `si_code` of a `SIGSEGV` on an address with no mapping (`<asm-generic/siginfo.h>`;
@@ -45,7 +45,7 @@ pub(super) fn expectation(
         si_code: Some(si_code),
         fault_address,
         instruction_pointer: None,
-        ending: Ending::Signal(signal),
+        ending: ExpectedEnding::Signal(signal),
         stack_pointer_destroyed: false,
         crash_site: CrashSite::Executable,
     };
@@ -103,7 +103,7 @@ pub(super) fn expectation(
             si_code: None,
             fault_address: None,
             instruction_pointer: None,
-            ending: Ending::Exit(0),
+            ending: ExpectedEnding::Exit(0),
             stack_pointer_destroyed: false,
             crash_site: CrashSite::Anywhere,
         },
@@ -123,7 +123,7 @@ mod tests {
     fn prepared_addresses_are_the_expected_fault_addresses() {
         let scratch = tempfile::tempdir().unwrap();
         for trigger in [Trigger::ReadOnlyWrite, Trigger::JumpNonExec, Trigger::BusError] {
-            let armed = trigger.arm(scratch.path()).unwrap();
+            let armed = arm(trigger, scratch.path()).unwrap();
             let expected = armed.expectation(CrashThread::Main).unwrap();
             assert_eq!(expected.fault_address, Some(armed.target as u64), "{trigger:?}");
             assert_ne!(armed.target, 0, "{trigger:?}");

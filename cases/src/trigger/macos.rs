@@ -1,7 +1,7 @@
 //! What the triggers raise on macOS: Mach exception types.
 
 use super::{CrashSite, Expectation, Trigger};
-use crate::{catalogue::CrashThread, truth::Ending};
+use crate::{catalogue::CrashThread, truth::ExpectedEnding};
 use std::path::Path;
 
 /// `EXC_GUARD`.
@@ -25,7 +25,7 @@ pub(super) fn expectation(
             si_code: None,
             fault_address: None,
             instruction_pointer: None,
-            ending: Ending::Signal(libc::SIGKILL),
+            ending: ExpectedEnding::Signal(libc::SIGKILL),
             stack_pointer_destroyed: false,
             crash_site: CrashSite::Anywhere,
         }),

@@ -3,7 +3,7 @@
 //! exit code.
 
 use super::{CrashSite, Expectation, Trigger, WINDOWS_DUMP_REQUESTED};
-use crate::{catalogue::CrashThread, truth::Ending};
+use crate::{catalogue::CrashThread, truth::ExpectedEnding};
 use std::path::Path;
 
 /// `EXCEPTION_ACCESS_VIOLATION`.
@@ -46,7 +46,7 @@ pub(super) fn expectation(
         si_code: None,
         fault_address: None,
         instruction_pointer: None,
-        ending: Ending::Exit(ending),
+        ending: ExpectedEnding::Exit(ending),
         stack_pointer_destroyed: false,
         crash_site: CrashSite::Anywhere,
     };

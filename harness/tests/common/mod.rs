@@ -7,7 +7,8 @@
 /// reference monitor is Linux's.
 #[cfg(target_os = "linux")]
 pub fn broken_handler(dir: &std::path::Path) -> std::path::PathBuf {
-    let bins = crashsuite::binaries::Binaries::locate().expect("the workspace binaries are built");
+    let bins =
+        crashsuite_runner::binaries::Binaries::locate().expect("the workspace binaries are built");
     let monitor = dir.join("broken-monitor");
     let real = bins.dir.join("crashsuite-monitor");
     let script = format!("#!/bin/sh\nexec {} --fault drop-thread-list \"$@\"\n", real.display());

@@ -1,0 +1,239 @@
+//! Grading: every rule applied to an observed crash or to a dump alone,
+//! and the grade that results.
+
+use crate::{
+    evidence::{DumpEvidence, DumpFile},
+    rules::{
+        self, Level, RuleVerdict, Verdict,
+        deviations::{self, Deviations},
+    },
+};
+use crashsuite_data::{ObservedEnding, Truth};
+use serde::Serialize;
+use std::{fmt::Write as _, path::PathBuf};
+
+/// The graded trial.
+#[derive(Debug, Serialize)]
+pub struct Grade {
+    /// `handler::case`.
+    pub trial: String,
+    /// Why the trial could not be graded at all (for example, no truth record).
+    pub error: Option<String>,
+    /// How the case ended, with the end of its stderr, when that is not how
+    /// its truth record says it ends (it never crashed, or hung).
+    pub case_note: Option<String>,
+    /// Each rule with its verdict, in [`rules::all`] order.
+    pub verdicts: Vec<RuleVerdict>,
+    /// The crashing thread's walked frames, innermost first, as `module+offset`.
+    pub crashing_stack: Vec<String>,
+    /// Every stream in the dump, by name, with what it says in a line (see
+    /// [`crate::compare::summarise`]).
+    pub streams: std::collections::BTreeMap<String, String>,
+    /// The normalised digest compared with `golden/` (none when the trial
+    /// could not be graded).
+    pub digest: Option<String>,
+}
+
+impl Grade {
+    fn not_graded(trial: String, error: String) -> Self {
+        Self {
+            trial,
+            error: Some(error),
+            case_note: None,
+            verdicts: Vec::new(),
+            crashing_stack: Vec::new(),
+            streams: Default::default(),
+            digest: None,
+        }
+    }
+
+    /// The verdicts of MUST rules that failed.
+    pub fn must_failures(&self) -> impl Iterator<Item = &RuleVerdict> {
+        self.verdicts
+            .iter()
+            .filter(|v| v.level == Level::Must && matches!(v.verdict, Verdict::Fail { .. }))
+    }
+
+    /// True when the trial was graded and no MUST rule failed.
+    pub fn passed(&self) -> bool {
+        self.error.is_none() && self.must_failures().next().is_none()
+    }
+
+    /// The grade in full: every verdict with what was seen, and the crashing
+    /// stack.
+    pub fn explain(&self) -> String {
+        let rules = rules::all();
+        let mut out = String::new();
+        if let Some(error) = &self.error {
+            let _ = writeln!(out, "error: {error}");
+        }
+        if let Some(note) = &self.case_note {
+            let _ = writeln!(out, "{note}");
+        }
+        for (v, rule) in self.verdicts.iter().zip(&rules) {
+            let line = match &v.verdict {
+                Verdict::Pass { observed } => format!("pass  {observed}"),
+                Verdict::Fail { observed, expected } => {
+                    format!("FAIL  observed {observed}; expected {expected}")
+                }
+                Verdict::Skip { reason } => format!("skip  {reason}"),
+                Verdict::Deviation { observed, expected, reason } => {
+                    format!("known deviation  observed {observed}; expected {expected}; {reason}")
+                }
+            };
+            let _ = writeln!(out, "{} {:<6} {:<60} {line}", v.id, v.level, rule.title);
+        }
+        if !self.crashing_stack.is_empty() {
+            let _ = writeln!(out, "crashing thread: {}", self.crashing_stack.join(" <- "));
+        }
+        out
+    }
+}
+
+/// What was seen of one crash, for [`grade`]: everything the grader needs of
+/// a trial, whoever ran it.
+#[derive(Debug)]
+pub struct Observation<'a> {
+    /// Names the grade: `handler::case` for a trial.
+    pub name: String,
+    /// The case's truth record, or why there is none.
+    pub truth: Result<&'a Truth, &'a str>,
+    /// The dump files that appeared, oldest first.
+    pub dumps: &'a [PathBuf],
+    /// How the crashed process ended.
+    pub ending: &'a ObservedEnding,
+    /// The crashed process's standard error.
+    pub stderr: &'a str,
+    /// How the handler's own process ended, when it died during the trial.
+    pub handler_died: Option<&'a str>,
+    /// The handler's known deviations on this case and platform.
+    pub known: &'a Deviations,
+}
+
+/// Grades an observed crash with every rule, against the case's truth
+/// record and the handler's known deviations.
+pub fn grade(seen: &Observation<'_>) -> Grade {
+    let truth = match seen.truth {
+        Ok(truth) => truth,
+        Err(e) => {
+            let monitor = match seen.handler_died {
+                Some(status) => format!("; the handler's monitor died ({status})"),
+                None => String::new(),
+            };
+            let error = format!(
+                "the case left no truth record ({e}); it ended with {:?}{monitor}; stderr: {}",
+                seen.ending,
+                seen.stderr.trim()
+            );
+            return Grade::not_graded(seen.name.clone(), error);
+        }
+    };
+    let file = match seen.dumps {
+        [] => Err(match seen.handler_died {
+            Some(status) => format!("the handler wrote none: its monitor died ({status})"),
+            None => "the handler wrote none".to_owned(),
+        }),
+        [only] => DumpFile::read(only),
+        many => Err(format!("the handler wrote {} dumps for one crash", many.len())),
+    };
+    let mut grade = grade_file(seen.name.clone(), file, Some(truth), Some(seen.ending), seen.known);
+    let as_expected = seen.ending.matches(truth.ending);
+    grade.case_note = (!as_expected).then(|| {
+        let stderr = seen.stderr.trim();
+        let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        format!(
+            "the case ended with {:?}, not {:?}; the end of its stderr:\n    {}",
+            seen.ending,
+            truth.ending,
+            tail.join("\n    ")
+        )
+    });
+    grade
+}
+
+/// Grades one dump file made by anything, with or without a truth record
+/// (without one, the rules that compare with the crash's facts skip).
+pub fn verify(path: &std::path::Path, truth: Option<&Truth>) -> Grade {
+    let name = path.display().to_string();
+    grade_file(name, DumpFile::read(path), truth, None, &Deviations::default())
+}
+
+/// [`verify`] for a dump held in memory; `name` names it in the grade.
+pub fn verify_bytes(name: &str, bytes: Vec<u8>, truth: Option<&Truth>) -> Grade {
+    let file = DumpFile::from_bytes(bytes);
+    grade_file(name.to_owned(), file, truth, None, &Deviations::default())
+}
+
+/// Applies every rule to a read (or unreadable) dump file.
+fn grade_file(
+    trial: String,
+    file: Result<DumpFile, String>,
+    truth: Option<&Truth>,
+    ending: Option<&ObservedEnding>,
+    known: &Deviations,
+) -> Grade {
+    // The readers are fuzzed, but a hostile dump must never take the
+    // verifier down: a panic while reading is reported as an unreadable dump.
+    let gathered = file.as_ref().map_err(Clone::clone).and_then(|file| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| DumpEvidence::gather(file)))
+            .map_err(|_| "reading the dump panicked; it is unreadable".to_owned())
+    });
+    let (evidence, no_dump) = match gathered {
+        Ok(evidence) => (Some(evidence), String::new()),
+        Err(why) => (None, why),
+    };
+    let facts = rules::Facts { truth, ending, dump: evidence.as_ref(), no_dump: &no_dump };
+    let verdicts: Vec<RuleVerdict> = rules::all()
+        .into_iter()
+        .map(|rule| {
+            let verdict = (rule.check)(&facts);
+            let verdict = match known.find(rule.id) {
+                Some(deviation) => deviations::apply(verdict, deviation),
+                None => verdict,
+            };
+            RuleVerdict { id: rule.id, level: rule.level, verdict }
+        })
+        .collect();
+    let crashing_stack = evidence.as_ref().map(crashing_stack).unwrap_or_default();
+    let streams = evidence.as_ref().map(crate::compare::summarise).unwrap_or_default();
+    let intermittent: Vec<&str> =
+        known.list.iter().filter(|d| d.intermittent).map(|d| d.rule.as_str()).collect();
+    let digest = Some(crate::digest::digest(evidence.as_ref(), truth, &verdicts, &intermittent));
+    Grade { trial, error: None, case_note: None, verdicts, crashing_stack, streams, digest }
+}
+
+/// How many frames of the crashing thread a grade keeps.
+const STACK_SHOWN: usize = 64;
+
+fn crashing_stack(evidence: &DumpEvidence<'_>) -> Vec<String> {
+    use minidump::Module as _;
+    let Ok(state) = &evidence.state else { return Vec::new() };
+    let Some(stack) = state.requesting_thread.and_then(|i| state.threads.get(i)) else {
+        return Vec::new();
+    };
+    let mut shown: Vec<String> = stack
+        .frames
+        .iter()
+        .zip(evidence.frame_names.iter().chain(std::iter::repeat(&None)))
+        .take(STACK_SHOWN)
+        .map(|(frame, name)| {
+            let place = match &frame.module {
+                Some(module) => {
+                    let file = module.code_file();
+                    let file = file.rsplit('/').next().unwrap_or_default().to_owned();
+                    format!("{file}+{:#x}", frame.instruction - module.base_address())
+                }
+                None => format!("{:#x}", frame.instruction),
+            };
+            match name {
+                Some(name) => format!("{name} ({place})"),
+                None => place,
+            }
+        })
+        .collect();
+    if stack.frames.len() > STACK_SHOWN {
+        shown.push(format!("... {} more frames", stack.frames.len() - STACK_SHOWN));
+    }
+    shown
+}

@@ -1,0 +1,33 @@
+//! crashsuite's grader: reads a minidump, walks its stacks and grades it
+//! with the conformance rules, against the truth record of the crash when
+//! there is one.
+//!
+//! It runs nothing: give it an [`Observation`] of a crash (the dumps, the
+//! truth record, how the process ended) and it returns a [`Grade`]; or give
+//! it one dump file with [`verify`].
+//!
+//! - [`quarantine`] takes out list streams whose counts do not fit their
+//!   sizes, before the readers see them;
+//! - [`evidence`] parses the dump (`minidump`) and walks its stacks
+//!   (`minidump-processor`), with [`symbols`] unwinding and naming frames
+//!   from the module files whose build ids match, [`names`] remembering the
+//!   names by build id and [`elf`] reading build ids from files on disk;
+//! - [`rules`] holds the conformance rules, one module per stream, and the
+//!   known deviations;
+//! - [`grade`] applies every rule;
+//! - [`digest`] normalises a graded dump into the text compared with
+//!   `golden/`;
+//! - [`compare`] puts two dumps of one crash side by side, stream by stream.
+
+pub mod compare;
+pub mod digest;
+pub mod elf;
+pub mod evidence;
+pub mod grade;
+pub mod names;
+pub mod quarantine;
+pub mod rules;
+pub mod symbols;
+
+pub use grade::{Grade, Observation, grade, verify, verify_bytes};
+pub use rules::{Level, RuleVerdict, Verdict, deviations::Deviations};

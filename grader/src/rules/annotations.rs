@@ -1,0 +1,63 @@
+//! Annotations and breadcrumbs (the CrashpadInfo stream).
+
+use super::{Facts, Level, Rule, Verdict, need, required};
+use crashsuite_data::BREADCRUMBS_KEY;
+
+pub(super) const RULES: &[&Rule] = &[&ANNOTATIONS, &BREADCRUMBS];
+
+fn simple_annotations<'e>(
+    facts: &Facts<'e, '_>,
+) -> Result<&'e std::collections::BTreeMap<String, String>, Verdict> {
+    let info = required(&facts.dump()?.crashpad, "a CrashpadInfo stream")?;
+    Ok(&info.simple_annotations)
+}
+
+/// Crashpad's design: clients adorn crashes with per-process key/value
+/// annotations, written as the CrashpadInfo stream's simple annotations.
+static ANNOTATIONS: Rule = Rule {
+    id: "ANN-01",
+    level: Level::Should,
+    stream: "CrashpadInfo",
+    title: "every annotation the case set is in the dump with its value",
+    check: |facts| {
+        if need!(facts.truth()).annotations.is_empty() {
+            return Verdict::skip("the case set no annotations");
+        }
+        let found = need!(simple_annotations(facts));
+        let wrong: Vec<String> = need!(facts.truth())
+            .annotations
+            .iter()
+            .filter(|&(key, value)| found.get(key) != Some(value))
+            .map(|(key, value)| format!("{key}={:?} not {value:?}", found.get(key)))
+            .collect();
+        if wrong.is_empty() {
+            Verdict::pass(format!("{} annotations", need!(facts.truth()).annotations.len()))
+        } else {
+            Verdict::fail(wrong.join("; "), "the case's annotations")
+        }
+    },
+};
+
+/// crashsuite's reference handler keeps the last breadcrumbs as a JSON array
+/// under the `crashsuite.breadcrumbs` annotation; other handlers may carry
+/// them elsewhere, hence MAY.
+static BREADCRUMBS: Rule = Rule {
+    id: "ANN-02",
+    level: Level::May,
+    stream: "CrashpadInfo",
+    title: "the breadcrumbs the case left are in the dump, in order",
+    check: |facts| {
+        if need!(facts.truth()).breadcrumbs.is_empty() {
+            return Verdict::skip("the case left no breadcrumbs");
+        }
+        let found = need!(simple_annotations(facts));
+        let Some(json) = found.get(BREADCRUMBS_KEY) else {
+            return Verdict::fail(format!("no {BREADCRUMBS_KEY} annotation"), "the breadcrumbs");
+        };
+        let crumbs: Result<Vec<String>, _> = serde_json::from_str(json);
+        match crumbs {
+            Ok(crumbs) => Verdict::equal(crumbs, need!(facts.truth()).breadcrumbs.clone()),
+            Err(e) => Verdict::fail(format!("unparsable: {e}"), "a JSON array of strings"),
+        }
+    },
+};

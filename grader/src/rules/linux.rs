@@ -1,0 +1,274 @@
+//! The Linux streams Breakpad added to the minidump format (`/proc` files).
+
+use super::{Level, Rule, Verdict, need, on_linux, required};
+use minidump::{Module as _, format::MINIDUMP_STREAM_TYPE};
+
+pub(super) const RULES: &[&Rule] = &[
+    &PROCESS_ID,
+    &CMDLINE,
+    &ENVIRON,
+    &AUXV_VDSO,
+    &CPU_INFO,
+    &MAPS,
+    &LSB_RELEASE,
+    &DSO_DEBUG,
+    &LIMITS,
+    &NO_SOFT_ERRORS,
+];
+
+/// The process a dump is of: `Tgid` in the LinuxProcStatus stream, Breakpad's
+/// copy of `/proc/<pid>/status` (its `Pid` line can be a thread's). A dump of
+/// the wrong process (the parent of a forked child that crashed, say) is no
+/// dump of the crash.
+static PROCESS_ID: Rule = Rule {
+    id: "LNX-01",
+    level: Level::Should,
+    stream: "LinuxProcStatus",
+    title: "LinuxProcStatus is the status of the process that crashed (Tgid)",
+    check: |facts| {
+        need!(on_linux(facts));
+        let dump = need!(facts.dump());
+        let status = need!(required(&dump.proc_status, "a LinuxProcStatus stream"));
+        match tgid(status) {
+            Some(tgid) => Verdict::equal(tgid, need!(facts.truth()).pid),
+            None => Verdict::fail("no readable Tgid line", need!(facts.truth()).pid),
+        }
+    },
+};
+
+/// The `Tgid` (process id) line of a LinuxProcStatus stream.
+pub(super) fn tgid(status: &minidump::MinidumpLinuxProcStatus<'_>) -> Option<u32> {
+    status
+        .iter()
+        .find(|(key, _)| key.as_bytes() == b"Tgid")
+        .and_then(|(_, value)| value.to_str().ok()?.trim().parse::<u32>().ok())
+}
+
+/// Breakpad's LinuxCmdLine stream is `/proc/<pid>/cmdline`: the arguments,
+/// each followed by a NUL.
+static CMDLINE: Rule = Rule {
+    id: "LNX-02",
+    level: Level::Should,
+    stream: "LinuxCmdLine",
+    title: "the command line is the case's argv",
+    check: |facts| {
+        need!(on_linux(facts));
+        let dump = need!(facts.dump());
+        let raw = match dump.raw_stream(MINIDUMP_STREAM_TYPE::LinuxCmdLine as u32) {
+            Ok(raw) => raw,
+            Err(e) => {
+                return Verdict::fail(format!("missing or unreadable: {e}"), "the command line");
+            }
+        };
+        let args: Vec<String> = raw
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .skip_while(String::is_empty)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        Verdict::equal(args, need!(facts.truth()).argv.clone())
+    },
+};
+
+/// Breakpad's LinuxEnviron stream is `/proc/<pid>/environ`; the harness sets
+/// a marker variable for the case, and the dump's copy must hold it.
+static ENVIRON: Rule = Rule {
+    id: "LNX-03",
+    level: Level::Should,
+    stream: "LinuxEnviron",
+    title: "the environment holds the marker variable the harness set",
+    check: |facts| {
+        need!(on_linux(facts));
+        let Some(marker) = &need!(facts.truth()).environ_marker else {
+            return Verdict::skip("the case ran without a marker variable");
+        };
+        let dump = need!(facts.dump());
+        let environ = need!(required(&dump.environ, "a LinuxEnviron stream"));
+        // `/proc/<pid>/environ` separates variables with NUL bytes, but
+        // minidump 0.27's `MinidumpLinuxEnviron::iter` splits lines, which
+        // reads the whole block as one variable: split the raw bytes here.
+        let prefix = format!("{}=", crashsuite_data::MARKER_ENV);
+        let raw = environ.raw_bytes();
+        let found = raw
+            .split(|b| *b == 0)
+            .find_map(|var| var.strip_prefix(prefix.as_bytes()))
+            .map(|value| String::from_utf8_lossy(value).into_owned());
+        Verdict::equal(found, Some(marker.clone()))
+    },
+};
+
+/// Breakpad's LinuxAuxv stream is `/proc/<pid>/auxv`: (type, value) pairs of
+/// machine words. `AT_SYSINFO_EHDR` (33) is where the kernel mapped the vDSO,
+/// which the module list must agree with.
+static AUXV_VDSO: Rule = Rule {
+    id: "LNX-04",
+    level: Level::Should,
+    stream: "LinuxAuxv",
+    title: "the auxiliary vector's AT_SYSINFO_EHDR is the vDSO module's base",
+    check: |facts| {
+        need!(on_linux(facts));
+        const AT_SYSINFO_EHDR: u64 = 33;
+        let dump = need!(facts.dump());
+        let raw = match dump.raw_stream(MINIDUMP_STREAM_TYPE::LinuxAuxv as u32) {
+            Ok(raw) => raw,
+            Err(e) => return Verdict::fail(format!("missing or unreadable: {e}"), "an auxv"),
+        };
+        let word = |chunk: &[u8]| u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let ehdr = raw
+            .chunks_exact(16)
+            .find(|pair| word(&pair[..8]) == AT_SYSINFO_EHDR)
+            .map(|pair| word(&pair[8..]));
+        let Some(ehdr) = ehdr else {
+            return Verdict::fail("no AT_SYSINFO_EHDR", "the vDSO's address");
+        };
+        let modules = need!(required(&dump.modules, "a ModuleList stream"));
+        match modules.module_at_address(ehdr) {
+            Some(module) if module.base_address() == ehdr => {
+                Verdict::pass(format!("{ehdr:#x}: {}", module.code_file()))
+            }
+            Some(module) => Verdict::fail(
+                format!("{ehdr:#x} inside {} at {:#x}", module.code_file(), module.base_address()),
+                "a module starting there",
+            ),
+            None => Verdict::fail(format!("{ehdr:#x}: no module"), "the vDSO module"),
+        }
+    },
+};
+
+/// Breakpad's LinuxCpuInfo stream is `/proc/cpuinfo`; it lists one
+/// `processor` entry per processor SystemInfo counts.
+static CPU_INFO: Rule = Rule {
+    id: "LNX-05",
+    level: Level::Should,
+    stream: "LinuxCpuInfo",
+    title: "/proc/cpuinfo lists as many processors as SystemInfo counts",
+    check: |facts| {
+        need!(on_linux(facts));
+        let dump = need!(facts.dump());
+        let cpu_info = need!(required(&dump.cpu_info, "a LinuxCpuInfo stream"));
+        let system_info = need!(required(&dump.system_info, "a SystemInfo stream"));
+        let listed = cpu_info.iter().filter(|(key, _)| key.as_bytes() == b"processor").count();
+        Verdict::equal(listed as u32, u32::from(system_info.raw.number_of_processors))
+    },
+};
+
+/// Breakpad's LinuxMaps stream is `/proc/<pid>/maps`; processors use it to
+/// explain addresses no module covers, so it must at least map the
+/// executable where the module list puts it.
+static MAPS: Rule = Rule {
+    id: "LNX-06",
+    level: Level::Should,
+    stream: "LinuxMaps",
+    title: "/proc/<pid>/maps maps the main executable where the module list puts it",
+    check: |facts| {
+        need!(on_linux(facts));
+        let dump = need!(facts.dump());
+        let maps = need!(required(&dump.linux_maps, "a LinuxMaps stream"));
+        let modules = need!(required(&dump.modules, "a ModuleList stream"));
+        let Some(main) = modules.main_module() else {
+            return Verdict::skip("no main module (MOD-01)");
+        };
+        match maps.memory_info_at_address(main.base_address()) {
+            Some(_) => Verdict::pass(format!("{} mappings", maps.memory_map_count())),
+            None => Verdict::fail(
+                format!("nothing mapped at {:#x}", main.base_address()),
+                "the executable",
+            ),
+        }
+    },
+};
+
+/// Breakpad's LinuxLsbRelease stream (`/etc/lsb-release`, or `os-release`)
+/// tells which distribution's libraries to fetch symbols for.
+static LSB_RELEASE: Rule = Rule {
+    id: "LNX-07",
+    level: Level::May,
+    stream: "LinuxLsbRelease",
+    title: "the distribution is named",
+    check: |facts| {
+        need!(on_linux(facts));
+        let dump = need!(facts.dump());
+        let release = need!(required(&dump.lsb_release, "a LinuxLsbRelease stream"));
+        let id = release
+            .iter()
+            .find(|(key, _)| matches!(key.as_bytes(), b"ID" | b"DISTRIB_ID"))
+            .map(|(_, value)| value.to_string_lossy().into_owned());
+        match id {
+            Some(id) => Verdict::pass(id),
+            None => Verdict::fail("no ID or DISTRIB_ID", "a distribution id"),
+        }
+    },
+};
+
+/// Breakpad's LinuxDsoDebug stream copies the dynamic linker's `r_debug`
+/// list, the loader's own view of the loaded libraries (dlopen'd ones
+/// included).
+static DSO_DEBUG: Rule = Rule {
+    id: "LNX-08",
+    level: Level::Should,
+    stream: "LinuxDsoDebug",
+    title: "the dynamic linker's library list is captured",
+    check: |facts| {
+        need!(on_linux(facts));
+        let dump = need!(facts.dump());
+        match dump.raw_stream(MINIDUMP_STREAM_TYPE::LinuxDsoDebug as u32) {
+            Ok(raw) if !raw.is_empty() => Verdict::pass(format!("{} bytes", raw.len())),
+            Ok(_) => Verdict::fail("empty", "the r_debug list"),
+            Err(e) => Verdict::fail(format!("missing: {e}"), "the r_debug list"),
+        }
+    },
+};
+
+/// Mozilla's LinuxLimits stream is `/proc/<pid>/limits`: the stack size
+/// limit explains a stack overflow, the open-files limit an EMFILE.
+static LIMITS: Rule = Rule {
+    id: "LNX-09",
+    level: Level::May,
+    stream: "MozLinuxLimits",
+    title: "the process's resource limits are captured",
+    check: |facts| {
+        need!(on_linux(facts));
+        let dump = need!(facts.dump());
+        match dump.raw_stream(MINIDUMP_STREAM_TYPE::MozLinuxLimits as u32) {
+            Ok(raw) if raw.windows(14).any(|w| w == b"Max stack size") => {
+                Verdict::pass(format!("{} lines", raw.split(|b| *b == b'\n').count()))
+            }
+            Ok(_) => Verdict::fail("no \"Max stack size\" line", "/proc/<pid>/limits"),
+            Err(e) => Verdict::fail(format!("missing: {e}"), "/proc/<pid>/limits"),
+        }
+    },
+};
+
+/// minidump-writer records every part of the dump it could not write (a
+/// thread it could not stop, a file it could not read) as a JSON list in
+/// Mozilla's SoftErrors stream; a clean dump has an empty list.
+static NO_SOFT_ERRORS: Rule = Rule {
+    id: "LNX-10",
+    level: Level::Should,
+    stream: "MozSoftErrors",
+    title: "the writer reports no soft errors",
+    check: |facts| {
+        need!(on_linux(facts));
+        let dump = need!(facts.dump());
+        match dump.raw_stream(MINIDUMP_STREAM_TYPE::MozSoftErrors as u32) {
+            Ok(raw) => {
+                let text = String::from_utf8_lossy(raw);
+                match serde_json::from_str::<Vec<serde_json::Value>>(&text) {
+                    Ok(errors) if errors.is_empty() => Verdict::pass("[]"),
+                    Ok(errors) => {
+                        Verdict::fail(format!("{} soft errors: {text}", errors.len()), "[]")
+                    }
+                    Err(e) => Verdict::fail(format!("not a JSON list: {e}"), "[]"),
+                }
+            }
+            Err(_) => {
+                Verdict::skip("the handler wrote no SoftErrors stream (only minidump-writer does)")
+            }
+        }
+    },
+};

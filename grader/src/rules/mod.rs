@@ -1,0 +1,261 @@
+//! The conformance rules, one module per stream, and grading.
+//!
+//! A rule has an id, a level, the stream it reads, a title and a check. The
+//! check compares what the dump says with the case's truth record and returns
+//! a [`Verdict`]: pass (with what it saw), fail (seen vs expected) or skip
+//! (with the reason). Each check's doc comment says where the requirement
+//! comes from.
+
+mod annotations;
+mod breakpad;
+pub mod deviations;
+mod exception;
+mod handles;
+mod header;
+mod linux;
+mod memory;
+mod modules;
+mod process;
+mod stack;
+mod system;
+mod threads;
+
+use crate::evidence::DumpEvidence;
+use crashsuite_data::{ObservedEnding, Truth};
+use serde::Serialize;
+
+/// How binding a rule is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Level {
+    /// A handler that fails it produced a wrong or useless dump.
+    Must,
+    /// A handler that fails it lost information a user expects.
+    Should,
+    /// Nice to have.
+    May,
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Must => "MUST",
+            Self::Should => "SHOULD",
+            Self::May => "MAY",
+        })
+    }
+}
+
+/// The outcome of one rule on one trial.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// The dump meets the rule.
+    Pass {
+        /// What was seen.
+        observed: String,
+    },
+    /// The dump breaks the rule.
+    Fail {
+        /// What was seen.
+        observed: String,
+        /// What the truth says.
+        expected: String,
+    },
+    /// The rule could not be checked.
+    Skip {
+        /// Why.
+        reason: String,
+    },
+    /// The dump breaks the rule, and the handler is known to: the failure is
+    /// listed in the handler's manifest (`runner/handlers/<handler>.toml`) with a reason. Reported,
+    /// but it does not fail the trial.
+    Deviation {
+        /// What was seen.
+        observed: String,
+        /// What the truth says.
+        expected: String,
+        /// Why the handler deviates.
+        reason: String,
+    },
+}
+
+impl Verdict {
+    /// The verdict in a word: `pass`, `FAIL`, `skip` or `known` (a known
+    /// deviation).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Pass { .. } => "pass",
+            Self::Fail { .. } => "FAIL",
+            Self::Skip { .. } => "skip",
+            Self::Deviation { .. } => "known",
+        }
+    }
+
+    fn pass(observed: impl ToString) -> Self {
+        Self::Pass { observed: observed.to_string() }
+    }
+
+    fn fail(observed: impl ToString, expected: impl ToString) -> Self {
+        Self::Fail { observed: observed.to_string(), expected: expected.to_string() }
+    }
+
+    fn skip(reason: impl ToString) -> Self {
+        Self::Skip { reason: reason.to_string() }
+    }
+
+    /// Pass when `observed == expected`, else fail showing both.
+    fn equal<T: PartialEq + std::fmt::Debug>(observed: T, expected: T) -> Self {
+        if observed == expected {
+            Self::pass(format!("{observed:?}"))
+        } else {
+            Self::fail(format!("{observed:?}"), format!("{expected:?}"))
+        }
+    }
+}
+
+/// What a rule check sees.
+pub struct Facts<'e, 'a> {
+    /// The case's truth record, when the dump came with one.
+    pub truth: Option<&'e Truth>,
+    /// How the crashed process ended, when the harness saw it.
+    pub ending: Option<&'e ObservedEnding>,
+    /// The dump, when there is one.
+    pub dump: Option<&'e DumpEvidence<'a>>,
+    /// Why there is no dump evidence, when there is none.
+    pub no_dump: &'e str,
+}
+
+impl<'e, 'a> Facts<'e, 'a> {
+    /// The dump evidence, or a skip verdict saying why there is none.
+    fn dump(&self) -> Result<&'e DumpEvidence<'a>, Verdict> {
+        self.dump.ok_or_else(|| Verdict::skip(format!("no dump: {}", self.no_dump)))
+    }
+
+    /// The truth record, or a skip verdict: without one, only the rules on
+    /// the dump's own structure can run.
+    fn truth(&self) -> Result<&'e Truth, Verdict> {
+        self.truth.ok_or_else(|| Verdict::skip("no truth record to compare with"))
+    }
+}
+
+/// One conformance rule.
+pub struct Rule {
+    /// Stable id, such as `EXC-01`.
+    pub id: &'static str,
+    /// How binding it is.
+    pub level: Level,
+    /// The stream (or other source) it reads.
+    pub stream: &'static str,
+    /// One line saying what it requires.
+    pub title: &'static str,
+    /// The check.
+    pub check: fn(&Facts<'_, '_>) -> Verdict,
+}
+
+/// One rule's verdict in a grade ([`crate::Grade`]).
+#[derive(Debug, Serialize)]
+pub struct RuleVerdict {
+    /// Rule id.
+    pub id: &'static str,
+    /// Rule level.
+    pub level: Level,
+    /// The verdict.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+}
+
+/// Unwraps a `Result<_, Verdict>` inside a check: the error is the verdict.
+macro_rules! need {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(verdict) => return verdict,
+        }
+    };
+}
+pub(crate) use need;
+
+/// Lets a rule on a stream only Linux dumps carry (Breakpad's `/proc`
+/// copies, the vDSO, file descriptors) run on Linux dumps only: the system
+/// the case ran on (its truth record), else the dump's SystemInfo.
+fn on_linux(facts: &Facts<'_, '_>) -> Result<(), Verdict> {
+    let os = match (facts.truth, facts.dump) {
+        (Some(truth), _) => truth.system.os.clone(),
+        (None, Some(dump)) => match &dump.system_info {
+            Ok(info) => format!("{:?}", info.os).to_lowercase(),
+            Err(_) => return Ok(()),
+        },
+        (None, None) => return Ok(()),
+    };
+    if os == "linux" {
+        Ok(())
+    } else {
+        Err(Verdict::skip(format!("a Linux stream; the process ran on {os}")))
+    }
+}
+
+/// Turns a stream that failed to parse into a failing verdict: a stream the
+/// rules need and the handler did not write (or wrote unreadably) is a fault.
+fn required<'s, T>(stream: &'s Result<T, String>, expected: &str) -> Result<&'s T, Verdict> {
+    stream.as_ref().map_err(|e| Verdict::fail(format!("missing or unreadable: {e}"), expected))
+}
+
+/// Whether labelled ranges `[start, end)` are disjoint: a pass counting
+/// them, or a failure naming each overlapping pair.
+fn disjoint(mut ranges: Vec<(u64, u64, String)>, what: &str) -> Verdict {
+    ranges.sort();
+    let overlaps: Vec<String> = ranges
+        .windows(2)
+        .filter(|pair| pair[1].0 < pair[0].1)
+        .map(|pair| format!("{} and {}", pair[0].2, pair[1].2))
+        .collect();
+    if overlaps.is_empty() {
+        Verdict::pass(format!("{} {what}", ranges.len()))
+    } else {
+        Verdict::fail(overlaps.join("; "), format!("disjoint {what}"))
+    }
+}
+
+/// A range labelled by its bounds.
+fn span(start: u64, end: u64) -> (u64, u64, String) {
+    (start, end, format!("[{start:#x}, {end:#x})"))
+}
+
+/// Every rule, in report order.
+pub fn all() -> Vec<&'static Rule> {
+    [
+        process::RULES,
+        header::RULES,
+        exception::RULES,
+        threads::RULES,
+        stack::RULES,
+        modules::RULES,
+        memory::RULES,
+        system::RULES,
+        breakpad::RULES,
+        handles::RULES,
+        linux::RULES,
+        annotations::RULES,
+    ]
+    .concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique_and_titled() {
+        let rules = all();
+        for rule in &rules {
+            assert_eq!(rules.iter().filter(|r| r.id == rule.id).count(), 1, "{}", rule.id);
+            assert!(!rule.title.is_empty(), "{}", rule.id);
+        }
+    }
+
+    #[test]
+    fn equal_shows_both_sides() {
+        assert_eq!(Verdict::equal(1, 1), Verdict::pass("1"));
+        assert_eq!(Verdict::equal(1, 2), Verdict::fail("1", "2"));
+    }
+}

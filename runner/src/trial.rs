@@ -1,0 +1,395 @@
+//! Running one trial: a case under a handler, in a fresh run directory.
+
+use crate::watch::DumpWatch;
+use crate::{
+    binaries::{Binaries, MissingBinary},
+    handlers::Handler,
+    platform::Platform,
+    process,
+};
+use crashsuite_cases::{Case, DUMP_DIR_ENV, MARKER_ENV, SOCKET_ENV, TRUTH_ENV, Truth};
+use crashsuite_data::ObservedEnding;
+use crashsuite_grader::{Grade, Observation};
+use crashsuite_handler::{Event, MonitorProcess};
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// Time limits of a trial.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// How long a case may take from start to exit; then its process group
+    /// is killed.
+    pub case_deadline: Duration,
+    /// How long a dump may take to appear after the case exits (default:
+    /// what the handler's manifest says).
+    pub dump_grace: Option<Duration>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { case_deadline: Duration::from_secs(20), dump_grace: None }
+    }
+}
+
+impl Limits {
+    /// The limits for trials on `platform`: the default, but under Wine,
+    /// whose `MiniDumpWriteDump` takes about 9 s a dump (more with others
+    /// dumping at once), a case may take 90 s.
+    pub fn for_platform(platform: Platform) -> Self {
+        if platform.under_wine() {
+            Self { case_deadline: Duration::from_secs(90), ..Self::default() }
+        } else {
+            Self::default()
+        }
+    }
+}
+
+/// One (handler, case) pair.
+#[derive(Debug, Clone, Copy)]
+pub struct Trial {
+    /// The handler.
+    pub handler: &'static Handler,
+    /// The case.
+    pub case: &'static Case,
+}
+
+impl Trial {
+    /// Every trial of these handlers over the whole catalogue.
+    pub fn matrix(
+        handlers: &[&'static Handler],
+    ) -> Result<Vec<Trial>, crashsuite_cases::CatalogueError> {
+        let cases = crashsuite_cases::catalogue()?;
+        Ok(handlers
+            .iter()
+            .flat_map(|&handler| cases.iter().map(move |case| Trial { handler, case }))
+            .collect())
+    }
+
+    /// `handler::case`, the trial's test name.
+    pub fn name(&self) -> String {
+        format!("{}::{}", self.handler.name, self.case.id)
+    }
+
+    /// Why the trial cannot run here, if it cannot: the case is for another
+    /// platform, the handler does not support it, or the handler's
+    /// executables are not built.
+    pub fn runs_here(&self, binaries: &Binaries) -> Result<(), NotRun> {
+        self.runs_on(Platform::HOST, binaries)
+    }
+
+    /// [`Trial::runs_here`] for trials on `platform`, with its executables
+    /// in `binaries`.
+    pub fn runs_on(&self, platform: Platform, binaries: &Binaries) -> Result<(), NotRun> {
+        self.runs_on_platform(platform)?;
+        self.handler.executables(binaries).map(drop).map_err(|e| NotRun::NotBuilt(e.to_string()))
+    }
+
+    /// [`Trial::runs_on`] without looking for executables: whether the case,
+    /// the handler and the platform allow it.
+    pub fn runs_on_platform(&self, platform: Platform) -> Result<(), NotRun> {
+        self.case.runs_on(platform.os, platform.arch).map_err(NotRun::CaseElsewhere)?;
+        self.handler.runs_on(&platform.system()).map_err(NotRun::HandlerElsewhere)?;
+        if platform.under_wine()
+            && let Some(reason) = crate::wine::unsupported(self.case.trigger)
+        {
+            return Err(NotRun::NotUnderWine(reason));
+        }
+        if let Some(reason) = self.handler.unsupported(&self.case.id) {
+            return Err(NotRun::Unsupported {
+                handler: self.handler.name.clone(),
+                reason: reason.to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Why a trial does not run here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotRun {
+    /// The case is for another system or architecture.
+    #[error("{0}")]
+    CaseElsewhere(String),
+    /// The handler does not run on this platform.
+    #[error("{0}")]
+    HandlerElsewhere(String),
+    /// Wine cannot run the case (the limitation is named).
+    #[error("not under Wine: {0}")]
+    NotUnderWine(&'static str),
+    /// The handler's manifest says it does not support the case.
+    #[error("{handler} does not support it: {reason}")]
+    Unsupported {
+        /// The handler.
+        handler: String,
+        /// Its manifest's reason.
+        reason: String,
+    },
+    /// The handler's executables are not built here.
+    #[error("{0}")]
+    NotBuilt(String),
+    /// The platform's trials cannot run here (the emulated machine or Wine
+    /// is not set up).
+    #[error("{0}")]
+    NoPlace(String),
+}
+
+/// Everything one trial produced.
+#[derive(Debug)]
+pub struct TrialRecord {
+    /// What ran.
+    pub trial: Trial,
+    /// Where it ran.
+    pub platform: Platform,
+    /// The run directory (removed when the record is dropped unless kept).
+    pub run_dir: tempfile::TempDir,
+    /// The truth record, or why there is none.
+    pub truth: Result<Truth, String>,
+    /// The dump files that appeared, oldest first.
+    pub dumps: Vec<PathBuf>,
+    /// How the case ended.
+    pub ending: ObservedEnding,
+    /// What the monitor reported.
+    pub monitor_events: Vec<Event>,
+    /// How the handler's own process ended, when it died during the trial.
+    pub handler_died: Option<String>,
+    /// The case's standard error.
+    pub stderr: String,
+    /// Case start to dump found.
+    pub wall: Duration,
+    /// `CLOCK_MONOTONIC` (ns) when the first dump became final (see
+    /// [`crate::watch`]), if one did.
+    pub dump_final_ns: Option<u64>,
+    /// `CLOCK_MONOTONIC` (ns) when the case process was seen to end, when
+    /// the harness saw it on the case's own clock (not for emulated trials).
+    pub ended_ns: Option<u64>,
+}
+
+impl TrialRecord {
+    /// Grades the trial with every rule, against its truth record and the
+    /// handler's known deviations on its case and platform.
+    pub fn grade(&self) -> Grade {
+        let case = &self.trial.case.id;
+        let known = self.trial.handler.deviations.for_case(case, &self.platform.label());
+        crashsuite_grader::grade(&Observation {
+            name: self.trial.name(),
+            truth: self.truth.as_ref().map_err(String::as_str),
+            dumps: &self.dumps,
+            ending: &self.ending,
+            stderr: &self.stderr,
+            handler_died: self.handler_died.as_deref(),
+            known: &known,
+        })
+    }
+
+    /// Crash (the truth record's stamp, taken just before the trigger) to
+    /// the first dump final, in milliseconds, when both are known.
+    pub fn latency_ms(&self) -> Option<f64> {
+        let stamp = self.truth.as_ref().ok()?.monotonic_ns;
+        Some(self.dump_final_ns?.saturating_sub(stamp) as f64 / 1e6)
+    }
+
+    /// Crash to the case process seen gone, in milliseconds.
+    pub fn gone_ms(&self) -> Option<f64> {
+        let stamp = self.truth.as_ref().ok()?.monotonic_ns;
+        Some(self.ended_ns?.saturating_sub(stamp) as f64 / 1e6)
+    }
+}
+
+/// A trial could not be run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Preparing the run directory failed.
+    #[error("making a run directory: {0}")]
+    RunDir(std::io::Error),
+    /// An executable is missing.
+    #[error(transparent)]
+    Missing(#[from] MissingBinary),
+    /// The handler could not be started.
+    #[error("starting the {handler} handler: {source}")]
+    Handler {
+        /// Handler name.
+        handler: String,
+        /// The underlying error.
+        source: crashsuite_handler::ClientError,
+    },
+    /// The case could not be started or waited for.
+    #[error("running {exe}: {source}")]
+    Case {
+        /// The case executable.
+        exe: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Runs `trial`: starts the handler, runs the case with a deadline (killing its
+/// whole process group at the deadline), and collects what it left.
+pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRecord, RunError> {
+    let run_dir = tempfile::Builder::new()
+        .prefix(&format!("crashsuite-{}-", trial.case.id))
+        .tempdir()
+        .map_err(RunError::RunDir)?;
+    let dump_dir = run_dir.path().join("dumps");
+    let truth_path = run_dir.path().join("truth.json");
+    let socket = run_dir.path().join("monitor.sock");
+
+    let handler = trial.handler;
+    let (exe, monitor_exe) = handler.executables(binaries)?;
+    let final_dumps = match &handler.dump_subdir {
+        Some(subdir) => dump_dir.join(subdir),
+        None => dump_dir.clone(),
+    };
+    process::create_private_dir(&final_dumps).map_err(RunError::RunDir)?;
+    let watch = DumpWatch::start(&final_dumps).map_err(RunError::RunDir)?;
+    let mut monitor = monitor_exe
+        .map(|monitor| MonitorProcess::spawn(&monitor, &socket, &dump_dir))
+        .transpose()
+        .map_err(|source| RunError::Handler { handler: handler.name.clone(), source })?;
+
+    let case_err = |source| RunError::Case { exe: exe.clone(), source };
+    // Windows executables run under Wine, which reads paths as Windows's.
+    let wine = binaries
+        .platform
+        .under_wine()
+        .then(crate::wine::Wine::locate)
+        .transpose()
+        .map_err(|e| case_err(std::io::Error::other(e)))?;
+    let path_env = |path: &Path| match wine {
+        Some(_) => crate::wine::windows_path(path),
+        None => path.as_os_str().to_owned(),
+    };
+    let mut command = match &wine {
+        Some(wine) => wine.command(&exe).map_err(case_err)?,
+        // The least environment: only what a case reads.
+        None => {
+            let mut command = Command::new(&exe);
+            command.env_clear();
+            command
+        }
+    };
+    let started = Instant::now();
+    let mut child = process::own_group(&mut command)
+        .args(match &trial.case.file {
+            Some(file) => vec![std::ffi::OsString::from("--case-file"), path_env(file)],
+            None => vec![std::ffi::OsString::from(&trial.case.id)],
+        })
+        .args(&handler.args)
+        .env(TRUTH_ENV, path_env(&truth_path))
+        .env(SOCKET_ENV, path_env(&socket))
+        .env(DUMP_DIR_ENV, path_env(&dump_dir))
+        .env(MARKER_ENV, marker(&trial))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(case_err)?;
+    let stderr_reader = child.stderr.take().map(|mut stderr| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+            text
+        })
+    });
+
+    let ending = match process::wait_with_deadline(&mut child, started + limits.case_deadline)
+        .map_err(case_err)?
+    {
+        ObservedEnding::Exit(code) if wine.is_some() => ObservedEnding::ExitLowByte(code as u8),
+        ending => ending,
+    };
+    let ended_ns = Some(crashsuite_cases::monotonic_ns());
+    let dumps = wait_for_dumps(&final_dumps, limits.dump_grace.unwrap_or(handler.dump_grace));
+    let wall = started.elapsed();
+    let dump_final_ns = watch.finish();
+    // The group may hold stragglers (a helper the case forked); end them too.
+    process::kill_group(child.id());
+    let stderr = stderr_reader.and_then(|h| h.join().ok()).unwrap_or_default();
+    let handler_died = monitor.as_mut().and_then(|m| m.ended()).map(|status| status.to_string());
+    let monitor_events = monitor.map(|m| m.drain_events()).unwrap_or_default();
+
+    let truth = Truth::read(&truth_path).map_err(|e| e.to_string());
+    Ok(TrialRecord {
+        trial,
+        platform: binaries.platform,
+        run_dir,
+        truth,
+        dumps,
+        ending,
+        monitor_events,
+        handler_died,
+        stderr,
+        wall,
+        dump_final_ns,
+        ended_ns,
+    })
+}
+
+/// A value for `CRASHSUITE_MARKER` that no other trial's environment holds.
+pub(crate) fn marker(trial: &Trial) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    format!("{}-{}-{nanos}", trial.handler.name, trial.case.id)
+}
+
+/// The final `.dmp` files in `dir`, oldest first, waiting up to `grace` for
+/// the first to appear.
+fn wait_for_dumps(dir: &Path, grace: Duration) -> Vec<PathBuf> {
+    let deadline = Instant::now() + grace;
+    loop {
+        let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "dmp"))
+            .map(|path| {
+                let modified = path.metadata().and_then(|m| m.modified());
+                (modified.unwrap_or(std::time::UNIX_EPOCH), path)
+            })
+            .collect();
+        if !found.is_empty() || Instant::now() >= deadline {
+            found.sort();
+            return found.into_iter().map(|(_, path)| path).collect();
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Runs `work` on every item, `jobs` at a time, and returns the results in
+/// item order. `done` sees each result as it arrives, on the calling thread.
+pub fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    work: impl Fn(&T) -> R + Sync,
+    mut done: impl FnMut(usize, &R),
+) -> Vec<R> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (send, receive) = std::sync::mpsc::channel();
+    let mut results: Vec<Option<R>> = items.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, items.len().max(1)) {
+            let send = send.clone();
+            let (next, work) = (&next, &work);
+            scope.spawn(move || {
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(index) else { break };
+                    if send.send((index, work(item))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        for (index, result) in receive {
+            done(index, &result);
+            results[index] = Some(result);
+        }
+    });
+    results.into_iter().map(|r| r.unwrap_or_else(|| unreachable!("every item ran"))).collect()
+}

@@ -1,0 +1,151 @@
+//! Windows trials under Wine, on a Linux host: the Windows case executable
+//! (`scripts/windows/build.sh`) runs with Wine 8 in the prefix that
+//! `scripts/windows/setup.sh` keeps in the cache, which holds the
+//! `bcryptprimitives.dll` stand-in Rust's standard library needs there.
+//!
+//! What differs from a Windows machine: the executable runs without its
+//! DWARF (Wine's dbghelp hangs or crashes in `MiniDumpWriteDump` on it), so a
+//! stripped copy is kept in the cache; the paths a case reads from its
+//! environment are given as Windows paths (drive `Z:` is the Linux root);
+//! and Linux sees only the low byte of the exit code, an exception code
+//! after a crash ([`crashsuite_data::ObservedEnding::ExitLowByte`]).
+
+use crashsuite_cases::Trigger;
+use std::{
+    ffi::OsString,
+    io,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+/// A Wine installation and the harness's prefix.
+#[derive(Debug, Clone)]
+pub struct Wine {
+    loader: PathBuf,
+    prefix: PathBuf,
+    stripped: PathBuf,
+}
+
+impl Wine {
+    /// Finds Wine's 64-bit loader and the prefix `scripts/windows/setup.sh`
+    /// made, or says what is missing.
+    pub fn locate() -> Result<Self, String> {
+        let cache = crashsuite_data::cache_dir()
+            .ok_or("no cache directory (set HOME or CRASHSUITE_CACHE_DIR)")?
+            .join("windows");
+        let prefix = cache.join("prefix");
+        if !prefix.join(".ready").exists() {
+            return Err(format!(
+                "no Wine prefix in {}: scripts/windows/setup.sh makes it",
+                cache.display()
+            ));
+        }
+        // Debian's wine64 package keeps its loader outside PATH.
+        let on_path: Vec<PathBuf> = std::env::var_os("PATH")
+            .map(|path| std::env::split_paths(&path).map(|d| d.join("wine64")).collect())
+            .unwrap_or_default();
+        let loader = on_path
+            .into_iter()
+            .chain([PathBuf::from("/usr/lib/wine/wine64")])
+            .find(|path| path.is_file())
+            .ok_or("no wine64: scripts/windows/setup.sh installs it")?;
+        Ok(Self { loader, prefix, stripped: cache.join("bin") })
+    }
+
+    /// A command that runs `exe` under Wine, with an empty environment but
+    /// for what Wine needs; the caller adds the case's (through
+    /// [`windows_path`] for paths).
+    pub fn command(&self, exe: &Path) -> io::Result<Command> {
+        let mut command = Command::new(&self.loader);
+        command
+            .arg(self.stripped_copy(exe)?)
+            .env_clear()
+            .env("WINEPREFIX", &self.prefix)
+            .env("WINEDEBUG", "-all");
+        if let Some(home) = std::env::var_os("HOME") {
+            command.env("HOME", home);
+        }
+        Ok(command)
+    }
+
+    /// `exe` without its DWARF, made once per build of it (by size and
+    /// modification time) with mingw-w64's strip; old builds' copies are
+    /// removed.
+    fn stripped_copy(&self, exe: &Path) -> io::Result<PathBuf> {
+        let metadata = std::fs::metadata(exe)?;
+        let modified = metadata
+            .modified()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        // One directory per build, so that the copy keeps the file's name.
+        let dir = self.stripped.join(format!("{}-{modified}", metadata.len()));
+        let copy = dir.join(exe.file_name().unwrap_or_default());
+        if copy.is_file() {
+            return Ok(copy);
+        }
+        std::fs::create_dir_all(&dir)?;
+        // Trials run in parallel: each strips into a file of its own, and
+        // the last rename wins with the same bytes.
+        let partial = tempfile::Builder::new().suffix(".exe").tempfile_in(&dir)?;
+        let status = Command::new("x86_64-w64-mingw32-strip")
+            .arg("--strip-debug")
+            .arg("-o")
+            .arg(partial.path())
+            .arg(exe)
+            .status()
+            .map_err(|e| io::Error::other(format!("x86_64-w64-mingw32-strip: {e}")))?;
+        if !status.success() {
+            return Err(io::Error::other(format!("x86_64-w64-mingw32-strip failed: {status}")));
+        }
+        partial.persist(&copy).map_err(|e| e.error)?;
+        for entry in std::fs::read_dir(&self.stripped)?.flatten() {
+            if entry.path() != dir {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        Ok(copy)
+    }
+}
+
+/// Why a trigger's cases cannot be graded under Wine 8, if they cannot: what
+/// Wine does differently from Windows, as observed here. A Windows machine
+/// runs them.
+pub fn unsupported(trigger: Trigger) -> Option<&'static str> {
+    match trigger {
+        Trigger::StackOverflow => Some(
+            "Wine 8 does not hand EXCEPTION_STACK_OVERFLOW to the process's exception handlers \
+             (observed: the case hangs until its deadline, no dump)",
+        ),
+        Trigger::WindowsPurecall => Some(
+            "under Wine 8, mingw-w64's msvcrt ends the process (exit code 255) without calling \
+             the handler _set_purecall_handler installed",
+        ),
+        Trigger::WindowsInvalidParameter => Some(
+            "under Wine 8 the process ends with STATUS_STACK_BUFFER_OVERRUN (a __fastfail) \
+             without calling the handler _set_invalid_parameter_handler installed",
+        ),
+        Trigger::WindowsHeapCorruption => Some(
+            "Wine 8's heap ends the process with STATUS_STACK_BUFFER_OVERRUN (a __fastfail) \
+             instead of raising STATUS_HEAP_CORRUPTION through the exception handlers",
+        ),
+        _ => None,
+    }
+}
+
+/// `path` as a Windows program under Wine names it: on drive `Z:`, which
+/// Wine maps to the Linux root.
+pub fn windows_path(path: &Path) -> OsString {
+    let unix = path.to_string_lossy();
+    format!("Z:{}", unix.replace('/', "\\")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linux_paths_are_on_drive_z() {
+        assert_eq!(windows_path(Path::new("/tmp/run/truth.json")), "Z:\\tmp\\run\\truth.json");
+    }
+}
