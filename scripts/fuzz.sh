@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the verifier with libFuzzer: real dumps corrupted by the mutations of
-# harness/tests/hostile.rs, decoded from the fuzzer's input.
+# Fuzzes the grader with libFuzzer: a synthesised dump corrupted by the
+# mutations of harness/tests/hostile.rs, decoded from the fuzzer's input.
 #
 #   scripts/fuzz.sh [SECONDS] [-- LIBFUZZER_ARGS...]
 #
@@ -26,11 +26,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install --locked cargo-fuzz
 fi
 
-# The executables one trial needs to make the dump that is corrupted.
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
-cargo build --workspace --bins
-export CRASHSUITE_BIN_DIR="$target_dir/debug"
-
 export RUSTC_BOOTSTRAP=1
 exec cargo fuzz run --sanitizer none --target-dir "$target_dir/fuzz" mutated_dump -- \
     -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=1024 "$@"

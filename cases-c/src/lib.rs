@@ -4,14 +4,13 @@
 //! triggers as every other handler.
 
 // The C interface: raw pointers from the caller, each use with its SAFETY.
-#![allow(unsafe_code)]
+#![expect(unsafe_code)]
 
 use crashsuite_cases::handler::{Attached, CaseHandler};
 use std::ffi::{CStr, CString, OsString, c_char, c_int, c_void};
 
 /// A handler described from C (see the header for each field).
 #[repr(C)]
-#[allow(non_camel_case_types, reason = "the C type's name")]
 pub struct crashsuite_handler {
     /// The handler's name.
     pub name: *const c_char,

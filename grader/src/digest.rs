@@ -5,8 +5,10 @@
 //! crashing thread's name, the thread names (numbered names collapsed), the
 //! modules by role (the case executable, the case's plugin, the vDSO, and a
 //! count of system libraries, whose names and versions vary by host), the
-//! module of the crash context's instruction pointer, and every rule's
-//! verdict. Addresses, pids, tids, timestamps and sizes are left out.
+//! module of the crash context's instruction pointer, and the verdicts that
+//! are not a pass (every rule not listed passed, so a new rule that passes
+//! changes no digest). Addresses, pids, tids, timestamps and sizes are left
+//! out.
 
 use crate::{evidence::DumpEvidence, rules::RuleVerdict};
 use crashsuite_data::Truth;
@@ -87,8 +89,8 @@ fn counted(items: impl IntoIterator<Item = String>) -> String {
     parts.join(", ")
 }
 
-/// The digest of one dump, given the verdicts it was graded with. A verdict
-/// whose outcome is known to vary (an intermittent deviation) is written as
+/// The digest of one dump, given the verdicts it was graded with: those that
+/// are not a pass, one a line. A verdict whose outcome is known to vary (an intermittent deviation) is written as
 /// `known?` whichever way it went; when that is DMP-01 (whether a single dump
 /// exists at all), the digest says only that.
 pub fn digest(
@@ -105,10 +107,12 @@ pub fn digest(
         Some(evidence) => describe(evidence, truth, intermittent.contains(&"STK-05")),
         None => "dump: none\n".to_owned(),
     };
-    let _ = writeln!(out, "verdicts:");
+    let _ = writeln!(out, "verdicts other than pass:");
     for v in verdicts {
         let word = if intermittent.contains(&v.id) { "known?" } else { v.verdict.kind() };
-        let _ = writeln!(out, "  {} {word}", v.id);
+        if word != "pass" {
+            let _ = writeln!(out, "  {} {word}", v.id);
+        }
     }
     out
 }

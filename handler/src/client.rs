@@ -89,7 +89,7 @@ impl Client {
     /// as it would have without a handler.
     pub fn attach(self: Arc<Self>) -> Result<AttachedHandler, ClientError> {
         let for_crash = Arc::clone(&self);
-        #[allow(unsafe_code)]
+        #[expect(unsafe_code)]
         // SAFETY: the closure runs in a signal handler. It calls only
         // `request_dump`, which sends from and receives into buffers it already
         // owns (no allocation, no lock), `write_stderr` (a raw write(2)) and

@@ -47,7 +47,7 @@ pub fn fault_after_dump() {
 /// The injected fault. SIGSEGV is blocked while the crash handler runs, so
 /// the kernel kills the process with it.
 fn fault() {
-    #[allow(unsafe_code)]
+    #[expect(unsafe_code)]
     // SAFETY: deliberately not sound: this is the injected fault. A volatile
     // store to address 0 raises SIGSEGV at once; nothing runs after it.
     unsafe {
@@ -69,7 +69,7 @@ fn requeue_trap(context: &CrashContext) {
     if context.siginfo.ssi_signo != libc::SIGTRAP as u32 {
         return;
     }
-    #[allow(unsafe_code)]
+    #[expect(unsafe_code)]
     // SAFETY: tgkill takes plain integers; it is async-signal-safe.
     unsafe {
         libc::syscall(

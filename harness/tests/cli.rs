@@ -95,16 +95,28 @@ fn a_deliberately_broken_handler_fails_with_named_rules() {
     for rule in ["THR-01 MUST", "THR-07 MUST"] {
         assert!(row.contains(rule), "{rule} not named: {row}");
     }
+
+    // `--handler` names it too, and then it is the only handler run.
+    let out = crashsuite(&[
+        "run",
+        "--manifest",
+        manifest.to_str().expect("utf-8"),
+        "--handler",
+        "broken",
+        "--case",
+        "segv_cpp_thread",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let trials = results["trials"].as_array().expect("trials");
+    assert_eq!(trials.len(), 1, "{results}");
+    assert_eq!((&trials[0]["handler"], &trials[0]["outcome"]), (&"broken".into(), &"fail".into()));
 }
 
 #[test]
 fn diff_shows_the_streams_and_rules_where_two_dumps_differ() {
-    use crashsuite_runner::{Trial, binaries::Binaries, handlers, trial};
-    let binaries = Binaries::locate().expect("the workspace binaries are built");
-    let case = crashsuite_cases::find("segv_cpp_thread").expect("catalogue").expect("case");
-    let trial = Trial { handler: handlers::reference(), case };
-    let record = trial::run(&binaries, trial, Default::default()).expect("runs");
-    let whole = std::fs::read(record.dumps.first().expect("a dump")).expect("read");
+    let whole = common::reference_dump("segv_cpp_thread").bytes();
     let mut without = whole.clone();
     crashsuite_handler::dumpfile::unlist_stream(&mut without, 3);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -164,4 +176,91 @@ fn gate_fails_and_names_the_rule_when_a_passing_must_rule_breaks() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("broken: reference::segv_null_write EXC-01"), "{text}");
+
+    // The same findings as JSON.
+    let out = crashsuite(&[
+        "gate",
+        "--json",
+        "--baseline",
+        baseline.to_str().expect("utf-8"),
+        "--results",
+        broken.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(findings["broken"], serde_json::json!(["reference::segv_null_write EXC-01"]));
+}
+
+/// Exit code 2 for a command line that names nothing, 3 when crashsuite
+/// cannot do its job, 1 for a conformance failure.
+#[test]
+fn exit_codes_tell_usage_harness_errors_and_failures_apart() {
+    let code = |args: &[&str]| crashsuite(args).status.code();
+    assert_eq!(code(&["run", "--case", "no_such_case"]), Some(2));
+    assert_eq!(code(&["run", "--handler", "nobody"]), Some(2));
+    assert_eq!(code(&["run", "--no-such-flag"]), Some(2));
+    assert_eq!(code(&["run", "--target", "riscv64"]), Some(2));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junk = dir.path().join("junk.dmp");
+    std::fs::write(&junk, b"not a minidump").expect("write");
+    let junk = junk.to_str().expect("utf-8");
+    let missing = dir.path().join("missing.json");
+    assert_eq!(code(&["verify", junk, "--truth", missing.to_str().expect("utf-8")]), Some(3));
+    assert_eq!(code(&["verify", junk]), Some(1));
+    assert_eq!(code(&["rules"]), Some(0));
+}
+
+/// `crashsuite cases | head`: the reader is gone before the first line.
+#[test]
+#[cfg(unix)]
+fn a_closed_pipe_ends_the_command_quietly() {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_crashsuite"))
+        .args(["cases", "--json"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn listings_have_json() {
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = crashsuite(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    };
+    let rules = json(&["rules", "--json"]);
+    assert_eq!(rules.as_array().map(Vec::len), Some(crashsuite_grader::rules::all().len()));
+    assert!(rules[0]["id"].is_string() && rules[0]["level"].is_string(), "{rules}");
+    let handlers = json(&["handlers", "--json"]);
+    let names: Vec<&str> =
+        handlers.as_array().expect("a list").iter().filter_map(|h| h["name"].as_str()).collect();
+    assert!(names.contains(&"reference") && names.contains(&"inproc"), "{names:?}");
+    let reference = &handlers[names.iter().position(|n| *n == "reference").expect("listed")];
+    assert!(reference["not_built"].is_null(), "the workspace's handlers are built: {reference}");
+}
+
+/// The diagnostics of the crates crashsuite uses reach standard error.
+#[test]
+fn rust_log_shows_the_processors_own_diagnostics() {
+    let crashed = common::reference_dump("abort");
+    let dump = crashed.dump.to_str().expect("utf-8");
+    let out = Command::new(env!("CARGO_BIN_EXE_crashsuite"))
+        .args(["verify", dump])
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("minidump_processor") || stderr.contains("minidump_unwind"),
+        "{stderr}"
+    );
+    let quiet = crashsuite(&["verify", dump]);
+    let quiet = String::from_utf8_lossy(&quiet.stderr);
+    assert!(!quiet.contains("DEBUG"), "{quiet}");
 }

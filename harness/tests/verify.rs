@@ -1,22 +1,10 @@
 //! `crashsuite verify` and the rules on hand-corrupted copies of a real dump:
 //! each corruption is caught by a named rule, and nothing panics.
 
-use crashsuite_cases::Truth;
 use crashsuite_grader::{Verdict, rules};
-use crashsuite_runner::{Trial, binaries::Binaries, handlers, trial};
 use std::path::{Path, PathBuf};
 
-/// A real dump of `segv_null_write` under the reference handler, with its truth.
-fn real_dump() -> (tempfile::TempDir, Vec<u8>, Truth) {
-    let binaries = Binaries::locate().expect("the workspace binaries are built");
-    let case = crashsuite_cases::find("segv_null_write").expect("catalogue").expect("case");
-    let record =
-        trial::run(&binaries, Trial { handler: handlers::reference(), case }, Default::default())
-            .expect("trial runs");
-    let dump = std::fs::read(record.dumps.first().expect("a dump")).expect("readable");
-    let truth = record.truth.expect("truth");
-    (record.run_dir, dump, truth)
-}
+mod common;
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
@@ -52,16 +40,16 @@ const EXCEPTION: u32 = 6;
 
 #[test]
 fn corruptions_are_each_caught_by_a_named_rule() {
-    let (dir, dump, truth) = real_dump();
-    let dir = dir.path();
+    let crashed = common::reference_dump("segv_null_write");
+    let (dump, truth, dir) = (crashed.bytes(), &crashed.truth, crashed.dir.path());
 
-    let intact = crashsuite_grader::verify(&write(dir, "intact.dmp", &dump), Some(&truth));
+    let intact = crashsuite_grader::verify(&write(dir, "intact.dmp", &dump), Some(truth));
     assert!(intact.passed(), "{}", intact.explain());
 
     // Truncated: the directory (at the end of our dumps) is gone.
     let truncated = crashsuite_grader::verify(
         &write(dir, "truncated.dmp", &dump[..dump.len() / 2]),
-        Some(&truth),
+        Some(truth),
     );
     assert!(fails(&truncated, "DMP-01"), "{}", truncated.explain());
 
@@ -70,14 +58,14 @@ fn corruptions_are_each_caught_by_a_named_rule() {
     let at = entry_of(&outside, THREAD_LIST);
     let past_end = (outside.len() as u32 + 64).to_le_bytes();
     outside[at + 8..at + 12].copy_from_slice(&past_end);
-    let graded = crashsuite_grader::verify(&write(dir, "outside.dmp", &outside), Some(&truth));
+    let graded = crashsuite_grader::verify(&write(dir, "outside.dmp", &outside), Some(truth));
     assert!(fails(&graded, "HDR-02"), "{}", graded.explain());
 
     // The thread list removed (its entry turned into an unused one).
     let mut removed = dump.clone();
     let at = entry_of(&removed, THREAD_LIST);
     removed[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
-    let graded = crashsuite_grader::verify(&write(dir, "removed.dmp", &removed), Some(&truth));
+    let graded = crashsuite_grader::verify(&write(dir, "removed.dmp", &removed), Some(truth));
     assert!(fails(&graded, "THR-01"), "{}", graded.explain());
     assert!(!graded.passed());
 
@@ -86,14 +74,14 @@ fn corruptions_are_each_caught_by_a_named_rule() {
     let at = entry_of(&wrong, EXCEPTION);
     let stream = u32_at(&wrong, at + 8) as usize;
     wrong[stream..stream + 4].copy_from_slice(&(truth.pid + 100_000).to_le_bytes());
-    let graded = crashsuite_grader::verify(&write(dir, "wrong-thread.dmp", &wrong), Some(&truth));
+    let graded = crashsuite_grader::verify(&write(dir, "wrong-thread.dmp", &wrong), Some(truth));
     assert!(fails(&graded, "EXC-03"), "{}", graded.explain());
 }
 
 #[test]
 fn without_a_truth_record_only_structural_rules_run() {
-    let (dir, dump, _) = real_dump();
-    let grade = crashsuite_grader::verify(&write(dir.path(), "d.dmp", &dump), None);
+    let crashed = common::reference_dump("segv_null_write");
+    let grade = crashsuite_grader::verify(&crashed.dump, None);
     assert!(grade.passed(), "{}", grade.explain());
     for id in ["HDR-01", "HDR-02", "HDR-03", "MEM-03", "MOD-05", "SYS-01"] {
         assert!(matches!(verdict(&grade, id), Verdict::Pass { .. }), "{id} should run");
@@ -122,9 +110,8 @@ fn the_cli_reports_garbage_and_exits_non_zero() {
 fn every_stream_the_reference_handler_writes_has_a_rule() {
     use minidump::format::MINIDUMP_STREAM_TYPE;
     use num_traits::FromPrimitive as _;
-    let (dir, dump, _) = real_dump();
-    let path = write(dir.path(), "d.dmp", &dump);
-    let parsed = minidump::Minidump::read_path(&path).expect("parses");
+    let crashed = common::reference_dump("segv_null_write");
+    let parsed = minidump::Minidump::read_path(&crashed.dump).expect("parses");
     let covered: Vec<&str> = rules::all().iter().map(|r| r.stream).collect();
     for entry in parsed.all_streams() {
         let name = match MINIDUMP_STREAM_TYPE::from_u32(entry.stream_type) {

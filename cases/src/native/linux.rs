@@ -2,7 +2,7 @@
 //! `fork`, `dlopen`, signal handlers or inline assembly, and the calls that
 //! crash on purpose. With its Windows and macOS counterparts, the only module
 //! of this crate with `unsafe` code.
-#![allow(unsafe_code)]
+#![expect(unsafe_code)]
 
 use crate::truth::ThreadTruth;
 use std::{ffi::c_void, io, path::Path};

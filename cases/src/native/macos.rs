@@ -1,7 +1,7 @@
 //! `native` on macOS: the calling thread's identity, the clock, the trigger
 //! of macOS's own (`EXC_GUARD`), and the portable ones. With its Linux and
 //! Windows counterparts, the only module of this crate with `unsafe` code.
-#![allow(unsafe_code)]
+#![expect(unsafe_code)]
 
 use crate::truth::ThreadTruth;
 use std::io;

@@ -2,7 +2,7 @@
 //! triggers of Windows's own (sadness-generator's CRT crashes, `__fastfail`),
 //! and the portable ones. With its Linux and macOS counterparts, the only
 //! module of this crate with `unsafe` code.
-#![allow(unsafe_code)]
+#![expect(unsafe_code)]
 
 use crate::truth::ThreadTruth;
 use std::io;

@@ -116,7 +116,6 @@ impl Armed {
             #[cfg(target_os = "macos")]
             Trigger::MacGuard => native::guard_exception(),
             // A dump on request is the scene's, and the rest are other systems'.
-            #[allow(unreachable_patterns)]
             _ => native::unsupported(self.trigger.function()),
         }
     }

@@ -29,7 +29,7 @@ mod linux {
     /// A full disk or a file size limit must fail one dump, not end the monitor:
     /// with SIGXFSZ ignored, an oversized write returns EFBIG instead of killing.
     fn survive_file_size_limits() {
-        #[allow(unsafe_code)]
+        #[expect(unsafe_code)]
         // SAFETY: SIG_IGN is always a valid disposition; no other thread exists yet.
         unsafe {
             libc::signal(libc::SIGXFSZ, libc::SIG_IGN);

@@ -33,7 +33,7 @@ impl InProcessHandler {
         if STATE.set(state).is_err() {
             return Err(ClientError::InProcess("already attached in this process".into()));
         }
-        #[allow(unsafe_code)]
+        #[expect(unsafe_code)]
         // SAFETY: the closure runs in the crash handler (on Linux, a signal
         // handler); it calls only `crash_path::on_crash` and this system's
         // `dump_crash`, whose doc comment says what that does there.

@@ -62,7 +62,7 @@ fn dump_requested() -> Result<(), ClientError> {
 
 /// Maps the dumping child's stack; returns its top.
 fn map_child_stack() -> Result<usize, ClientError> {
-    #[allow(unsafe_code)]
+    #[expect(unsafe_code)]
     // SAFETY: an anonymous private mapping, kept for the life of the process.
     let base = unsafe {
         libc::mmap(
@@ -88,7 +88,7 @@ fn map_child_stack() -> Result<usize, ClientError> {
 fn dump_in_child(context: &CrashContext, requested: bool) -> bool {
     let Some(&stack_top) = CHILD_STACK_TOP.get() else { return false };
     let mut task = ChildTask { context, requested };
-    #[allow(unsafe_code)]
+    #[expect(unsafe_code)]
     // SAFETY: clone(2) without CLONE_VM makes a new process with a copy of
     // this one, like fork but without glibc's atfork handlers (which take
     // malloc's locks, perhaps held by the crashed thread). The child starts in
@@ -107,7 +107,7 @@ fn dump_in_child(context: &CrashContext, requested: bool) -> bool {
 
 /// The child's entry point: writes the dump, returns the exit code.
 extern "C" fn child_main(task: *mut libc::c_void) -> libc::c_int {
-    #[allow(unsafe_code)]
+    #[expect(unsafe_code)]
     // SAFETY: `task` is the parent's `ChildTask`, copied into this process.
     let task = unsafe { &*task.cast::<ChildTask<'_>>() };
     if child_writes(task.context, task.requested) { 0 } else { 1 }
@@ -145,7 +145,7 @@ fn wait_bounded(pid: libc::pid_t) -> bool {
     let deadline = monotonic_ms().saturating_add(CHILD_DEADLINE.as_millis() as u64);
     let mut status = 0;
     while monotonic_ms() < deadline {
-        #[allow(unsafe_code)]
+        #[expect(unsafe_code)]
         // SAFETY: waitpid and nanosleep take plain values and a local out-parameter.
         let done = unsafe {
             let done = libc::waitpid(pid, &mut status, libc::WNOHANG);
@@ -161,7 +161,7 @@ fn wait_bounded(pid: libc::pid_t) -> bool {
             return false;
         }
     }
-    #[allow(unsafe_code)]
+    #[expect(unsafe_code)]
     // SAFETY: kill and waitpid on our own child.
     unsafe {
         libc::kill(pid, libc::SIGKILL);
@@ -173,7 +173,7 @@ fn wait_bounded(pid: libc::pid_t) -> bool {
 /// `CLOCK_MONOTONIC` in milliseconds; clock_gettime is async-signal-safe.
 fn monotonic_ms() -> u64 {
     let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    #[allow(unsafe_code)]
+    #[expect(unsafe_code)]
     // SAFETY: clock_gettime writes the local timespec it is given.
     unsafe {
         libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now);

@@ -144,7 +144,7 @@ fn dump_requested() -> Result<(), ClientError> {
     use minidump_writer::crash_context::{
         CONTEXT, EXCEPTION_POINTERS, EXCEPTION_RECORD, capture_context,
     };
-    #[allow(unsafe_code)]
+    #[expect(unsafe_code)]
     // SAFETY: the record and context are plain data, zeroes valid for both;
     // capture_context fills the context of the calling thread. The pointers
     // stay valid while the dumper thread works: this frame waits for it.
@@ -228,7 +228,7 @@ fn swap_breakpad_threads(dump: &mut [u8]) {
 /// mingw-w64's lacks: GNU builds link this one, which ends the process the
 /// same way, at once.
 #[cfg(target_env = "gnu")]
-#[allow(unsafe_code)]
+#[expect(unsafe_code)]
 // SAFETY: the symbol is defined nowhere else in a GNU build, and the function
 // has the C runtime's signature: no arguments, never returns.
 #[unsafe(no_mangle)]

@@ -6,6 +6,7 @@
 /// handler would be. Its name is `broken`; THR-01 and THR-07 fail. The
 /// reference monitor is Linux's.
 #[cfg(target_os = "linux")]
+#[allow(dead_code, reason = "each test file uses what it needs of this module")]
 pub fn broken_handler(dir: &std::path::Path) -> std::path::PathBuf {
     let bins =
         crashsuite_runner::binaries::Binaries::locate().expect("the workspace binaries are built");
@@ -26,4 +27,41 @@ pub fn broken_handler(dir: &std::path::Path) -> std::path::PathBuf {
     )
     .expect("write");
     manifest
+}
+
+/// A real dump of one case under the reference handler, with its truth
+/// record, in a run directory that lives as long as it does.
+#[allow(dead_code, reason = "each test file uses what it needs of this module")]
+pub struct Crashed {
+    /// The run directory (removed on drop).
+    pub dir: tempfile::TempDir,
+    /// The dump file.
+    pub dump: std::path::PathBuf,
+    /// The case's truth record.
+    pub truth: crashsuite_data::Truth,
+}
+
+impl Crashed {
+    /// The dump's bytes.
+    #[allow(dead_code, reason = "each test file uses what it needs of this module")]
+    pub fn bytes(&self) -> Vec<u8> {
+        std::fs::read(&self.dump).expect("readable")
+    }
+}
+
+/// Runs `case` under the reference handler and keeps its one dump.
+#[allow(dead_code, reason = "each test file uses what it needs of this module")]
+pub fn reference_dump(case: &str) -> Crashed {
+    use crashsuite_runner::{Trial, binaries::Binaries, handlers, trial};
+    let binaries = Binaries::locate().expect("the workspace binaries are built");
+    let case = crashsuite_cases::find(case).expect("catalogue").expect("case");
+    let record =
+        trial::run(&binaries, Trial { handler: handlers::reference(), case }, Default::default())
+            .expect("the trial runs");
+    let [dump] = record.dumps.as_slice() else { panic!("one dump: {:?}", record.dumps) };
+    Crashed {
+        dump: dump.clone(),
+        truth: record.truth.expect("a truth record"),
+        dir: record.run_dir,
+    }
 }
