@@ -268,21 +268,31 @@ pub fn parse(id: &str, text: &str) -> Result<Case, CatalogueError> {
 
 impl Case {
     /// `Ok` when the case can run on this machine, else why not.
-    pub fn runs_here(&self) -> Result<(), String> {
+    pub fn runs_here(&self) -> Result<(), Elsewhere> {
         self.runs_on(std::env::consts::OS, std::env::consts::ARCH)
     }
 
     /// Why the case cannot run on `os` and `arch` (as `std::env::consts`
     /// spells them), if it cannot.
-    pub fn runs_on(&self, os: &str, arch: &str) -> Result<(), String> {
+    pub fn runs_on(&self, os: &str, arch: &str) -> Result<(), Elsewhere> {
         if !self.os.iter().any(|o| o == os) {
-            return Err(format!("runs on {} only, not {os}", self.os.join(", ")));
+            return Err(Elsewhere { runs_on: self.os.clone(), not_here: os.to_owned() });
         }
         if !self.arch.iter().any(|a| a == arch) {
-            return Err(format!("runs on {} only, not {arch}", self.arch.join(", ")));
+            return Err(Elsewhere { runs_on: self.arch.clone(), not_here: arch.to_owned() });
         }
         Ok(())
     }
+}
+
+/// A case that runs on other systems or architectures than the one asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("runs on {} only, not {not_here}", runs_on.join(", "))]
+pub struct Elsewhere {
+    /// The systems (or architectures) it runs on.
+    pub runs_on: Vec<String>,
+    /// The one asked about.
+    pub not_here: String,
 }
 
 #[cfg(test)]

@@ -49,7 +49,8 @@ pub fn main(
     let args = Args::parse_from(args);
     if args.list {
         for case in catalogue()? {
-            let here = case.runs_here().err().unwrap_or_else(|| "runs here".into());
+            let here =
+                case.runs_here().err().map_or_else(|| "runs here".to_owned(), |e| e.to_string());
             println!("{:<24} {} ({here})", case.id, case.summary);
         }
         return Ok(());

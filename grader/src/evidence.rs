@@ -8,8 +8,59 @@ use minidump::{
     MinidumpMemoryInfoList, MinidumpMiscInfo, MinidumpModuleList, MinidumpStream,
     MinidumpSystemInfo, MinidumpThreadList, MinidumpThreadNames, UnifiedMemoryList,
 };
-use minidump_processor::ProcessState;
-use std::path::Path;
+use minidump_processor::{ProcessError, ProcessState};
+use std::path::{Path, PathBuf};
+
+/// Why a dump file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DumpError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Its header or directory is not a minidump's.
+    #[error("parsing {}: {source}", path.as_ref().map_or("the dump".into(), |p| p.display().to_string()))]
+    Parse {
+        /// The file, when it came from one.
+        path: Option<PathBuf>,
+        /// The reader's error.
+        source: minidump::Error,
+    },
+}
+
+/// Why a stream is not in the evidence: absent, or there and unreadable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StreamError {
+    /// The dump has no such stream.
+    #[error("{0}: not in the dump")]
+    Missing(String),
+    /// The dump has the stream, and it does not parse.
+    #[error("{stream}: {reason}")]
+    Unreadable {
+        /// The stream.
+        stream: String,
+        /// What the reader said.
+        reason: String,
+    },
+}
+
+impl StreamError {
+    fn of(stream_type: u32, error: minidump::Error) -> Self {
+        use num_traits::FromPrimitive as _;
+        let stream = match minidump::format::MINIDUMP_STREAM_TYPE::from_u32(stream_type) {
+            Some(known) => format!("{known:?}"),
+            None => format!("stream {stream_type:#x}"),
+        };
+        match error {
+            minidump::Error::StreamNotFound => Self::Missing(stream),
+            other => Self::Unreadable { stream, reason: other.to_string() },
+        }
+    }
+}
 
 /// A dump file read into memory.
 pub struct DumpFile {
@@ -24,16 +75,23 @@ pub struct DumpFile {
 
 impl DumpFile {
     /// Reads and parses the header and directory of the dump at `path`.
-    pub fn read(path: &Path) -> Result<Self, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-        Self::from_bytes(bytes).map_err(|e| format!("parsing {}: {e}", path.display()))
+    pub fn read(path: &Path) -> Result<Self, DumpError> {
+        let bytes = std::fs::read(path)
+            .map_err(|source| DumpError::Read { path: path.to_owned(), source })?;
+        Self::from_bytes(bytes).map_err(|e| match e {
+            DumpError::Parse { source, .. } => {
+                DumpError::Parse { path: Some(path.to_owned()), source }
+            }
+            other => other,
+        })
     }
 
     /// Parses the header and directory of a dump held in memory.
-    pub fn from_bytes(mut bytes: Vec<u8>) -> Result<Self, String> {
+    pub fn from_bytes(mut bytes: Vec<u8>) -> Result<Self, DumpError> {
         let size = bytes.len() as u64;
         let quarantined = crate::quarantine::quarantine(&mut bytes);
-        let dump = Minidump::read(bytes).map_err(|e| e.to_string())?;
+        let dump =
+            Minidump::read(bytes).map_err(|source| DumpError::Parse { path: None, source })?;
         Ok(Self { dump, size, quarantined })
     }
 }
@@ -48,37 +106,37 @@ pub struct DumpEvidence<'a> {
     /// The streams taken out before parsing, and why.
     pub quarantined: &'a [String],
     /// SystemInfo.
-    pub system_info: Result<MinidumpSystemInfo, String>,
+    pub system_info: Result<MinidumpSystemInfo, StreamError>,
     /// MiscInfo (Linux writers often have none).
     pub misc: Option<MinidumpMiscInfo>,
     /// Exception.
-    pub exception: Result<MinidumpException<'a>, String>,
+    pub exception: Result<MinidumpException<'a>, StreamError>,
     /// ThreadList.
-    pub threads: Result<MinidumpThreadList<'a>, String>,
+    pub threads: Result<MinidumpThreadList<'a>, StreamError>,
     /// ThreadNames.
-    pub thread_names: Result<MinidumpThreadNames, String>,
+    pub thread_names: Result<MinidumpThreadNames, StreamError>,
     /// ModuleList.
-    pub modules: Result<MinidumpModuleList, String>,
+    pub modules: Result<MinidumpModuleList, StreamError>,
     /// MemoryList and Memory64List, unified.
     pub memory: Option<UnifiedMemoryList<'a>>,
     /// CrashpadInfo (annotations).
-    pub crashpad: Result<MinidumpCrashpadInfo, String>,
+    pub crashpad: Result<MinidumpCrashpadInfo, StreamError>,
     /// LinuxProcStatus (`/proc/<pid>/status`).
-    pub proc_status: Result<MinidumpLinuxProcStatus<'a>, String>,
+    pub proc_status: Result<MinidumpLinuxProcStatus<'a>, StreamError>,
     /// LinuxMaps (`/proc/<pid>/maps`).
-    pub linux_maps: Result<MinidumpLinuxMaps<'a>, String>,
+    pub linux_maps: Result<MinidumpLinuxMaps<'a>, StreamError>,
     /// LinuxCpuInfo (`/proc/cpuinfo`).
-    pub cpu_info: Result<MinidumpLinuxCpuInfo<'a>, String>,
+    pub cpu_info: Result<MinidumpLinuxCpuInfo<'a>, StreamError>,
     /// LinuxLsbRelease (`/etc/lsb-release` or `/etc/os-release`).
-    pub lsb_release: Result<MinidumpLinuxLsbRelease<'a>, String>,
+    pub lsb_release: Result<MinidumpLinuxLsbRelease<'a>, StreamError>,
     /// LinuxEnviron (`/proc/<pid>/environ`).
-    pub environ: Result<MinidumpLinuxEnviron<'a>, String>,
+    pub environ: Result<MinidumpLinuxEnviron<'a>, StreamError>,
     /// MemoryInfoList.
-    pub memory_info: Result<MinidumpMemoryInfoList<'a>, String>,
+    pub memory_info: Result<MinidumpMemoryInfoList<'a>, StreamError>,
     /// BreakpadInfo.
-    pub breakpad_info: Result<MinidumpBreakpadInfo, String>,
+    pub breakpad_info: Result<MinidumpBreakpadInfo, StreamError>,
     /// minidump-processor's result: threads with walked stacks.
-    pub state: Result<ProcessState, String>,
+    pub state: Result<ProcessState, ProcessError>,
     /// The names of the crashing (requesting) thread's frames, innermost
     /// first, from the verified module files.
     pub frame_names: Vec<Option<String>>,
@@ -98,15 +156,15 @@ impl DumpEvidence<'_> {
     }
 
     /// The raw bytes of a stream the `minidump` crate has no type for.
-    pub fn raw_stream(&self, stream_type: u32) -> Result<&[u8], String> {
-        self.dump.get_raw_stream(stream_type).map_err(|e| format!("stream {stream_type:#x}: {e}"))
+    pub fn raw_stream(&self, stream_type: u32) -> Result<&[u8], StreamError> {
+        self.dump.get_raw_stream(stream_type).map_err(|e| StreamError::of(stream_type, e))
     }
 }
 
-fn stream<'a, S: MinidumpStream<'a>>(dump: &'a Minidump<'static, Vec<u8>>) -> Result<S, String> {
-    dump.get_stream::<S>().map_err(|e| {
-        format!("{}: {e}", std::any::type_name::<S>().rsplit("::").next().unwrap_or("stream"))
-    })
+fn stream<'a, S: MinidumpStream<'a>>(
+    dump: &'a Minidump<'static, Vec<u8>>,
+) -> Result<S, StreamError> {
+    dump.get_stream::<S>().map_err(|e| StreamError::of(S::STREAM_TYPE, e))
 }
 
 impl<'a> DumpEvidence<'a> {
@@ -115,8 +173,8 @@ impl<'a> DumpEvidence<'a> {
     /// and names the crashing thread's frames.
     pub fn gather(file: &'a DumpFile) -> Self {
         let dump = &file.dump;
-        let system_info: Result<MinidumpSystemInfo, String> = stream(dump);
-        let modules: Result<MinidumpModuleList, String> = stream(dump);
+        let system_info: Result<MinidumpSystemInfo, StreamError> = stream(dump);
+        let modules: Result<MinidumpModuleList, StreamError> = stream(dump);
         let verified = modules.as_ref().map(symbols::verified_modules).unwrap_or_default();
         // minidump-unwind 0.27's debug-info provider panics (`unimplemented!`)
         // for any CPU but x86_64 and arm64, which a corrupt SystemInfo can
@@ -139,8 +197,7 @@ impl<'a> DumpEvidence<'a> {
                 );
                 pollster::block_on(minidump_processor::process_minidump(dump, &provider))
             }
-        }
-        .map_err(|e| format!("processing: {e}"));
+        };
         let mut namer = symbols::Namer::new(verified);
         let frame_names = state
             .as_ref()

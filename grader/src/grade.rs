@@ -8,7 +8,7 @@ use crate::{
         deviations::{self, Deviations},
     },
 };
-use crashsuite_data::{ObservedEnding, Truth};
+use crashsuite_data::{ObservedEnding, Truth, truth::TruthError};
 use serde::Serialize;
 use std::{fmt::Write as _, path::PathBuf};
 
@@ -97,7 +97,7 @@ pub struct Observation<'a> {
     /// Names the grade: `handler::case` for a trial.
     pub name: String,
     /// The case's truth record, or why there is none.
-    pub truth: Result<&'a Truth, &'a str>,
+    pub truth: Result<&'a Truth, &'a TruthError>,
     /// The dump files that appeared, oldest first.
     pub dumps: &'a [PathBuf],
     /// How the crashed process ended.
@@ -129,12 +129,9 @@ pub fn grade(seen: &Observation<'_>) -> Grade {
         }
     };
     let file = match seen.dumps {
-        [] => Err(match seen.handler_died {
-            Some(status) => format!("the handler wrote none: its monitor died ({status})"),
-            None => "the handler wrote none".to_owned(),
-        }),
-        [only] => DumpFile::read(only),
-        many => Err(format!("the handler wrote {} dumps for one crash", many.len())),
+        [] => Err(NoDump::NoneWritten { monitor_died: seen.handler_died.map(str::to_owned) }),
+        [only] => DumpFile::read(only).map_err(NoDump::Unreadable),
+        many => Err(NoDump::Several(many.len())),
     };
     let mut grade = grade_file(seen.name.clone(), file, Some(truth), Some(seen.ending), seen.known);
     let as_expected = seen.ending.matches(truth.ending);
@@ -156,29 +153,53 @@ pub fn grade(seen: &Observation<'_>) -> Grade {
 /// (without one, the rules that compare with the crash's facts skip).
 pub fn verify(path: &std::path::Path, truth: Option<&Truth>) -> Grade {
     let name = path.display().to_string();
-    grade_file(name, DumpFile::read(path), truth, None, &Deviations::default())
+    let file = DumpFile::read(path).map_err(NoDump::Unreadable);
+    grade_file(name, file, truth, None, &Deviations::default())
 }
 
 /// [`verify`] for a dump held in memory; `name` names it in the grade.
 pub fn verify_bytes(name: &str, bytes: Vec<u8>, truth: Option<&Truth>) -> Grade {
-    let file = DumpFile::from_bytes(bytes);
+    let file = DumpFile::from_bytes(bytes).map_err(NoDump::Unreadable);
     grade_file(name.to_owned(), file, truth, None, &Deviations::default())
+}
+
+/// Why there is no one dump to gather evidence from.
+#[derive(Debug, thiserror::Error)]
+pub enum NoDump {
+    /// The handler wrote no dump.
+    #[error("the handler wrote none{}", monitor_died.as_ref().map_or(String::new(), |s| format!(": its monitor died ({s})")))]
+    NoneWritten {
+        /// How the handler's monitor ended, when it died.
+        monitor_died: Option<String>,
+    },
+    /// The handler wrote several dumps for one crash.
+    #[error("the handler wrote {0} dumps for one crash")]
+    Several(usize),
+    /// The dump cannot be read.
+    #[error(transparent)]
+    Unreadable(#[from] crate::evidence::DumpError),
+    /// Reading the dump panicked inside the readers.
+    #[error("reading the dump panicked; it is unreadable")]
+    Panicked,
 }
 
 /// Applies every rule to a read (or unreadable) dump file.
 fn grade_file(
     trial: String,
-    file: Result<DumpFile, String>,
+    file: Result<DumpFile, NoDump>,
     truth: Option<&Truth>,
     ending: Option<&ObservedEnding>,
     known: &Deviations,
 ) -> Grade {
     // The readers are fuzzed, but a hostile dump must never take the
     // verifier down: a panic while reading is reported as an unreadable dump.
-    let gathered = file.as_ref().map_err(Clone::clone).and_then(|file| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| DumpEvidence::gather(file)))
-            .map_err(|_| "reading the dump panicked; it is unreadable".to_owned())
-    });
+    let gathered = match &file {
+        Ok(file) => {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| DumpEvidence::gather(file)))
+                .map_err(|_| NoDump::Panicked.to_string())
+        }
+        Err(why) => Err(why.to_string()),
+    };
     let (evidence, no_dump) = match gathered {
         Ok(evidence) => (Some(evidence), String::new()),
         Err(why) => (None, why),

@@ -47,7 +47,7 @@ cfg_if::cfg_if! {
     }
 }
 
-pub use error::ClientError;
+pub use error::{ClientError, InProcessError, WriteError};
 pub use events::Event;
 pub use inproc::InProcessHandler;
 pub use monitor_process::MonitorProcess;

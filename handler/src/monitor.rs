@@ -83,6 +83,30 @@ pub enum MonitorError {
     DumpDir(#[from] DumpFileError),
 }
 
+/// Why the monitor ended a connection: what the peer sent, or the
+/// connection failing. Reported in [`Event::Dropped`].
+#[derive(Debug, thiserror::Error)]
+enum Hangup {
+    #[error("receive failed: {0}")]
+    Receive(std::io::Error),
+    #[error("packet larger than {} bytes", wire::MAX_PACKET)]
+    TooLarge,
+    #[error("malformed {0}-byte frame")]
+    Malformed(usize),
+    #[error("unexpected message kind {0}")]
+    UnknownKind(u32),
+    #[error("reply failed: {0}")]
+    Reply(std::io::Error),
+    #[error("annotation is not `key NUL value` in UTF-8")]
+    BadAnnotation,
+    #[error("more than {} annotations", annotations::MAX_ANNOTATIONS)]
+    TooManyAnnotations,
+    #[error("breadcrumb is not UTF-8")]
+    BadBreadcrumb,
+    #[error("unknown user message kind {0}")]
+    UnknownUserKind(u32),
+}
+
 type EventSink = dyn Fn(&Event) + Send + Sync;
 
 /// A bound monitor, ready to [`serve`](Monitor::serve).
@@ -189,7 +213,7 @@ impl Shared {
         let peer = peer.get();
         self.lock_notes().entry(peer).or_default().connections += 1;
         if let Err(reason) = self.converse(conn, peer) {
-            self.emit(Event::Dropped { peer_pid: Some(peer), reason });
+            self.emit(Event::Dropped { peer_pid: Some(peer), reason: reason.to_string() });
         }
         let mut notes = self.lock_notes();
         if let Some(entry) = notes.get_mut(&peer) {
@@ -207,20 +231,18 @@ impl Shared {
 
     /// Reads frames until the peer hangs up (`Ok`) or sends something that
     /// ends the connection (`Err` with the reason).
-    fn converse(&self, conn: &UnixSeqpacketConn, peer: u32) -> Result<(), String> {
+    fn converse(&self, conn: &UnixSeqpacketConn, peer: u32) -> Result<(), Hangup> {
         let mut buf = vec![0u8; wire::MAX_PACKET];
         loop {
-            let (len, truncated) = conn
-                .recv_vectored(&mut [IoSliceMut::new(&mut buf)])
-                .map_err(|e| format!("receive failed: {e}"))?;
+            let (len, truncated) =
+                conn.recv_vectored(&mut [IoSliceMut::new(&mut buf)]).map_err(Hangup::Receive)?;
             if len == 0 {
                 return Ok(());
             }
             if truncated {
-                return Err(format!("packet larger than {} bytes", wire::MAX_PACKET));
+                return Err(Hangup::TooLarge);
             }
-            let (header, payload) =
-                Header::parse(&buf[..len]).ok_or_else(|| format!("malformed {len}-byte frame"))?;
+            let (header, payload) = Header::parse(&buf[..len]).ok_or(Hangup::Malformed(len))?;
             let reply = match header.kind {
                 wire::CRASH => Some(self.dump_request(peer, payload)),
                 wire::PING => Some(wire::PONG),
@@ -228,31 +250,29 @@ impl Shared {
                     self.user_message(peer, kind - wire::USER, payload)?;
                     None
                 }
-                kind => return Err(format!("unexpected message kind {kind}")),
+                kind => return Err(Hangup::UnknownKind(kind)),
             };
             if let Some(kind) = reply {
-                conn.send(&Header { kind, size: 0 }.to_bytes())
-                    .map_err(|e| format!("reply failed: {e}"))?;
+                conn.send(&Header { kind, size: 0 }.to_bytes()).map_err(Hangup::Reply)?;
             }
         }
     }
 
-    fn user_message(&self, peer: u32, kind: u32, payload: &[u8]) -> Result<(), String> {
+    fn user_message(&self, peer: u32, kind: u32, payload: &[u8]) -> Result<(), Hangup> {
         let mut notes = self.lock_notes();
         let entry = &mut notes.entry(peer).or_default().notes;
         match UserKind::from_u32(kind) {
             Some(UserKind::Annotation) => {
-                let (key, value) = wire::decode_annotation(payload)
-                    .ok_or("annotation is not `key NUL value` in UTF-8")?;
+                let (key, value) = wire::decode_annotation(payload).ok_or(Hangup::BadAnnotation)?;
                 if !entry.annotate(key, value) {
-                    return Err(format!("more than {} annotations", annotations::MAX_ANNOTATIONS));
+                    return Err(Hangup::TooManyAnnotations);
                 }
             }
             Some(UserKind::Breadcrumb) => {
-                let text = std::str::from_utf8(payload).map_err(|_| "breadcrumb is not UTF-8")?;
+                let text = std::str::from_utf8(payload).map_err(|_| Hangup::BadBreadcrumb)?;
                 entry.breadcrumb(text.to_owned());
             }
-            None => return Err(format!("unknown user message kind {kind}")),
+            None => return Err(Hangup::UnknownUserKind(kind)),
         }
         Ok(())
     }
@@ -299,7 +319,7 @@ impl Shared {
                 wire::CRASH_ACK
             }
             Err(error) => {
-                self.emit(Event::Failed { pid: peer, error });
+                self.emit(Event::Failed { pid: peer, error: error.to_string() });
                 wire::CRASH_NACK
             }
         }
@@ -310,7 +330,7 @@ impl Shared {
         pid: u32,
         context: CrashContext,
         requested: bool,
-    ) -> Result<(PathBuf, u64), String> {
+    ) -> Result<(PathBuf, u64), crate::error::WriteError> {
         let pairs =
             self.lock_notes().get(&pid).map(|p| p.notes.simple_annotations()).unwrap_or_default();
         let name = writer::dump_name(pid, self.sequence.fetch_add(1, Ordering::Relaxed));

@@ -34,7 +34,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             let jobs = jobs.unwrap_or_else(|| {
                 2 * std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
             });
-            let platform = Platform::for_target(&arch).map_err(Usage)?;
+            let platform = Platform::for_target(&arch).map_err(|e| Usage(e.to_string()))?;
             commands::run::run(commands::run::Request {
                 platform,
                 handlers: &handlers,

@@ -21,5 +21,6 @@ fn a_failing_scene_is_reported_with_its_case_file() {
     let binaries = Binaries::locate().expect("the workspace binaries are built");
     let file = "summary = \"broken\"\ntrigger = \"no-such-trigger\"\n";
     let err = scenarios::check(&binaries, file).expect_err("an invalid case cannot pass");
-    assert!(err.contains("no-such-trigger"), "{err}");
+    assert!(matches!(err, scenarios::CheckError::Case(_)), "{err:?}");
+    assert!(err.to_string().contains("no-such-trigger"), "{err}");
 }

@@ -9,9 +9,37 @@
 //! all of them alike.
 
 use crate::{Trial, binaries::Binaries, handlers, trial};
-use crashsuite_cases::Case;
+use crashsuite_cases::{Case, CatalogueError};
 use serde::{Deserialize, Serialize};
 use std::{path::Path, process::Command, time::Instant};
+
+/// Why a measurement could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// A trial could not be run.
+    #[error(transparent)]
+    Run(#[from] trial::RunError),
+    /// A process timed against another could not be run.
+    #[error("running {program}: {source}")]
+    Process {
+        /// The program.
+        program: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The generated cases of the curves could not be written or read.
+    #[error("a generated case: {0}")]
+    Case(#[from] CatalogueError),
+    /// Writing a generated case file failed.
+    #[error("writing a generated case: {0}")]
+    Io(#[from] std::io::Error),
+    /// A generated case could not be written as TOML.
+    #[error("a generated case as TOML: {0}")]
+    Toml(#[from] toml::ser::Error),
+    /// The case the curves derive from is not in the catalogue.
+    #[error("the catalogue has no {0}, which the curves derive from")]
+    NoBaseCase(&'static str),
+}
 
 /// One measured trial.
 #[derive(Debug, Clone, Serialize)]
@@ -59,7 +87,7 @@ pub fn measure(
     trials: &[Trial],
     options: &Options,
     mut progress: impl FnMut(&Sample),
-) -> anyhow::Result<Vec<Sample>> {
+) -> Result<Vec<Sample>, BenchError> {
     let mut samples = Vec::new();
     let mut cases: Vec<&'static Case> = Vec::new();
     for trial in trials {
@@ -80,7 +108,7 @@ pub fn measure(
     Ok(samples)
 }
 
-fn measure_one(binaries: &Binaries, trial: Trial, options: &Options) -> anyhow::Result<Sample> {
+fn measure_one(binaries: &Binaries, trial: Trial, options: &Options) -> Result<Sample, BenchError> {
     let record = trial::run(binaries, trial, trial::Limits::default())?;
     let graded_at = Instant::now();
     let grade = record.grade();
@@ -120,14 +148,12 @@ fn measure_one(binaries: &Binaries, trial: Trial, options: &Options) -> anyhow::
 
 /// Wall time of a process, in ms; its output is discarded, and its exit
 /// status does not matter (a failing rule exits 1).
-fn time_process(command: &mut Command) -> anyhow::Result<f64> {
+fn time_process(command: &mut Command) -> Result<f64, BenchError> {
     use std::process::Stdio;
     let started = Instant::now();
-    command
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map_err(|e| anyhow::anyhow!("running {}: {e}", command.get_program().to_string_lossy()))?;
+    command.stdout(Stdio::null()).stderr(Stdio::null()).status().map_err(|source| {
+        BenchError::Process { program: command.get_program().to_string_lossy().into(), source }
+    })?;
     Ok(ms(started.elapsed()))
 }
 

@@ -8,10 +8,9 @@
 
 use crate::{
     Handler, Trial,
-    bench::{self, Sample, Spread},
+    bench::{self, BenchError, Sample, Spread},
     binaries::Binaries,
 };
-use anyhow::Context as _;
 use crashsuite_cases::Case;
 use serde::{Deserialize, Serialize};
 
@@ -111,11 +110,11 @@ pub struct CurveCases {
 }
 
 /// Writes the cases of both axes, derived from `segv_null_write`.
-pub fn cases() -> anyhow::Result<CurveCases> {
-    let base =
-        crashsuite_cases::find("segv_null_write")?.context("the catalogue has segv_null_write")?;
+pub fn cases() -> Result<CurveCases, BenchError> {
+    const BASE: &str = "segv_null_write";
+    let base = crashsuite_cases::find(BASE)?.ok_or(BenchError::NoBaseCase(BASE))?;
     let dir = tempfile::Builder::new().prefix("crashsuite-curves-").tempdir()?;
-    let make = |id: String, edit: &dyn Fn(&mut Case)| -> anyhow::Result<&'static Case> {
+    let make = |id: String, edit: &dyn Fn(&mut Case)| -> Result<&'static Case, BenchError> {
         let mut case = base.clone();
         edit(&mut case);
         let path = dir.path().join(format!("{id}.toml"));
@@ -126,11 +125,11 @@ pub fn cases() -> anyhow::Result<CurveCases> {
     let threads = THREADS
         .iter()
         .map(|&n| make(format!("threads_{n}"), &|c| c.scene.workers = n - 1))
-        .collect::<anyhow::Result<_>>()?;
+        .collect::<Result<_, _>>()?;
     let ballast = BALLAST_MIB
         .iter()
         .map(|&mib| make(format!("heap_{mib}mib"), &|c| c.scene.ballast_mib = mib))
-        .collect::<anyhow::Result<_>>()?;
+        .collect::<Result<_, _>>()?;
     Ok(CurveCases { _dir: dir, cases: vec![(Axis::Threads, threads), (Axis::BallastMib, ballast)] })
 }
 
@@ -140,7 +139,7 @@ pub fn measure(
     handlers: &[&'static Handler],
     options: &bench::Options,
     mut progress: impl FnMut(&Sample),
-) -> anyhow::Result<Vec<Curve>> {
+) -> Result<Vec<Curve>, BenchError> {
     let generated = cases()?;
     let mut curves = Vec::new();
     for (axis, cases) in &generated.cases {

@@ -5,7 +5,7 @@
 use crate::{
     binaries::Binaries,
     platform::Platform,
-    trial::{self, Limits, NotRun, Trial, TrialRecord},
+    trial::{self, Limits, NotRun, RunError, Trial, TrialRecord},
     vm, wine,
 };
 
@@ -62,7 +62,7 @@ impl Place {
         &self,
         trials: &[Trial],
         jobs: usize,
-        finish: impl Fn(&Trial, Result<TrialRecord, String>) -> R + Sync,
+        finish: impl Fn(&Trial, Result<TrialRecord, RunError>) -> R + Sync,
         mut done: impl FnMut(usize, &R),
     ) -> Vec<R> {
         let limits = Limits::for_platform(self.platform());
@@ -70,9 +70,7 @@ impl Place {
             Self::Processes(binaries) => trial::in_parallel(
                 trials,
                 jobs,
-                |trial| {
-                    finish(trial, trial::run(binaries, *trial, limits).map_err(|e| e.to_string()))
-                },
+                |trial| finish(trial, trial::run(binaries, *trial, limits)),
                 done,
             ),
             Self::Emulated(binaries, machine) => {
@@ -82,13 +80,19 @@ impl Place {
                     done(index, &result);
                     results[index] = Some(result);
                 });
-                let why = booted.err().map(|e| format!("the emulated machine did not boot: {e}"));
+                let stopped =
+                    booted.err().map(|e| -> std::sync::Arc<dyn std::error::Error + Send + Sync> {
+                        std::sync::Arc::new(e)
+                    });
                 results
                     .into_iter()
                     .enumerate()
                     .map(|(index, result)| {
                         result.unwrap_or_else(|| {
-                            let why = why.clone().unwrap_or_else(|| "never reported".to_owned());
+                            let why = match &stopped {
+                                Some(error) => RunError::MachineStopped(error.clone()),
+                                None => RunError::NeverRan,
+                            };
                             let result = finish(&trials[index], Err(why));
                             done(index, &result);
                             result

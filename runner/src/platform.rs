@@ -2,6 +2,14 @@
 
 use serde::Serialize;
 
+/// A `--target` that names no platform whose trials run here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "no way to run {0} trials here: --target takes {host} (this host), aarch64 or windows",
+    host = Platform::HOST.arch
+)]
+pub struct UnknownTarget(pub String);
+
 /// An operating system and CPU architecture, spelled as `std::env::consts`
 /// spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -25,16 +33,12 @@ impl Platform {
     /// The platform `crashsuite run --target NAME` means: this host's (its
     /// architecture or triple), aarch64 Linux in the emulated machine, or
     /// x86_64 Windows under Wine.
-    pub fn for_target(name: &str) -> Result<Self, String> {
+    pub fn for_target(name: &str) -> Result<Self, UnknownTarget> {
         match name {
             _ if name == Self::HOST.arch => Ok(Self::HOST),
             "aarch64" | "arm64" | "aarch64-unknown-linux-gnu" => Ok(Self::LINUX_AARCH64),
             "windows" | "x86_64-pc-windows-gnu" => Ok(Self::WINDOWS_X86_64),
-            other => Err(format!(
-                "no way to run {other} trials here: --target takes {} (this host), aarch64 \
-                 or windows",
-                Self::HOST.arch
-            )),
+            other => Err(UnknownTarget(other.to_owned())),
         }
     }
 
@@ -93,6 +97,8 @@ mod tests {
         assert!(Platform::WINDOWS_X86_64.emulated() && !Platform::WINDOWS_X86_64.in_vm());
         assert_eq!(Platform::WINDOWS_X86_64.system(), "windows-x86_64");
         assert_eq!(Platform::WINDOWS_X86_64.label(), "windows-x86_64-wine");
-        assert!(Platform::for_target("riscv64").unwrap_err().contains("--target takes"));
+        assert!(
+            Platform::for_target("riscv64").unwrap_err().to_string().contains("--target takes")
+        );
     }
 }

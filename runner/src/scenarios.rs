@@ -76,26 +76,45 @@ pub fn case_file(trigger: Trigger, scene: Scene) -> String {
     case.to_toml().unwrap_or_else(|e| format!("# not serialisable: {e}"))
 }
 
-/// Runs one scenario from its case file under the reference handler: `Err`
-/// holds the graded report when a MUST rule fails (or the trial could not
-/// run).
-pub fn check(binaries: &Binaries, case_file: &str) -> Result<(), String> {
-    let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
+/// Why a scenario did not pass.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// Its case file could not be written.
+    #[error("writing the case file: {0}")]
+    Io(#[from] std::io::Error),
+    /// Its case file is not a valid case.
+    #[error(transparent)]
+    Case(#[from] crashsuite_cases::CatalogueError),
+    /// The trial could not be run.
+    #[error("the trial did not run: {0}")]
+    Run(#[from] crate::trial::RunError),
+    /// A MUST rule failed, or the trial could not be graded: the graded
+    /// report.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Runs one scenario from its case file under the reference handler.
+pub fn check(binaries: &Binaries, case_file: &str) -> Result<(), CheckError> {
+    let dir = tempfile::tempdir()?;
     let path = dir.path().join("generated.toml");
-    std::fs::write(&path, case_file).map_err(|e| format!("{}: {e}", path.display()))?;
-    let case = Case::from_file(&path).map_err(|e| e.to_string())?;
+    std::fs::write(&path, case_file)?;
+    let case = Case::from_file(&path)?;
     // A trial holds its case for the whole run; one small case per scenario.
     let case: &'static Case = Box::leak(Box::new(case));
     let record =
-        trial::run(binaries, Trial { handler: handlers::reference(), case }, Default::default())
-            .map_err(|e| format!("the trial did not run: {e:#}"))?;
+        trial::run(binaries, Trial { handler: handlers::reference(), case }, Default::default())?;
     let grade = record.grade();
     // The reference handler's one known MUST deviation of this shape
     // (runner/handlers/reference.toml, parallel_crashes MEM-03): stacks
     // of several threads crashing at once may be captured overlapping.
     let several = case.scene.crashers > 1;
     let unexpected = grade.must_failures().any(|v| !(several && v.id == "MEM-03"));
-    if grade.error.is_some() || unexpected { Err(grade.explain()) } else { Ok(()) }
+    if grade.error.is_some() || unexpected {
+        Err(CheckError::Failed(grade.explain()))
+    } else {
+        Ok(())
+    }
 }
 
 /// A generated scenario that failed, shrunk as far as it would go.
@@ -126,7 +145,7 @@ pub fn explore(
     let outcome = runner.run(&(trigger(), scene()), |(trigger, scene)| {
         ran.set(ran.get() + 1);
         progress(ran.get());
-        check(binaries, &case_file(trigger, scene)).map_err(TestCaseError::fail)
+        check(binaries, &case_file(trigger, scene)).map_err(|e| TestCaseError::fail(e.to_string()))
     });
     match outcome {
         Ok(()) => Ok(ran.get()),

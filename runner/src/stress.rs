@@ -1,7 +1,7 @@
 //! Load: one monitor, many clients crashing at once, every crash checked for
 //! exactly one complete dump that passes every MUST rule.
 
-use crate::binaries::Binaries;
+use crate::binaries::{Binaries, MissingBinary};
 use crashsuite_cases::{SOCKET_ENV, TRUTH_ENV, Truth};
 use crashsuite_handler::{Event, MonitorProcess};
 use std::{
@@ -14,6 +14,34 @@ use std::{
 /// The cases the stress run cycles through: quick ones, on several kinds of
 /// thread.
 pub const CASES: &[&str] = &["segv_null_write", "abort", "segv_c_thread", "segv_cpp_thread"];
+
+/// Why a stress run could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum StressError {
+    /// Its working directory could not be made.
+    #[error("a working directory: {0}")]
+    WorkDir(std::io::Error),
+    /// An executable is missing.
+    #[error(transparent)]
+    Missing(#[from] MissingBinary),
+    /// The reference handler's manifest names no monitor.
+    #[error("the reference handler's manifest names no monitor")]
+    NoMonitor,
+    /// The monitor could not be started.
+    #[error("starting the monitor: {0}")]
+    Monitor(#[from] crashsuite_handler::ClientError),
+    /// A crashing client could not be started.
+    #[error("starting {}: {source}", exe.display())]
+    Client {
+        /// The case executable.
+        exe: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Clients still ran at the deadline.
+    #[error("{0} crashing clients were still running after 60 s")]
+    Stragglers(usize),
+}
 
 /// What a stress run found.
 #[derive(Debug, Default, serde::Serialize)]
@@ -46,33 +74,33 @@ pub fn run(
     clients: usize,
     crashes: usize,
     mut progress: impl FnMut(usize),
-) -> anyhow::Result<Figures> {
-    use anyhow::Context as _;
-    let dir = tempfile::Builder::new().prefix("crashsuite-stress-").tempdir()?;
+) -> Result<Figures, StressError> {
+    let dir = tempfile::Builder::new()
+        .prefix("crashsuite-stress-")
+        .tempdir()
+        .map_err(StressError::WorkDir)?;
     let socket = dir.path().join("monitor.sock");
     let dumps = dir.path().join("dumps");
     let reference = crate::handlers::reference();
     let (case, monitor) = reference.executables(binaries)?;
-    let monitor = monitor.context("the reference handler's manifest names its monitor")?;
+    let monitor = monitor.ok_or(StressError::NoMonitor)?;
     let monitor = MonitorProcess::spawn(&monitor, &socket, &dumps)?;
     let started = Instant::now();
 
     let mut running: Vec<(Child, PathBuf)> = Vec::new();
     let mut truths: Vec<PathBuf> = Vec::new();
     let mut finished = 0;
-    let mut reap =
-        |running: &mut Vec<(Child, PathBuf)>, finished: &mut usize| -> anyhow::Result<()> {
-            let before = running.len();
-            running.retain_mut(|(child, _)| !matches!(child.try_wait(), Ok(Some(_))));
-            *finished += before - running.len();
-            if before != running.len() {
-                progress(*finished);
-            }
-            Ok(())
-        };
+    let mut reap = |running: &mut Vec<(Child, PathBuf)>, finished: &mut usize| {
+        let before = running.len();
+        running.retain_mut(|(child, _)| !matches!(child.try_wait(), Ok(Some(_))));
+        *finished += before - running.len();
+        if before != running.len() {
+            progress(*finished);
+        }
+    };
     for i in 0..crashes {
         while running.len() >= clients.max(1) {
-            reap(&mut running, &mut finished)?;
+            reap(&mut running, &mut finished);
             std::thread::sleep(Duration::from_millis(1));
         }
         let truth = dir.path().join(format!("truth-{i}.json"));
@@ -85,18 +113,18 @@ pub fn run(
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .with_context(|| format!("starting {}", case.display()))?;
+            .map_err(|source| StressError::Client { exe: case.clone(), source })?;
         running.push((child, truth.clone()));
         truths.push(truth);
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     while !running.is_empty() {
-        reap(&mut running, &mut finished)?;
+        reap(&mut running, &mut finished);
         if Instant::now() > deadline {
             for (child, _) in &mut running {
                 let _ = child.kill();
             }
-            anyhow::bail!("{} crashing clients were still running after 60 s", running.len());
+            return Err(StressError::Stragglers(running.len()));
         }
         std::thread::sleep(Duration::from_millis(1));
     }

@@ -8,7 +8,7 @@ use crate::{
     process,
 };
 use crashsuite_cases::{Case, DUMP_DIR_ENV, MARKER_ENV, SOCKET_ENV, TRUTH_ENV, Truth};
-use crashsuite_data::ObservedEnding;
+use crashsuite_data::{ObservedEnding, truth::TruthError};
 use crashsuite_grader::{Grade, Observation};
 use crashsuite_handler::{Event, MonitorProcess};
 use std::{
@@ -91,7 +91,12 @@ impl Trial {
     /// the handler and the platform allow it.
     pub fn runs_on_platform(&self, platform: Platform) -> Result<(), NotRun> {
         self.case.runs_on(platform.os, platform.arch).map_err(NotRun::CaseElsewhere)?;
-        self.handler.runs_on(&platform.system()).map_err(NotRun::HandlerElsewhere)?;
+        if !self.handler.runs_on(&platform.system()) {
+            return Err(NotRun::HandlerElsewhere {
+                handler: self.handler.name.clone(),
+                platforms: self.handler.platforms.clone(),
+            });
+        }
         if platform.under_wine()
             && let Some(reason) = crate::wine::unsupported(self.case.trigger)
         {
@@ -111,11 +116,16 @@ impl Trial {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotRun {
     /// The case is for another system or architecture.
-    #[error("{0}")]
-    CaseElsewhere(String),
+    #[error(transparent)]
+    CaseElsewhere(#[from] crashsuite_cases::catalogue::Elsewhere),
     /// The handler does not run on this platform.
-    #[error("{0}")]
-    HandlerElsewhere(String),
+    #[error("{handler} runs on {} only", platforms.join(", "))]
+    HandlerElsewhere {
+        /// The handler.
+        handler: String,
+        /// Where it runs.
+        platforms: Vec<String>,
+    },
     /// Wine cannot run the case (the limitation is named).
     #[error("not under Wine: {0}")]
     NotUnderWine(&'static str),
@@ -146,7 +156,7 @@ pub struct TrialRecord {
     /// The run directory (removed when the record is dropped unless kept).
     pub run_dir: tempfile::TempDir,
     /// The truth record, or why there is none.
-    pub truth: Result<Truth, String>,
+    pub truth: Result<Truth, TruthError>,
     /// The dump files that appeared, oldest first.
     pub dumps: Vec<PathBuf>,
     /// How the case ended.
@@ -175,7 +185,7 @@ impl TrialRecord {
         let known = self.trial.handler.deviations.for_case(case, &self.platform.label());
         crashsuite_grader::grade(&Observation {
             name: self.trial.name(),
-            truth: self.truth.as_ref().map_err(String::as_str),
+            truth: self.truth.as_ref(),
             dumps: &self.dumps,
             ending: &self.ending,
             stderr: &self.stderr,
@@ -223,6 +233,13 @@ pub enum RunError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The emulated machine stopped before the trial came back (one error,
+    /// shared by every trial of the boot).
+    #[error("the emulated machine stopped first: {0}")]
+    MachineStopped(std::sync::Arc<dyn std::error::Error + Send + Sync>),
+    /// The emulated machine ended without running the trial.
+    #[error("the emulated machine never ran it")]
+    NeverRan,
 }
 
 /// Runs `trial`: starts the handler, runs the case with a deadline (killing its
@@ -310,7 +327,7 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
     let handler_died = monitor.as_mut().and_then(|m| m.ended()).map(|status| status.to_string());
     let monitor_events = monitor.map(|m| m.drain_events()).unwrap_or_default();
 
-    let truth = Truth::read(&truth_path).map_err(|e| e.to_string());
+    let truth = Truth::read(&truth_path);
     Ok(TrialRecord {
         trial,
         platform: binaries.platform,

@@ -26,19 +26,28 @@ pub struct Wine {
     stripped: PathBuf,
 }
 
+/// What Wine lacks here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WineError {
+    /// No cache directory, where the prefix would be.
+    #[error("no cache directory (set HOME or CRASHSUITE_CACHE_DIR)")]
+    NoCache,
+    /// No prefix made by the set-up script.
+    #[error("no Wine prefix in {}: scripts/windows/setup.sh makes it", .0.display())]
+    NoPrefix(PathBuf),
+    /// No 64-bit Wine loader.
+    #[error("no wine64: scripts/windows/setup.sh installs it")]
+    NoLoader,
+}
+
 impl Wine {
     /// Finds Wine's 64-bit loader and the prefix `scripts/windows/setup.sh`
     /// made, or says what is missing.
-    pub fn locate() -> Result<Self, String> {
-        let cache = crashsuite_data::cache_dir()
-            .ok_or("no cache directory (set HOME or CRASHSUITE_CACHE_DIR)")?
-            .join("windows");
+    pub fn locate() -> Result<Self, WineError> {
+        let cache = crashsuite_data::cache_dir().ok_or(WineError::NoCache)?.join("windows");
         let prefix = cache.join("prefix");
         if !prefix.join(".ready").exists() {
-            return Err(format!(
-                "no Wine prefix in {}: scripts/windows/setup.sh makes it",
-                cache.display()
-            ));
+            return Err(WineError::NoPrefix(cache));
         }
         // Debian's wine64 package keeps its loader outside PATH.
         let on_path: Vec<PathBuf> = std::env::var_os("PATH")
@@ -48,7 +57,7 @@ impl Wine {
             .into_iter()
             .chain([PathBuf::from("/usr/lib/wine/wine64")])
             .find(|path| path.is_file())
-            .ok_or("no wine64: scripts/windows/setup.sh installs it")?;
+            .ok_or(WineError::NoLoader)?;
         Ok(Self { loader, prefix, stripped: cache.join("bin") })
     }
 

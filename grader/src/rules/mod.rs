@@ -196,7 +196,10 @@ fn on_linux(facts: &Facts<'_, '_>) -> Result<(), Verdict> {
 
 /// Turns a stream that failed to parse into a failing verdict: a stream the
 /// rules need and the handler did not write (or wrote unreadably) is a fault.
-fn required<'s, T>(stream: &'s Result<T, String>, expected: &str) -> Result<&'s T, Verdict> {
+fn required<'s, T, E: std::fmt::Display>(
+    stream: &'s Result<T, E>,
+    expected: &str,
+) -> Result<&'s T, Verdict> {
     stream.as_ref().map_err(|e| Verdict::fail(format!("missing or unreadable: {e}"), expected))
 }
 

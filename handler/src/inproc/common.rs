@@ -27,11 +27,11 @@ impl InProcessHandler {
     /// handler. One per process.
     pub fn attach(dump_dir: &Path) -> Result<Self, ClientError> {
         dumpfile::ensure_private_dir(dump_dir)
-            .map_err(|e| ClientError::InProcess(e.to_string()))?;
+            .map_err(|e| InProcessError::Write(WriteError::Publish(e)))?;
         prepare()?;
         let state = State { dump_dir: dump_dir.to_owned(), notes: Mutex::default() };
         if STATE.set(state).is_err() {
-            return Err(ClientError::InProcess("already attached in this process".into()));
+            return Err(InProcessError::AlreadyAttached.into());
         }
         #[expect(unsafe_code)]
         // SAFETY: the closure runs in the crash handler (on Linux, a signal
@@ -47,7 +47,7 @@ impl InProcessHandler {
 }
 
 fn notes() -> Result<std::sync::MutexGuard<'static, ClientNotes>, ClientError> {
-    let state = STATE.get().ok_or_else(|| ClientError::InProcess("not attached".into()))?;
+    let state = STATE.get().ok_or(InProcessError::NotAttached)?;
     Ok(state.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
 }
 
@@ -62,7 +62,7 @@ impl Reporter for InProcessHandler {
         if notes()?.annotate(key.to_owned(), value.to_owned()) {
             Ok(())
         } else {
-            Err(ClientError::InProcess("too many annotations".into()))
+            Err(InProcessError::TooManyAnnotations.into())
         }
     }
 

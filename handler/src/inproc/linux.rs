@@ -9,7 +9,11 @@
 //! the dumping code runs in a copy of the crashed process (its heap, its
 //! locks) instead of a healthy monitor.
 
-use crate::{ClientError, writer};
+use crate::{
+    ClientError,
+    error::{InProcessError, WriteError},
+    writer,
+};
 use minidump_writer::crash_context::CrashContext;
 use std::{sync::OnceLock, time::Duration};
 
@@ -34,7 +38,7 @@ struct ChildTask<'a> {
 /// Maps the dumping child's stack, once.
 fn prepare() -> Result<(), ClientError> {
     let top = map_child_stack()?;
-    CHILD_STACK_TOP.set(top).map_err(|_| ClientError::InProcess("already attached".into()))
+    CHILD_STACK_TOP.set(top).map_err(|_| InProcessError::AlreadyAttached.into())
 }
 
 /// Writes the dump of a crash, from a child. It runs in the signal handler:
@@ -56,7 +60,7 @@ fn dump_requested() -> Result<(), ClientError> {
     if dump_in_child(&context, true) {
         Ok(())
     } else {
-        Err(ClientError::InProcess("the dumping child wrote no dump".into()))
+        Err(InProcessError::NoDump("dumping child").into())
     }
 }
 
@@ -75,10 +79,11 @@ fn map_child_stack() -> Result<usize, ClientError> {
         )
     };
     if base == libc::MAP_FAILED {
-        return Err(ClientError::InProcess(format!(
-            "mapping the dumping child's stack: {}",
-            std::io::Error::last_os_error()
-        )));
+        return Err(InProcessError::Prepare {
+            what: "mapping the dumping child's stack",
+            source: std::io::Error::last_os_error(),
+        }
+        .into());
     }
     Ok(base as usize + CHILD_STACK)
 }

@@ -2,7 +2,11 @@
 //! receives the Mach exception, and writes the dump of its own task with
 //! minidump-writer while the crashed thread is held by the kernel.
 
-use crate::{ClientError, writer};
+use crate::{
+    ClientError,
+    error::{InProcessError, WriteError},
+    writer,
+};
 use minidump_writer::{crash_context::CrashContext, minidump_writer::MinidumpWriter};
 use std::{
     io::Cursor,
@@ -46,15 +50,15 @@ fn dump_crash(context: &CrashContext) -> bool {
 
 /// Writes a dump of this task on request.
 fn dump_requested() -> Result<(), ClientError> {
-    write(MinidumpWriter::new(None, None)).map_err(ClientError::InProcess)
+    write(MinidumpWriter::new(None, None)).map_err(|e| InProcessError::Write(e).into())
 }
 
 /// Runs the writer into memory and finishes the dump.
-fn write(mut dumper: MinidumpWriter) -> Result<(), String> {
-    let state = STATE.get().ok_or("not attached")?;
+fn write(mut dumper: MinidumpWriter) -> Result<(), WriteError> {
+    let state = STATE.get().ok_or(WriteError::NotAttached)?;
     let name = writer::dump_name(std::process::id(), SEQUENCE.fetch_add(1, Ordering::Relaxed));
     let mut cursor = Cursor::new(Vec::new());
-    dumper.dump(&mut cursor).map_err(|e| format!("minidump-writer: {e}"))?;
+    dumper.dump(&mut cursor).map_err(|e| WriteError::Writer(Box::new(e)))?;
     writer::publish(
         &state.dump_dir,
         &name,

@@ -4,7 +4,11 @@
 //! Breakpad's in-process Windows handler does. The process then ends with its
 //! exception code.
 
-use crate::{ClientError, writer};
+use crate::{
+    ClientError,
+    error::{InProcessError, WriteError},
+    writer,
+};
 use crashsuite_cases::trigger::WINDOWS_DUMP_REQUESTED;
 use minidump_writer::{MinidumpType, crash_context::CrashContext, minidump_writer::MinidumpWriter};
 use std::{
@@ -58,13 +62,11 @@ static DUMPER: OnceLock<Dumper> = OnceLock::new();
 fn prepare() -> Result<(), ClientError> {
     let dumper = Dumper { slot: Mutex::default(), changed: Condvar::new() };
     if DUMPER.set(dumper).is_err() {
-        return Err(ClientError::InProcess("already attached in this process".into()));
+        return Err(InProcessError::AlreadyAttached.into());
     }
-    std::thread::Builder::new()
-        .name("crashsuite-dumper".into())
-        .spawn(serve)
-        .map(drop)
-        .map_err(|e| ClientError::InProcess(format!("starting the dumper thread: {e}")))
+    std::thread::Builder::new().name("crashsuite-dumper".into()).spawn(serve).map(drop).map_err(
+        |source| InProcessError::Prepare { what: "starting the dumper thread", source }.into(),
+    )
 }
 
 /// The dumper thread: takes each job, writes its dump, reports.
@@ -161,16 +163,12 @@ fn dump_requested() -> Result<(), ClientError> {
             thread_id: GetCurrentThreadId(),
         })
     };
-    if written {
-        Ok(())
-    } else {
-        Err(ClientError::InProcess("the dumper thread wrote no dump".into()))
-    }
+    if written { Ok(()) } else { Err(InProcessError::NoDump("dumper thread").into()) }
 }
 
 /// On the dumper thread: the dump, with the exception (a crash's, or the
 /// one a request made up).
-fn write_job(job: Job) -> Result<(), String> {
+fn write_job(job: Job) -> Result<(), WriteError> {
     let context = CrashContext {
         exception_pointers: job.exception_pointers as *const _,
         process_id: std::process::id(),
@@ -193,14 +191,18 @@ const DUMP_TYPE: MinidumpType = MinidumpType::WithFullMemoryInfo
 /// writes to a file handle), then finishes the dump from its bytes.
 fn write(
     dump: impl FnOnce(&mut File) -> Result<(), minidump_writer::errors::Error>,
-) -> Result<(), String> {
-    let state = STATE.get().ok_or("not attached")?;
+) -> Result<(), WriteError> {
+    let state = STATE.get().ok_or(WriteError::NotAttached)?;
     let name = writer::dump_name(std::process::id(), SEQUENCE.fetch_add(1, Ordering::Relaxed));
     let scratch = state.dump_dir.join(format!("{name}.writing"));
+    let file_error = |what| {
+        let path = scratch.clone();
+        move |source| WriteError::File { what, path, source }
+    };
     let written = File::create(&scratch)
-        .map_err(|e| format!("creating {}: {e}", scratch.display()))
-        .and_then(|mut file| dump(&mut file).map_err(|e| format!("minidump-writer: {e}")))
-        .and_then(|()| std::fs::read(&scratch).map_err(|e| format!("reading it back: {e}")));
+        .map_err(file_error("creating"))
+        .and_then(|mut file| dump(&mut file).map_err(|e| WriteError::Writer(Box::new(e))))
+        .and_then(|()| std::fs::read(&scratch).map_err(file_error("reading back")));
     let _ = std::fs::remove_file(&scratch);
     let notes = crash_notes(state);
     let swap = |dump: &mut Vec<u8>| swap_breakpad_threads(dump);

@@ -1,6 +1,7 @@
 //! Linux: minidump-writer's ptrace dump of a process (another, or the parent
 //! of the in-process handler's dumping child), from its crash context.
 
+use crate::error::WriteError;
 use minidump_writer::{
     CrashContextExt, crash_context::CrashContext, minidump_writer::MinidumpWriterConfig,
 };
@@ -32,7 +33,7 @@ pub fn write_process_dump(
     notes: &BTreeMap<String, String>,
     edit: impl FnOnce(&mut Vec<u8>),
     before_publish: impl FnOnce(),
-) -> Result<(PathBuf, u64), String> {
+) -> Result<(PathBuf, u64), WriteError> {
     let mut config = MinidumpWriterConfig::new(context.pid, context.tid);
     config.stop_timeout(STOP_TIMEOUT);
     if !requested {
@@ -40,7 +41,7 @@ pub fn write_process_dump(
         config.set_crash_context(CrashContextExt { inner: context });
     }
     let mut cursor = Cursor::new(Vec::new());
-    config.write(&mut cursor).map_err(|e| format!("minidump-writer: {e}"))?;
+    config.write(&mut cursor).map_err(|e| WriteError::Writer(Box::new(e)))?;
     super::publish(dir, name, cursor.into_inner(), notes, edit, before_publish)
 }
 

@@ -2,7 +2,7 @@
 //! stream appended, the file written atomically. Shared by the monitor (out of
 //! process) and the in-process handlers.
 
-use crate::{annotations, dumpfile};
+use crate::{annotations, dumpfile, error::WriteError};
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
@@ -31,13 +31,11 @@ pub fn publish(
     notes: &BTreeMap<String, String>,
     edit: impl FnOnce(&mut Vec<u8>),
     before_publish: impl FnOnce(),
-) -> Result<(PathBuf, u64), String> {
+) -> Result<(PathBuf, u64), WriteError> {
     dumpfile::append_stream(&mut dump, annotations::STREAM_TYPE, |rva| {
         annotations::encode_crashpad_info(rva, notes)
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     edit(&mut dump);
-    let path =
-        dumpfile::write_atomically(dir, name, &dump, before_publish).map_err(|e| e.to_string())?;
+    let path = dumpfile::write_atomically(dir, name, &dump, before_publish)?;
     Ok((path, dump.len() as u64))
 }

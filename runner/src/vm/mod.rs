@@ -136,7 +136,7 @@ impl Machine {
         binaries: &Binaries,
         trials: &[Trial],
         limits: Limits,
-        mut done: impl FnMut(usize, Result<TrialRecord, String>),
+        mut done: impl FnMut(usize, Result<TrialRecord, RunError>),
     ) -> Result<(), VmError> {
         let work = tempfile::Builder::new()
             .prefix("crashsuite-vm-")
@@ -153,27 +153,17 @@ impl Machine {
             pending[index] = false;
             done(index, result);
         });
-        let why = match &outcome {
-            Ok(()) => "the emulated machine never ran it".to_owned(),
-            Err(e) => format!("the emulated machine stopped first: {e}"),
-        };
+        let stopped = outcome.err().map(std::sync::Arc::new);
         for (index, _) in pending.iter().enumerate().filter(|(_, pending)| **pending) {
-            done(index, Err(why.clone()));
+            done(
+                index,
+                Err(match &stopped {
+                    Some(error) => RunError::MachineStopped(error.clone()),
+                    None => RunError::NeverRan,
+                }),
+            );
         }
         Ok(())
-    }
-
-    /// Runs one trial in its own boot.
-    pub fn run_one(
-        &self,
-        binaries: &Binaries,
-        trial: Trial,
-        limits: Limits,
-    ) -> Result<TrialRecord, String> {
-        let mut record = Err("the emulated machine reported nothing".to_owned());
-        self.run(binaries, &[trial], limits, |_, result| record = result)
-            .map_err(|e| e.to_string())?;
-        record
     }
 
     /// Writes the initramfs for `batch`: busybox, the cross glibc, every
@@ -228,7 +218,7 @@ impl Machine {
         &self,
         initrd: &Path,
         batch: &mut Batch,
-        mut done: impl FnMut(usize, Result<TrialRecord, String>),
+        mut done: impl FnMut(usize, Result<TrialRecord, RunError>),
     ) -> Result<(), VmError> {
         let mut qemu = Command::new(&self.qemu)
             .arg("-L")
@@ -429,7 +419,7 @@ impl<'t> Batch<'t> {
     }
 
     /// The record of a trial the guest says has ended.
-    fn finish(&mut self, end: console::End) -> Option<(usize, Result<TrialRecord, String>)> {
+    fn finish(&mut self, end: console::End) -> Option<(usize, Result<TrialRecord, RunError>)> {
         let trial = *self.trials.get(end.trial)?;
         let run_dir = self.run_dirs.get_mut(end.trial)?.take()?;
         let read =
@@ -463,7 +453,7 @@ impl<'t> Batch<'t> {
         let record = TrialRecord {
             trial,
             platform: Platform::LINUX_AARCH64,
-            truth: Truth::read(&run_dir.path().join("truth.json")).map_err(|e| e.to_string()),
+            truth: Truth::read(&run_dir.path().join("truth.json")),
             dumps,
             ending,
             monitor_events,
