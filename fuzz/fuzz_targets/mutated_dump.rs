@@ -14,11 +14,10 @@
 use crashsuite_mutate::Mutation;
 use libfuzzer_sys::fuzz_target;
 use minidump_synth::{
-    DumpString, Exception, Memory, Module, Section, SynthMinidump, SystemInfo, Thread,
-    amd64_context,
+    DumpString, Exception, Memory, Module, SynthMinidump, SystemInfo, Thread, amd64_context,
 };
 use std::sync::OnceLock;
-use test_assembler::Endian;
+use test_assembler::{Endian, Section};
 
 /// `MINIDUMP_CPU_ARCHITECTURE_AMD64` and Breakpad's Linux platform id.
 const AMD64: u16 = 9;

@@ -264,3 +264,44 @@ fn rust_log_shows_the_processors_own_diagnostics() {
     let quiet = String::from_utf8_lossy(&quiet.stderr);
     assert!(!quiet.contains("DEBUG"), "{quiet}");
 }
+
+/// A trial the runner cannot start (its executable cannot be executed) is an
+/// `error`, and the other trials are graded and written all the same.
+#[test]
+#[cfg(unix)]
+fn a_trial_the_runner_cannot_run_is_an_error_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("not-executable"), "#!/bin/sh\n").expect("write");
+    let manifest = dir.path().join("unrunnable.toml");
+    std::fs::write(
+        &manifest,
+        "summary = \"cannot start\"\nversion = \"0\"\nexecutable = \"./not-executable\"\n",
+    )
+    .expect("write");
+    let report = dir.path().join("out");
+    let out = crashsuite(&[
+        "run",
+        "--handler",
+        "reference",
+        "--manifest",
+        manifest.to_str().expect("utf-8"),
+        "--case",
+        "abort",
+        "--report",
+        report.to_str().expect("utf-8"),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("1 trials, 1 passed, 0 failed, 1 could not run"), "{stdout}");
+    let text = std::fs::read_to_string(report.join("results.json")).expect("results written");
+    let results: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let outcome = |handler: &str| {
+        let trials = results["trials"].as_array().expect("trials");
+        let trial = trials.iter().find(|t| t["handler"] == handler).expect("listed");
+        (trial["outcome"].clone(), trial["error"].clone())
+    };
+    assert_eq!(outcome("reference").0, "pass");
+    let (unrunnable, error) = outcome("unrunnable");
+    assert_eq!(unrunnable, "error");
+    assert!(error.as_str().is_some_and(|e| e.contains("not-executable")), "{error}");
+}

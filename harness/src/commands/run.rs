@@ -106,8 +106,10 @@ pub fn run(request: Request<'_>) -> anyhow::Result<Exit> {
                 trial.error.as_deref().unwrap_or_default()
             ))?;
         }
-        let errors =
-            if errors.is_empty() { String::new() } else { format!(", {} errors", errors.len()) };
+        let errors = match errors.len() {
+            0 => String::new(),
+            n => format!(", {n} could not run"),
+        };
         output::line(format_args!(
             "{} trials, {} passed, {failed} failed{errors}, in {:.1} s",
             grades.len(),
