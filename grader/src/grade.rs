@@ -4,7 +4,7 @@
 use crate::{
     evidence::{DumpEvidence, DumpFile},
     rules::{
-        self, Level, RuleVerdict, Verdict,
+        self, RuleVerdict, Verdict,
         deviations::{self, Deviations},
     },
 };
@@ -47,16 +47,21 @@ impl Grade {
         }
     }
 
-    /// The verdicts of MUST rules that failed.
-    pub fn must_failures(&self) -> impl Iterator<Item = &RuleVerdict> {
-        self.verdicts
-            .iter()
-            .filter(|v| v.level == Level::Must && matches!(v.verdict, Verdict::Fail { .. }))
+    /// The verdicts that fail the trial: a wrong fact at any level, a fact
+    /// a MUST rule needs left out.
+    pub fn failures(&self) -> impl Iterator<Item = &RuleVerdict> {
+        self.verdicts.iter().filter(|v| v.verdict.fails_trial(v.level))
     }
 
-    /// True when the trial was graded and no MUST rule failed.
+    /// The coverage gaps: facts SHOULD and MAY rules read, left out.
+    pub fn gaps(&self) -> impl Iterator<Item = &RuleVerdict> {
+        self.verdicts.iter().filter(|v| v.verdict.is_gap(v.level))
+    }
+
+    /// True when the trial was graded and nothing failed it: no wrong fact,
+    /// no fact a MUST rule needs left out.
     pub fn passed(&self) -> bool {
-        self.error.is_none() && self.must_failures().next().is_none()
+        self.error.is_none() && self.failures().next().is_none()
     }
 
     /// The grade in full: every verdict with what was seen, and the crashing
@@ -76,6 +81,7 @@ impl Grade {
                 Verdict::Fail { observed, expected } => {
                     format!("FAIL  observed {observed}; expected {expected}")
                 }
+                Verdict::Missing { expected } => format!("missing  {expected}"),
                 Verdict::Skip { reason } => format!("skip  {reason}"),
                 Verdict::Deviation { observed, expected, reason } => {
                     format!("known deviation  observed {observed}; expected {expected}; {reason}")
@@ -193,18 +199,19 @@ fn grade_file(
 ) -> Grade {
     // The readers are fuzzed, but a hostile dump must never take the
     // verifier down: a panic while reading is reported as an unreadable dump.
-    let gathered = match &file {
+    let panicked = NoDump::Panicked;
+    let (evidence, no_dump) = match &file {
         Ok(file) => {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| DumpEvidence::gather(file)))
-                .map_err(|_| NoDump::Panicked.to_string())
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                DumpEvidence::gather(file)
+            })) {
+                Ok(evidence) => (Some(evidence), None),
+                Err(_) => (None, Some(&panicked)),
+            }
         }
-        Err(why) => Err(why.to_string()),
+        Err(why) => (None, Some(why)),
     };
-    let (evidence, no_dump) = match gathered {
-        Ok(evidence) => (Some(evidence), String::new()),
-        Err(why) => (None, why),
-    };
-    let facts = rules::Facts { truth, ending, dump: evidence.as_ref(), no_dump: &no_dump };
+    let facts = rules::Facts { truth, ending, dump: evidence.as_ref(), no_dump };
     let verdicts: Vec<RuleVerdict> = rules::all()
         .into_iter()
         .map(|rule| {

@@ -1,8 +1,10 @@
 //! The regression gate: a run's `results.json` against stored baselines.
-//! Per (handler, case, MUST rule) it finds what broke (passed, or was a known
-//! deviation, and now fails), what was fixed, what fails that the baseline
-//! did not have, and trials that ran before and now do not. Anything but
-//! "fixed" is a regression.
+//! Per (handler, case, rule), at every level, it finds what broke (a fact
+//! that was right, or a known deviation, and is now wrong or missing), what
+//! was fixed, what fails the trial that the baseline did not have, checks
+//! that passed and now skip, trials that ran before and now do not, and
+//! baseline trials the run does not have at all. Anything but "fixed" is a
+//! regression.
 //!
 //! A baseline is a results file too: any run's, or the trimmed ones kept in
 //! `golden/<handler>/<os>-<arch>/baseline.json` (the gate's fields only, so
@@ -49,13 +51,13 @@ struct VerdictEntry {
     verdict: String,
 }
 
-/// How one trial stands in a results file: why it did not run, or each MUST
-/// rule's verdict (`pass`, `fail`, `skip`, `deviation`; `error` for a trial
-/// that could not be graded).
+/// How one trial stands in a results file: why it did not run, or each
+/// rule's level and verdict (`pass`, `fail`, `missing`, `skip`, `deviation`;
+/// `error` for a trial that could not be graded or run).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Standing {
     NotRun(String),
-    Graded(BTreeMap<String, String>),
+    Graded(BTreeMap<String, (String, String)>),
 }
 
 /// What the gate found.
@@ -70,12 +72,21 @@ pub struct Findings {
     pub new_failures: Vec<String>,
     /// `trial: reason`: graded in the baseline, not run now.
     pub newly_ignored: Vec<String>,
+    /// `trial rule`: passed in the baseline, skipped now (a check that no
+    /// longer looks).
+    pub newly_skipped: Vec<String>,
+    /// `trial`: in the baseline, absent from the run.
+    pub vanished: Vec<String>,
 }
 
 impl Findings {
     /// True when anything got worse.
     pub fn regressed(&self) -> bool {
-        !(self.broken.is_empty() && self.new_failures.is_empty() && self.newly_ignored.is_empty())
+        !(self.broken.is_empty()
+            && self.new_failures.is_empty()
+            && self.newly_ignored.is_empty()
+            && self.newly_skipped.is_empty()
+            && self.vanished.is_empty())
     }
 
     /// The findings as text: one line each, under a heading per kind; as
@@ -92,6 +103,8 @@ impl Findings {
             ("broken", &self.broken),
             ("new failures", &self.new_failures),
             ("newly ignored", &self.newly_ignored),
+            ("newly skipped", &self.newly_skipped),
+            ("vanished", &self.vanished),
             ("fixed", &self.fixed),
         ] {
             if lines.is_empty() {
@@ -115,17 +128,14 @@ impl Findings {
 
 /// Writes `<golden>/<handler>/<platform>/baseline.json` for every handler
 /// that ran a trial in `results`: its trials with the gate's fields only (outcome,
-/// why not run, and each MUST rule's verdict), in case order. Returns the
-/// files written.
+/// why not run, and every rule's verdict), in case order. Returns the files
+/// written.
 pub fn write_baselines(results: &Path, golden: &Path) -> Result<Vec<PathBuf>, GateError> {
     let run = read(results)?;
     let error = |message: String| GateError { path: results.display().to_string(), message };
     let label = run.label.clone().ok_or_else(|| error("no platform label".into()))?;
     let mut by_handler: BTreeMap<String, Vec<TrialEntry>> = BTreeMap::new();
-    for mut trial in run.trials {
-        if let Some(grade) = &mut trial.grade {
-            grade.verdicts.retain(|v| v.level == "Must");
-        }
+    for trial in run.trials {
         by_handler.entry(trial.handler.clone()).or_default().push(trial);
     }
     let mut written = Vec::new();
@@ -177,23 +187,18 @@ fn standings(file: ResultsFile) -> BTreeMap<String, Standing> {
         .into_iter()
         .map(|trial| {
             let name = format!("{}::{}", trial.handler, trial.case);
+            let error = || {
+                let verdict = ("Must".to_owned(), "error".to_owned());
+                Standing::Graded(BTreeMap::from([("(run)".to_owned(), verdict)]))
+            };
             let standing = match (trial.outcome.as_str(), trial.grade) {
-                ("error", _) => {
-                    Standing::Graded(BTreeMap::from([("(run)".into(), "error".into())]))
-                }
+                ("error", _) => error(),
                 ("not_run", _) | (_, None) => {
                     Standing::NotRun(trial.not_run_reason.unwrap_or_default())
                 }
-                (_, Some(grade)) if grade.error.is_some() => {
-                    Standing::Graded(BTreeMap::from([("(grading)".into(), "error".into())]))
-                }
+                (_, Some(grade)) if grade.error.is_some() => error(),
                 (_, Some(grade)) => Standing::Graded(
-                    grade
-                        .verdicts
-                        .into_iter()
-                        .filter(|v| v.level == "Must")
-                        .map(|v| (v.id, v.verdict))
-                        .collect(),
+                    grade.verdicts.into_iter().map(|v| (v.id, (v.level, v.verdict))).collect(),
                 ),
             };
             (name, standing)
@@ -201,8 +206,20 @@ fn standings(file: ResultsFile) -> BTreeMap<String, Standing> {
         .collect()
 }
 
-fn failing(verdict: &str) -> bool {
-    verdict == "fail" || verdict == "error"
+/// Whether a verdict fails the trial: a wrong fact at any level, a missing
+/// one at MUST, or a trial that could not be graded.
+fn failing((level, verdict): &(String, String)) -> bool {
+    match verdict.as_str() {
+        "fail" | "error" => true,
+        "missing" => level == "Must",
+        _ => false,
+    }
+}
+
+/// Whether the fact a verdict is about was there and right (or a known
+/// deviation, which a change must not hide behind).
+fn held((_, verdict): &(String, String)) -> bool {
+    matches!(verdict.as_str(), "pass" | "deviation")
 }
 
 /// Compares the run in `results` with the `baselines` (one results file
@@ -224,6 +241,19 @@ pub fn compare(baselines: &[PathBuf], results: &Path) -> Result<Findings, GateEr
     }
     let now = standings(run);
     let mut findings = Findings::default();
+    // A baseline trial the run does not have is lost from view: a
+    // regression, unless the run left that handler out altogether.
+    let handlers_run: std::collections::BTreeSet<&str> =
+        now.keys().filter_map(|t| t.split("::").next()).collect();
+    for (trial, standing) in &before {
+        let handler = trial.split("::").next().unwrap_or_default();
+        if matches!(standing, Standing::Graded(_))
+            && !now.contains_key(trial)
+            && handlers_run.contains(handler)
+        {
+            findings.vanished.push(trial.clone());
+        }
+    }
     for (trial, standing) in &now {
         match (before.get(trial), standing) {
             (Some(Standing::Graded(_)), Standing::NotRun(reason)) => {
@@ -236,11 +266,17 @@ pub fn compare(baselines: &[PathBuf], results: &Path) -> Result<Findings, GateEr
                 };
                 for (rule, verdict) in rules {
                     let line = format!("{trial} {rule}");
+                    let lost = failing(verdict) || verdict.1 == "missing";
                     match old_rules.and_then(|r| r.get(rule)) {
+                        // Right before, now wrong or left out, at any level.
+                        Some(was) if held(was) && lost => findings.broken.push(line),
                         Some(was) if !failing(was) && failing(verdict) => {
                             findings.broken.push(line)
                         }
                         Some(was) if failing(was) && !failing(verdict) => findings.fixed.push(line),
+                        Some(was) if was.1 == "pass" && verdict.1 == "skip" => {
+                            findings.newly_skipped.push(line)
+                        }
                         None if failing(verdict) => findings.new_failures.push(line),
                         _ => {}
                     }
@@ -265,12 +301,17 @@ mod tests {
     }
 
     fn graded(case: &str, exc01: &str, thr01: &str) -> String {
+        graded_with(case, exc01, thr01, "missing")
+    }
+
+    /// A graded trial with two MUST rules and a SHOULD one.
+    fn graded_with(case: &str, exc01: &str, thr01: &str, thr04: &str) -> String {
         format!(
             r#"{{"handler": "h", "case": "{case}", "outcome": "pass", "not_run_reason": null,
                 "grade": {{"error": null, "verdicts": [
                     {{"id": "EXC-01", "level": "Must", "verdict": "{exc01}"}},
                     {{"id": "THR-01", "level": "Must", "verdict": "{thr01}"}},
-                    {{"id": "THR-04", "level": "Should", "verdict": "fail"}}]}}}}"#
+                    {{"id": "THR-04", "level": "Should", "verdict": "{thr04}"}}]}}}}"#
         )
     }
 
@@ -297,6 +338,33 @@ mod tests {
         let text = findings.render(false);
         assert!(text.contains("broken: h::a EXC-01"), "{text}");
         assert!(findings.render(true).contains("### broken (1)"));
+    }
+
+    #[test]
+    fn every_level_counts_and_nothing_goes_out_of_view() {
+        let baseline = file(
+            &[
+                graded_with("a", "pass", "pass", "pass"),
+                graded_with("b", "pass", "pass", "pass"),
+                graded_with("c", "pass", "pass", "pass"),
+            ]
+            .join(","),
+        );
+        let results = file(
+            &[
+                graded_with("a", "pass", "pass", "fail"),
+                graded_with("b", "skip", "pass", "missing"),
+            ]
+            .join(","),
+        );
+        let findings = compare(&[baseline.path().into()], results.path()).unwrap();
+        // A SHOULD fact that was right: now wrong, or now left out.
+        assert_eq!(findings.broken, ["h::a THR-04", "h::b THR-04"]);
+        assert_eq!(findings.newly_skipped, ["h::b EXC-01"]);
+        assert_eq!(findings.vanished, ["h::c"]);
+        assert!(findings.regressed());
+        let text = findings.render(false);
+        assert!(text.contains("vanished: h::c") && text.contains("newly skipped: h::b EXC-01"));
     }
 
     #[test]
@@ -328,7 +396,7 @@ mod tests {
         let written = write_baselines(run.path(), golden.path()).unwrap();
         assert_eq!(written, [golden.path().join("h/linux-x86_64/baseline.json")]);
         let text = std::fs::read_to_string(&written[0]).unwrap();
-        assert!(!text.contains("THR-04") && !text.contains("wall_ms"), "{text}");
+        assert!(text.contains("THR-04") && !text.contains("wall_ms"), "every verdict: {text}");
         assert!(text.find("\"a\"").unwrap() < text.find("\"b\"").unwrap(), "sorted: {text}");
         assert!(!compare(&written, run.path()).unwrap().regressed());
         let other = text.replace("linux-x86_64", "linux-aarch64");

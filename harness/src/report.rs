@@ -1,25 +1,27 @@
 //! Printing graded trials: a table of trials against rules, then the details
-//! of every failure and skip.
+//! of every wrong fact, missing fact, known deviation and (on request) skip.
 
 use comfy_table::{Table, presets::ASCII_MARKDOWN};
 use crashsuite_grader::{Grade, Verdict};
 use std::fmt::Write as _;
 
 /// The table: one row per trial with its result, how many rules passed,
-/// were skipped or are known deviations, and which failed. Fits a
-/// 100-column terminal; the full matrix is in the JSON results.
+/// were skipped, are known deviations or found a coverage gap, and which
+/// failed the trial (a wrong fact, or a missing one a MUST rule needs). Fits
+/// a 100-column terminal; the full matrix is in the JSON results.
 pub fn table(grades: &[&Grade]) -> String {
     let mut table = Table::new();
     table.load_preset(ASCII_MARKDOWN);
-    table.set_header(["trial", "result", "pass", "skip", "known", "failed rules"]);
+    table.set_header(["trial", "result", "pass", "skip", "known", "gaps", "failing rules"]);
     for grade in grades {
         let count =
             |f: fn(&Verdict) -> bool| grade.verdicts.iter().filter(|v| f(&v.verdict)).count();
         let failed: Vec<String> = grade
-            .verdicts
-            .iter()
-            .filter(|v| matches!(v.verdict, Verdict::Fail { .. }))
-            .map(|v| format!("{} {}", v.id, v.level))
+            .failures()
+            .map(|v| match v.verdict {
+                Verdict::Missing { .. } => format!("{} {} missing", v.id, v.level),
+                _ => format!("{} {}", v.id, v.level),
+            })
             .collect();
         let failed = match &grade.error {
             Some(_) => "(not graded: see below)".to_owned(),
@@ -31,6 +33,7 @@ pub fn table(grades: &[&Grade]) -> String {
             count(|v| matches!(v, Verdict::Pass { .. })).to_string(),
             count(|v| matches!(v, Verdict::Skip { .. })).to_string(),
             count(|v| matches!(v, Verdict::Deviation { .. })).to_string(),
+            grade.gaps().count().to_string(),
             failed,
         ]);
     }
@@ -55,6 +58,10 @@ pub fn details(grades: &[&Grade], skips: bool) -> String {
                     "  {} {} FAIL: observed {observed}; expected {expected}",
                     v.id, v.level
                 )),
+                Verdict::Missing { expected } => {
+                    let what = if v.verdict.fails_trial(v.level) { "MISSING" } else { "gap" };
+                    lines.push(format!("  {} {} {what}: {expected}", v.id, v.level))
+                }
                 Verdict::Skip { reason } if skips => {
                     lines.push(format!("  {} {} skip: {reason}", v.id, v.level))
                 }

@@ -3,7 +3,7 @@
 //! across) that a CI job can post as its summary.
 
 use comfy_table::{Table, presets::ASCII_MARKDOWN};
-use crashsuite_grader::{Grade, Level, RuleVerdict, Verdict, rules};
+use crashsuite_grader::{Grade, Level, Verdict, rules};
 use crashsuite_runner::{
     Handler, Platform, Trial,
     matrix::{Outcome as Ran, Timings},
@@ -127,9 +127,10 @@ impl TrialResult {
 }
 
 impl TrialResult {
-    /// The trial in one cell of a side-by-side table: `✓` (every MUST rule
-    /// passed) or `✗` with the MUST rules that failed, `≈n` for known
-    /// deviations, `+n` for failed SHOULD and MAY rules; or why it did not
+    /// The trial in one cell of a side-by-side table: `✓` (nothing failed
+    /// it) or `✗` with the rules that did (a wrong fact at any level, a
+    /// missing one at MUST), `≈n` for known deviations, `○n` for coverage
+    /// gaps (facts SHOULD and MAY rules read, left out); or why it did not
     /// run.
     pub fn cell(&self) -> String {
         let Some(grade) = &self.grade else {
@@ -138,19 +139,17 @@ impl TrialResult {
         if grade.error.is_some() {
             return "✗ not graded".to_owned();
         }
-        let must: Vec<&str> = grade.must_failures().map(|v| v.id).collect();
+        let failed: Vec<&str> = grade.failures().map(|v| v.id).collect();
         let mut cell =
-            if must.is_empty() { "✓".to_owned() } else { format!("✗ {}", must.join(" ")) };
-        let count =
-            |f: &dyn Fn(&RuleVerdict) -> bool| grade.verdicts.iter().filter(|v| f(v)).count();
-        let known = count(&|v| matches!(v.verdict, Verdict::Deviation { .. }));
-        let lesser =
-            count(&|v| v.level != Level::Must && matches!(v.verdict, Verdict::Fail { .. }));
+            if failed.is_empty() { "✓".to_owned() } else { format!("✗ {}", failed.join(" ")) };
+        let known =
+            grade.verdicts.iter().filter(|v| matches!(v.verdict, Verdict::Deviation { .. }));
+        let (known, gaps) = (known.count(), grade.gaps().count());
         if known > 0 {
             let _ = write!(cell, " ≈{known}");
         }
-        if lesser > 0 {
-            let _ = write!(cell, " +{lesser}");
+        if gaps > 0 {
+            let _ = write!(cell, " ○{gaps}");
         }
         cell
     }
@@ -161,20 +160,42 @@ impl TrialResult {
 pub struct Summary {
     /// Trials graded.
     pub graded: usize,
-    /// Trials graded with every MUST rule passing.
+    /// Trials graded that nothing failed.
     pub passed: usize,
     /// Trials not run (platform, unsupported, not built).
     pub not_run: usize,
     /// Trials the runner failed to run.
     pub errors: usize,
-    /// MUST rule checks: passed, known deviations, failed.
-    pub must: [usize; 3],
-    /// SHOULD rule checks: passed, known deviations, failed.
-    pub should: [usize; 3],
-    /// MAY rule checks: passed, known deviations, failed.
-    pub may: [usize; 3],
+    /// Wrong facts: checks that failed, at any level.
+    pub wrong: usize,
+    /// Facts MUST rules need, left out.
+    pub required_missing: usize,
+    /// Known deviations (listed wrong or missing facts, each with its reason).
+    pub known: usize,
+    /// SHOULD and MAY checks of facts present and right.
+    pub covered: usize,
+    /// SHOULD and MAY checks of facts left out: coverage gaps.
+    pub gaps: usize,
+    /// Rule checks passed, at any level.
+    pub passes: usize,
     /// Rule checks skipped (with a reason each).
     pub skipped: usize,
+}
+
+impl Summary {
+    /// Coverage: the share of SHOULD and MAY checks whose fact the dump
+    /// holds, as `covered/applicable (percent)`.
+    pub fn coverage(&self) -> String {
+        let applicable = self.covered + self.gaps;
+        if applicable == 0 {
+            return "—".to_owned();
+        }
+        format!(
+            "{}/{applicable} ({:.0}%)",
+            self.covered,
+            100.0 * self.covered as f64 / applicable as f64
+        )
+    }
 }
 
 impl Results {
@@ -193,15 +214,16 @@ impl Results {
             summary.graded += 1;
             summary.passed += usize::from(grade.passed());
             for v in &grade.verdicts {
-                let level = match v.level {
-                    Level::Must => &mut summary.must,
-                    Level::Should => &mut summary.should,
-                    Level::May => &mut summary.may,
-                };
+                let lesser = v.level != Level::Must;
                 match v.verdict {
-                    Verdict::Pass { .. } => level[0] += 1,
-                    Verdict::Deviation { .. } => level[1] += 1,
-                    Verdict::Fail { .. } => level[2] += 1,
+                    Verdict::Pass { .. } => {
+                        summary.passes += 1;
+                        summary.covered += usize::from(lesser);
+                    }
+                    Verdict::Deviation { .. } => summary.known += 1,
+                    Verdict::Fail { .. } => summary.wrong += 1,
+                    Verdict::Missing { .. } if lesser => summary.gaps += 1,
+                    Verdict::Missing { .. } => summary.required_missing += 1,
                     Verdict::Skip { .. } => summary.skipped += 1,
                 }
             }
@@ -209,12 +231,11 @@ impl Results {
         summary
     }
 
-    /// A table of every handler's figures: trials passed, and rule checks by
-    /// level (passed / known deviations / failed).
+    /// A table of every handler's figures: trials passed, wrong facts,
+    /// required facts missing, known deviations and coverage.
     pub fn summary_table(&self) -> String {
         let mut table = Table::new();
         table.load_preset(ASCII_MARKDOWN);
-        let triple = |[a, b, c]: [usize; 3]| format!("{a}/{b}/{c}");
         let summaries: Vec<Summary> = self.handlers.iter().map(|h| self.summary(h.name)).collect();
         // Runner errors get a column when there are any.
         let errors = summaries.iter().any(|s| s.errors > 0);
@@ -222,9 +243,11 @@ impl Results {
             "handler",
             "trials passed",
             "not run",
-            "MUST ✓/≈/✗",
-            "SHOULD ✓/≈/✗",
-            "MAY ✓/≈/✗",
+            "wrong facts",
+            "required missing",
+            "known deviations",
+            "coverage (SHOULD/MAY)",
+            "checks passed",
             "skipped",
         ];
         if errors {
@@ -236,9 +259,11 @@ impl Results {
                 handler.name.to_owned(),
                 format!("{}/{}", s.passed, s.graded),
                 s.not_run.to_string(),
-                triple(s.must),
-                triple(s.should),
-                triple(s.may),
+                s.wrong.to_string(),
+                s.required_missing.to_string(),
+                s.known.to_string(),
+                s.coverage(),
+                s.passes.to_string(),
                 s.skipped.to_string(),
             ];
             if errors {
@@ -362,14 +387,15 @@ impl Results {
         let mut out = String::from("# crashsuite conformance\n\n");
         let _ = writeln!(
             out,
-            "crashsuite {}, commit {}, {}-{}. ✓ pass · ✗ fail · – skip · ≈ known deviation\n",
+            "crashsuite {}, commit {}, {}-{}. ✓ pass · ✗ wrong · ○ missing · – skip · ≈ known deviation\n",
             self.suite.version, self.suite.commit, self.platform.os, self.platform.arch
         );
         let _ = writeln!(out, "{}\n", self.summary_table());
         let _ = writeln!(
             out,
-            "## Side by side\n\n✓ every MUST rule passed · ✗ the MUST rules that failed · ≈n known \
-             deviations · +n failed SHOULD/MAY rules\n\n{}\n",
+            "## Side by side\n\n✓ nothing failed the trial · ✗ the rules that did (a wrong fact, or a \
+             missing one a MUST rule needs) · ≈n known deviations · ○n coverage gaps (SHOULD/MAY \
+             facts left out)\n\n{}\n",
             self.side_by_side()
         );
         for handler in &self.handlers {
@@ -381,11 +407,13 @@ impl Results {
                 .flat_map(|g| &g.verdicts)
                 .filter(|v| matches!(v.verdict, Verdict::Pass { .. }))
                 .count();
-            let must_failed: usize = graded.iter().map(|g| g.must_failures().count()).sum();
+            let failed: usize = graded.iter().map(|g| g.failures().count()).sum();
+            let gaps: usize = graded.iter().map(|g| g.gaps().count()).sum();
             let _ = writeln!(out, "## {} ({})\n", handler.name, handler.version);
             let _ = writeln!(
                 out,
-                "{} trials ({} passed), {passed} rule checks passed, {must_failed} MUST failures\n",
+                "{} trials ({} passed), {passed} rule checks passed, {failed} failing the trial, \
+                 {gaps} coverage gaps\n",
                 trials.len(),
                 trials.iter().filter(|t| t.outcome == Outcome::Pass).count()
             );
@@ -406,6 +434,7 @@ impl Results {
                             let mark = match v.verdict {
                                 Verdict::Pass { .. } => "✓",
                                 Verdict::Fail { .. } => "✗",
+                                Verdict::Missing { .. } => "○",
                                 Verdict::Skip { .. } => "–",
                                 Verdict::Deviation { .. } => "≈",
                             };
@@ -437,8 +466,8 @@ fn failure_summary(grade: Option<&Grade>) -> String {
     if let Some(error) = &grade.error {
         return error.clone();
     }
-    let failed: Vec<&str> = grade.must_failures().map(|v| v.id).collect();
-    format!("MUST rules failed: {}", failed.join(", "))
+    let failed: Vec<&str> = grade.failures().map(|v| v.id).collect();
+    format!("rules failed: {}", failed.join(", "))
 }
 
 #[cfg(test)]
@@ -514,9 +543,14 @@ mod tests {
         let results = sample();
         let summary = results.summary("reference");
         assert_eq!((summary.graded, summary.passed, summary.not_run, summary.errors), (1, 0, 1, 1));
-        let checks = summary.must.iter().chain(&summary.should).chain(&summary.may).sum::<usize>();
-        assert_eq!(checks + summary.skipped, rules::all().len());
-        assert!(summary.must[2] >= 1, "the junk dump fails DMP-01: {summary:?}");
+        let checks = summary.passes
+            + summary.known
+            + summary.wrong
+            + summary.required_missing
+            + summary.gaps
+            + summary.skipped;
+        assert_eq!(checks, rules::all().len());
+        assert!(summary.wrong >= 1, "the junk dump fails DMP-01: {summary:?}");
 
         let table = results.side_by_side();
         let row =

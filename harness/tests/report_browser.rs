@@ -79,13 +79,15 @@ fn the_report_shows_every_trial_and_its_rules_in_chromium() {
             "{name}: class {class:?}, expected {expected}"
         );
     }
-    for expected in ["pass", "deviation", "must-fail", "not-run"] {
+    for expected in ["pass", "deviation", "not-run"] {
         assert!(seen.values().any(|c| c.contains(expected)), "no {expected} cell: {seen:?}");
     }
+    let fails = |c: &String| c.contains("wrong") || c.contains("required-missing");
+    assert!(seen.values().any(fails), "no failing cell: {seen:?}");
 
     // A failing cell shows its failing rules.
     let failing =
-        trials.iter().find(|t| expected_outcome(t) == "must-fail").expect("a failing trial");
+        trials.iter().find(|t| failing_outcome(expected_outcome(t))).expect("a failing trial");
     let name = format!("{}::{}", str(&failing["handler"]), str(&failing["case"]));
     let cell = browser.find(&format!("#matrix td.cell[data-trial=\"{name}\"]"));
     browser.post(&format!("element/{cell}/click"), json!({}));
@@ -95,12 +97,12 @@ fn the_report_shows_every_trial_and_its_rules_in_chromium() {
         .as_array()
         .expect("verdicts")
         .iter()
-        .filter(|v| v["verdict"] == "fail")
+        .filter(|v| v["verdict"] == "fail" || (v["verdict"] == "missing" && v["level"] == "Must"))
         .map(|v| str(&v["id"]))
         .collect();
     assert!(!failed_rules.is_empty());
     for rule in &failed_rules {
-        let row = browser.find(&format!("#detail tr.verdict-fail[data-rule=\"{rule}\"]"));
+        let row = browser.find(&format!("#detail tr[data-rule=\"{rule}\"]"));
         assert!(browser.text(&row).contains(rule), "{rule} row");
     }
 
@@ -109,7 +111,7 @@ fn the_report_shows_every_trial_and_its_rules_in_chromium() {
     browser.post(&format!("element/{only}/click"), json!({}));
     let mut failing_cases: Vec<&str> = trials
         .iter()
-        .filter(|t| matches!(expected_outcome(t), "must-fail" | "should-fail"))
+        .filter(|t| failing_outcome(expected_outcome(t)))
         .map(|t| str(&t["case"]))
         .collect();
     failing_cases.sort();
@@ -132,6 +134,11 @@ fn the_report_shows_every_trial_and_its_rules_in_chromium() {
     std::fs::write(artifacts.join("report.png"), png).expect("write the screenshot");
 }
 
+/// Whether a cell class is one that fails the trial.
+fn failing_outcome(class: &str) -> bool {
+    matches!(class, "wrong" | "required-missing")
+}
+
 /// The cell class a trial's verdicts give (the page's legend).
 fn expected_outcome(trial: &Value) -> &'static str {
     if trial["outcome"] == "not_run" {
@@ -139,16 +146,18 @@ fn expected_outcome(trial: &Value) -> &'static str {
     }
     let grade = &trial["grade"];
     if !grade["error"].is_null() {
-        return "must-fail";
+        return "wrong";
     }
     let verdicts = grade["verdicts"].as_array().expect("verdicts");
     let any = |f: &dyn Fn(&Value) -> bool| verdicts.iter().any(f);
-    if any(&|v| v["verdict"] == "fail" && v["level"] == "Must") {
-        "must-fail"
-    } else if any(&|v| v["verdict"] == "fail") {
-        "should-fail"
+    if any(&|v| v["verdict"] == "fail") {
+        "wrong"
+    } else if any(&|v| v["verdict"] == "missing" && v["level"] == "Must") {
+        "required-missing"
     } else if any(&|v| v["verdict"] == "deviation") {
         "deviation"
+    } else if any(&|v| v["verdict"] == "missing") {
+        "gap"
     } else {
         "pass"
     }

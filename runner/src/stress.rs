@@ -153,7 +153,7 @@ pub fn run(
                 figures.dumped_once += 1;
                 let grade = crashsuite_grader::verify(only, Some(&truth));
                 if !grade.passed() {
-                    let failed: Vec<&str> = grade.must_failures().map(|v| v.id).collect();
+                    let failed: Vec<&str> = grade.failures().map(|v| v.id).collect();
                     figures.failed.push(format!("{} (pid {}): {failed:?}", truth.case, truth.pid));
                 }
             }

@@ -24,16 +24,21 @@ static ANNOTATIONS: Rule = Rule {
             return Verdict::skip("the case set no annotations");
         }
         let found = need!(simple_annotations(facts));
-        let wrong: Vec<String> = need!(facts.truth())
-            .annotations
-            .iter()
-            .filter(|&(key, value)| found.get(key) != Some(value))
-            .map(|(key, value)| format!("{key}={:?} not {value:?}", found.get(key)))
-            .collect();
-        if wrong.is_empty() {
-            Verdict::pass(format!("{} annotations", need!(facts.truth()).annotations.len()))
-        } else {
+        let truth = need!(facts.truth());
+        let (mut wrong, mut absent) = (Vec::new(), Vec::new());
+        for (key, value) in &truth.annotations {
+            match found.get(key) {
+                Some(seen) if seen == value => {}
+                Some(seen) => wrong.push(format!("{key}={seen:?} not {value:?}")),
+                None => absent.push(key.as_str()),
+            }
+        }
+        if !wrong.is_empty() {
             Verdict::fail(wrong.join("; "), "the case's annotations")
+        } else if !absent.is_empty() {
+            Verdict::missing(format!("annotations {absent:?}"))
+        } else {
+            Verdict::pass(format!("{} annotations", truth.annotations.len()))
         }
     },
 };
@@ -52,7 +57,7 @@ static BREADCRUMBS: Rule = Rule {
         }
         let found = need!(simple_annotations(facts));
         let Some(json) = found.get(BREADCRUMBS_KEY) else {
-            return Verdict::fail(format!("no {BREADCRUMBS_KEY} annotation"), "the breadcrumbs");
+            return Verdict::missing(format!("the breadcrumbs (a {BREADCRUMBS_KEY} annotation)"));
         };
         let crumbs: Result<Vec<String>, _> = serde_json::from_str(json);
         match crumbs {

@@ -98,6 +98,9 @@ pub fn apply(verdict: Verdict, deviation: &Deviation) -> Verdict {
         Verdict::Fail { observed, expected } => {
             Verdict::Deviation { observed, expected, reason: reason.clone() }
         }
+        Verdict::Missing { expected } => {
+            Verdict::Deviation { observed: "missing".into(), expected, reason: reason.clone() }
+        }
         Verdict::Pass { observed } if !deviation.intermittent => Verdict::Fail {
             observed: format!("passes ({observed})"),
             expected: format!("the known deviation \"{reason}\"; remove it from the list"),

@@ -120,7 +120,7 @@ static INSTRUCTION_POINTER: Rule = Rule {
         let exception = need!(exception(facts));
         let system_info = need!(required(&dump.system_info, "a SystemInfo stream"));
         let Some(context) = exception.context(system_info, dump.misc.as_ref()) else {
-            return Verdict::fail("no readable context", hex(ip));
+            return Verdict::missing(format!("a crash context (its IP {})", hex(ip)));
         };
         Verdict::equal(hex(context.get_instruction_pointer()), hex(ip))
     },
@@ -144,7 +144,7 @@ static CRASH_MODULE: Rule = Rule {
         let system_info = need!(required(&dump.system_info, "a SystemInfo stream"));
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
         let Some(context) = exception.context(system_info, dump.misc.as_ref()) else {
-            return Verdict::fail("no readable context", format!("{site:?}"));
+            return Verdict::missing(format!("a crash context (its IP in {site:?})"));
         };
         let ip = context.get_instruction_pointer();
         let module = modules.module_at_address(ip).map(|m| m.code_file().into_owned());

@@ -19,12 +19,10 @@ static STANDARD_DESCRIPTORS: Rule = Rule {
         let dump = need!(facts.dump());
         let handles: MinidumpHandleDataStream = match dump.dump.get_stream() {
             Ok(handles) => handles,
-            Err(e) => {
-                return Verdict::fail(
-                    format!("missing or unreadable: {e}"),
-                    "the open descriptors",
-                );
+            Err(minidump::Error::StreamNotFound) => {
+                return Verdict::missing("a handle list with the open descriptors");
             }
+            Err(e) => return Verdict::fail(format!("unreadable: {e}"), "the open descriptors"),
         };
         let fds: Vec<u64> =
             handles.handles.iter().filter_map(|h| h.raw.handle().copied()).collect();
@@ -32,7 +30,7 @@ static STANDARD_DESCRIPTORS: Rule = Rule {
         if missing.is_empty() {
             Verdict::pass(format!("{} descriptors", fds.len()))
         } else {
-            Verdict::fail(format!("{} descriptors, not {missing:?}", fds.len()), "0, 1 and 2")
+            Verdict::missing(format!("descriptors {missing:?} among {}", fds.len()))
         }
     },
 };

@@ -1,6 +1,6 @@
 //! The Linux streams Breakpad added to the minidump format (`/proc` files).
 
-use super::{Level, Rule, Verdict, need, on_linux, required};
+use super::{Level, Rule, Verdict, need, on_linux, raw, required};
 use minidump::{Module as _, format::MINIDUMP_STREAM_TYPE};
 
 pub(super) const RULES: &[&Rule] = &[
@@ -31,7 +31,7 @@ static PROCESS_ID: Rule = Rule {
         let status = need!(required(&dump.proc_status, "a LinuxProcStatus stream"));
         match tgid(status) {
             Some(tgid) => Verdict::equal(tgid, need!(facts.truth()).pid),
-            None => Verdict::fail("no readable Tgid line", need!(facts.truth()).pid),
+            None => Verdict::missing(format!("a Tgid line naming {}", need!(facts.truth()).pid)),
         }
     },
 };
@@ -54,12 +54,7 @@ static CMDLINE: Rule = Rule {
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());
-        let raw = match dump.raw_stream(MINIDUMP_STREAM_TYPE::LinuxCmdLine as u32) {
-            Ok(raw) => raw,
-            Err(e) => {
-                return Verdict::fail(format!("missing or unreadable: {e}"), "the command line");
-            }
-        };
+        let raw = need!(raw(dump, MINIDUMP_STREAM_TYPE::LinuxCmdLine as u32, "the command line"));
         let args: Vec<String> = raw
             .split(|b| *b == 0)
             .map(|a| String::from_utf8_lossy(a).into_owned())
@@ -98,7 +93,7 @@ static ENVIRON: Rule = Rule {
             .split(|b| *b == 0)
             .find_map(|var| var.strip_prefix(prefix.as_bytes()))
             .map(|value| String::from_utf8_lossy(value).into_owned());
-        Verdict::equal(found, Some(marker.clone()))
+        Verdict::present(found, marker.clone())
     },
 };
 
@@ -114,17 +109,14 @@ static AUXV_VDSO: Rule = Rule {
         need!(on_linux(facts));
         const AT_SYSINFO_EHDR: u64 = 33;
         let dump = need!(facts.dump());
-        let raw = match dump.raw_stream(MINIDUMP_STREAM_TYPE::LinuxAuxv as u32) {
-            Ok(raw) => raw,
-            Err(e) => return Verdict::fail(format!("missing or unreadable: {e}"), "an auxv"),
-        };
+        let raw = need!(raw(dump, MINIDUMP_STREAM_TYPE::LinuxAuxv as u32, "an auxv"));
         let word = |chunk: &[u8]| u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
         let ehdr = raw
             .chunks_exact(16)
             .find(|pair| word(&pair[..8]) == AT_SYSINFO_EHDR)
             .map(|pair| word(&pair[8..]));
         let Some(ehdr) = ehdr else {
-            return Verdict::fail("no AT_SYSINFO_EHDR", "the vDSO's address");
+            return Verdict::missing("AT_SYSINFO_EHDR, the vDSO's address");
         };
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
         match modules.module_at_address(ehdr) {
@@ -200,7 +192,7 @@ static LSB_RELEASE: Rule = Rule {
             .map(|(_, value)| value.to_string_lossy().into_owned());
         match id {
             Some(id) => Verdict::pass(id),
-            None => Verdict::fail("no ID or DISTRIB_ID", "a distribution id"),
+            None => Verdict::missing("an ID or DISTRIB_ID"),
         }
     },
 };
@@ -216,10 +208,11 @@ static DSO_DEBUG: Rule = Rule {
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());
-        match dump.raw_stream(MINIDUMP_STREAM_TYPE::LinuxDsoDebug as u32) {
-            Ok(raw) if !raw.is_empty() => Verdict::pass(format!("{} bytes", raw.len())),
-            Ok(_) => Verdict::fail("empty", "the r_debug list"),
-            Err(e) => Verdict::fail(format!("missing: {e}"), "the r_debug list"),
+        let raw = need!(raw(dump, MINIDUMP_STREAM_TYPE::LinuxDsoDebug as u32, "the r_debug list"));
+        if raw.is_empty() {
+            Verdict::missing("the r_debug list (the stream is empty)")
+        } else {
+            Verdict::pass(format!("{} bytes", raw.len()))
         }
     },
 };
@@ -234,12 +227,12 @@ static LIMITS: Rule = Rule {
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());
-        match dump.raw_stream(MINIDUMP_STREAM_TYPE::MozLinuxLimits as u32) {
-            Ok(raw) if raw.windows(14).any(|w| w == b"Max stack size") => {
-                Verdict::pass(format!("{} lines", raw.split(|b| *b == b'\n').count()))
-            }
-            Ok(_) => Verdict::fail("no \"Max stack size\" line", "/proc/<pid>/limits"),
-            Err(e) => Verdict::fail(format!("missing: {e}"), "/proc/<pid>/limits"),
+        let raw =
+            need!(raw(dump, MINIDUMP_STREAM_TYPE::MozLinuxLimits as u32, "/proc/<pid>/limits"));
+        if raw.windows(14).any(|w| w == b"Max stack size") {
+            Verdict::pass(format!("{} lines", raw.split(|b| *b == b'\n').count()))
+        } else {
+            Verdict::missing("a \"Max stack size\" line of /proc/<pid>/limits")
         }
     },
 };
@@ -260,9 +253,12 @@ static NO_SOFT_ERRORS: Rule = Rule {
                 let text = String::from_utf8_lossy(raw);
                 match serde_json::from_str::<Vec<serde_json::Value>>(&text) {
                     Ok(errors) if errors.is_empty() => Verdict::pass("[]"),
-                    Ok(errors) => {
-                        Verdict::fail(format!("{} soft errors: {text}", errors.len()), "[]")
-                    }
+                    // The writer says what it left out: an omission,
+                    // owned up to.
+                    Ok(errors) => Verdict::missing(format!(
+                        "what the writer could not write ({} soft errors: {text})",
+                        errors.len()
+                    )),
                     Err(e) => Verdict::fail(format!("not a JSON list: {e}"), "[]"),
                 }
             }

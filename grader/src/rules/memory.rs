@@ -41,9 +41,7 @@ static AROUND_IP: Rule = Rule {
                 region.base_address(),
                 region.size()
             )),
-            None => {
-                Verdict::fail(format!("nothing captured at {ip:#x}"), "a region holding the IP")
-            }
+            None => Verdict::missing(format!("a region holding the IP {ip:#x}")),
         }
     },
 };
@@ -58,7 +56,7 @@ static NOTHING_AT_ZERO: Rule = Rule {
     check: |facts| {
         let dump = need!(facts.dump());
         let Some(memory) = dump.memory.as_ref() else {
-            return Verdict::fail("no memory list", "a memory list");
+            return Verdict::missing("a memory list");
         };
         let page = dump.page_size();
         match memory.iter().find(|m| m.base_address() < page) {
@@ -80,7 +78,7 @@ static NO_OVERLAP: Rule = Rule {
     check: |facts| {
         let dump = need!(facts.dump());
         let Some(memory) = dump.memory.as_ref() else {
-            return Verdict::fail("no memory list", "a memory list");
+            return Verdict::missing("a memory list");
         };
         let ranges = memory
             .iter()

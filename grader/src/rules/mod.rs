@@ -1,10 +1,16 @@
-//! The conformance rules, one module per stream, and grading.
+//! The conformance rules, one module per stream.
 //!
 //! A rule has an id, a level, the stream it reads, a title and a check. The
-//! check compares what the dump says with the case's truth record and returns
-//! a [`Verdict`]: pass (with what it saw), fail (seen vs expected) or skip
-//! (with the reason). Each check's doc comment says where the requirement
-//! comes from.
+//! check compares what the dump says with the case's truth record, the files
+//! on disk, what the system knew at the crash and the dump itself, and
+//! returns a [`Verdict`]: pass (with what it saw), fail (a fact the dump
+//! states wrongly: seen vs expected), missing (a fact the dump leaves out)
+//! or skip (with the reason). Each check's doc comment says where the
+//! requirement comes from.
+//!
+//! A handler may omit, never lie: a wrong fact fails the trial whatever the
+//! rule's level; a missing one fails it only at MUST (the dump is useless
+//! without it), and is a coverage gap at SHOULD and MAY.
 
 mod annotations;
 mod breakpad;
@@ -20,7 +26,7 @@ mod stack;
 mod system;
 mod threads;
 
-use crate::evidence::DumpEvidence;
+use crate::evidence::{DumpEvidence, StreamError};
 use crashsuite_data::{ObservedEnding, Truth};
 use serde::Serialize;
 
@@ -54,11 +60,20 @@ pub enum Verdict {
         /// What was seen.
         observed: String,
     },
-    /// The dump breaks the rule.
+    /// The dump states a fact wrongly: it contradicts the truth record,
+    /// the files on disk, the system, or itself. Fails the trial at any
+    /// level.
     Fail {
         /// What was seen.
         observed: String,
         /// What the truth says.
+        expected: String,
+    },
+    /// The dump leaves the fact out (the stream, or the part of it the rule
+    /// reads, is not there). Fails the trial at MUST; a coverage gap at
+    /// SHOULD and MAY.
+    Missing {
+        /// What was looked for.
         expected: String,
     },
     /// The rule could not be checked.
@@ -66,9 +81,10 @@ pub enum Verdict {
         /// Why.
         reason: String,
     },
-    /// The dump breaks the rule, and the handler is known to: the failure is
-    /// listed in the handler's manifest (`runner/handlers/<handler>.toml`) with a reason. Reported,
-    /// but it does not fail the trial.
+    /// The dump breaks the rule (a wrong or missing fact), and the handler is
+    /// known to: the failure is listed in the handler's manifest
+    /// (`runner/handlers/<handler>.toml`) with a reason. Reported, but it does
+    /// not fail the trial.
     Deviation {
         /// What was seen.
         observed: String,
@@ -80,15 +96,32 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// The verdict in a word: `pass`, `FAIL`, `skip` or `known` (a known
-    /// deviation).
+    /// The verdict in a word: `pass`, `FAIL`, `missing`, `skip` or `known`
+    /// (a known deviation).
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Pass { .. } => "pass",
             Self::Fail { .. } => "FAIL",
+            Self::Missing { .. } => "missing",
             Self::Skip { .. } => "skip",
             Self::Deviation { .. } => "known",
         }
+    }
+
+    /// Whether this verdict, at `level`, fails the trial: a wrong fact at
+    /// any level, a missing one at MUST.
+    pub fn fails_trial(&self, level: Level) -> bool {
+        match self {
+            Self::Fail { .. } => true,
+            Self::Missing { .. } => level == Level::Must,
+            Self::Pass { .. } | Self::Skip { .. } | Self::Deviation { .. } => false,
+        }
+    }
+
+    /// Whether this verdict is a coverage gap: a fact a SHOULD or MAY rule
+    /// reads, left out.
+    pub fn is_gap(&self, level: Level) -> bool {
+        matches!(self, Self::Missing { .. }) && level != Level::Must
     }
 
     fn pass(observed: impl ToString) -> Self {
@@ -97,6 +130,10 @@ impl Verdict {
 
     fn fail(observed: impl ToString, expected: impl ToString) -> Self {
         Self::Fail { observed: observed.to_string(), expected: expected.to_string() }
+    }
+
+    fn missing(expected: impl ToString) -> Self {
+        Self::Missing { expected: expected.to_string() }
     }
 
     fn skip(reason: impl ToString) -> Self {
@@ -111,6 +148,15 @@ impl Verdict {
             Self::fail(format!("{observed:?}"), format!("{expected:?}"))
         }
     }
+
+    /// [`Verdict::equal`] for a fact the dump may leave out: missing when
+    /// `observed` is `None`.
+    fn present<T: PartialEq + std::fmt::Debug>(observed: Option<T>, expected: T) -> Self {
+        match observed {
+            Some(observed) => Self::equal(observed, expected),
+            None => Self::missing(format!("{expected:?}")),
+        }
+    }
 }
 
 /// What a rule check sees.
@@ -122,13 +168,16 @@ pub struct Facts<'e, 'a> {
     /// The dump, when there is one.
     pub dump: Option<&'e DumpEvidence<'a>>,
     /// Why there is no dump evidence, when there is none.
-    pub no_dump: &'e str,
+    pub no_dump: Option<&'e crate::grade::NoDump>,
 }
 
 impl<'e, 'a> Facts<'e, 'a> {
     /// The dump evidence, or a skip verdict saying why there is none.
     fn dump(&self) -> Result<&'e DumpEvidence<'a>, Verdict> {
-        self.dump.ok_or_else(|| Verdict::skip(format!("no dump: {}", self.no_dump)))
+        self.dump.ok_or_else(|| match self.no_dump {
+            Some(why) => Verdict::skip(format!("no dump: {why}")),
+            None => Verdict::skip("no dump"),
+        })
     }
 
     /// The truth record, or a skip verdict: without one, only the rules on
@@ -194,13 +243,29 @@ fn on_linux(facts: &Facts<'_, '_>) -> Result<(), Verdict> {
     }
 }
 
-/// Turns a stream that failed to parse into a failing verdict: a stream the
-/// rules need and the handler did not write (or wrote unreadably) is a fault.
-fn required<'s, T, E: std::fmt::Display>(
-    stream: &'s Result<T, E>,
+/// The stream a rule reads, or its verdict without it: missing when the
+/// handler did not write it (an omission), a failure when it wrote it and it
+/// does not parse (the bytes state something false).
+fn required<'s, T>(stream: &'s Result<T, StreamError>, expected: &str) -> Result<&'s T, Verdict> {
+    stream.as_ref().map_err(|e| absent(e, expected))
+}
+
+/// The raw bytes of a stream the `minidump` crate has no type for, or its
+/// verdict without them (as [`required`]).
+fn raw<'e>(
+    dump: &'e DumpEvidence<'_>,
+    stream_type: u32,
     expected: &str,
-) -> Result<&'s T, Verdict> {
-    stream.as_ref().map_err(|e| Verdict::fail(format!("missing or unreadable: {e}"), expected))
+) -> Result<&'e [u8], Verdict> {
+    dump.raw_stream(stream_type).map_err(|e| absent(&e, expected))
+}
+
+/// The verdict on a stream that is not in the evidence.
+fn absent(error: &StreamError, expected: &str) -> Verdict {
+    match error {
+        StreamError::Missing(_) => Verdict::missing(expected),
+        StreamError::Unreadable { .. } => Verdict::fail(format!("unreadable: {error}"), expected),
+    }
 }
 
 /// Whether labelled ranges `[start, end)` are disjoint: a pass counting

@@ -19,7 +19,7 @@ fn main_module<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump::MinidumpModule
     let modules = required(&facts.dump()?.modules, "a ModuleList stream")?;
     modules
         .main_module()
-        .ok_or_else(|| Verdict::fail("an empty module list", "the case executable"))
+        .ok_or_else(|| Verdict::missing("the case executable (the module list is empty)"))
 }
 
 /// The build id of the case executable on disk, or a skip verdict.
@@ -59,7 +59,7 @@ static MAIN_CODE_ID: Rule = Rule {
         let main = need!(main_module(facts));
         let build_id = need!(disk_build_id(facts));
         let observed = main.code_identifier().map(|id| id.to_string().to_lowercase());
-        Verdict::equal(observed, Some(elf::hex(&build_id)))
+        Verdict::present(observed, elf::hex(&build_id))
     },
 };
 
@@ -75,7 +75,7 @@ static MAIN_DEBUG_ID: Rule = Rule {
         let main = need!(main_module(facts));
         let build_id = need!(disk_build_id(facts));
         let observed = main.debug_identifier().map(|id| id.breakpad().to_string());
-        Verdict::equal(observed, Some(elf::breakpad_debug_id(&build_id)))
+        Verdict::present(observed, elf::breakpad_debug_id(&build_id))
     },
 };
 
@@ -93,11 +93,11 @@ static LOADED_LIBRARIES: Rule = Rule {
         }
         let dump = need!(facts.dump());
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
-        let mut wrong = Vec::new();
+        let (mut wrong, mut absent) = (Vec::new(), Vec::new());
         for loaded in &need!(facts.truth()).modules {
             let path = loaded.path.display().to_string();
             let Some(module) = modules.iter().find(|m| m.code_file() == path) else {
-                wrong.push(format!("{path} not listed"));
+                absent.push(path);
                 continue;
             };
             let on_disk = match elf::build_id(&loaded.path) {
@@ -105,15 +105,18 @@ static LOADED_LIBRARIES: Rule = Rule {
                 Ok(None) => return Verdict::skip(format!("{path} has no build id")),
                 Err(e) => return Verdict::skip(e),
             };
-            let listed = module.code_identifier().map(|id| id.to_string().to_lowercase());
-            if listed.as_deref() != Some(on_disk.as_str()) {
-                wrong.push(format!("{path}: code id {listed:?}, file {on_disk}"));
+            match module.code_identifier().map(|id| id.to_string().to_lowercase()) {
+                Some(listed) if listed == on_disk => {}
+                Some(listed) => wrong.push(format!("{path}: code id {listed}, file {on_disk}")),
+                None => absent.push(format!("{path}'s code id")),
             }
         }
-        if wrong.is_empty() {
-            Verdict::pass(format!("{} libraries", need!(facts.truth()).modules.len()))
-        } else {
+        if !wrong.is_empty() {
             Verdict::fail(wrong.join("; "), "each library with its build id")
+        } else if !absent.is_empty() {
+            Verdict::missing(absent.join(", "))
+        } else {
+            Verdict::pass(format!("{} libraries", need!(facts.truth()).modules.len()))
         }
     },
 };
@@ -147,17 +150,25 @@ static EVERY_CODE_ID: Rule = Rule {
         let dump = need!(facts.dump());
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
         let (on_disk, left_out) = modules_on_disk(modules);
+        let listed = |module: &minidump::MinidumpModule| {
+            module.code_identifier().map(|c| c.to_string().to_lowercase())
+        };
         let wrong: Vec<String> = on_disk
             .iter()
-            .filter(|(module, id)| {
-                module.code_identifier().map(|c| c.to_string().to_lowercase()) != Some(elf::hex(id))
-            })
+            .filter(|(module, id)| listed(module).is_some_and(|c| c != elf::hex(id)))
             .map(|(module, _)| module.code_file().into_owned())
             .collect();
-        if wrong.is_empty() {
-            Verdict::pass(format!("{} modules checked, {left_out} not on disk", on_disk.len()))
-        } else {
+        let absent: Vec<String> = on_disk
+            .iter()
+            .filter(|(module, _)| listed(module).is_none())
+            .map(|(module, _)| module.code_file().into_owned())
+            .collect();
+        if !wrong.is_empty() {
             Verdict::fail(wrong.join(", "), "code ids equal to the files' build ids")
+        } else if !absent.is_empty() {
+            Verdict::missing(format!("code ids of {}", absent.join(", ")))
+        } else {
+            Verdict::pass(format!("{} modules checked, {left_out} not on disk", on_disk.len()))
         }
     },
 };
@@ -173,18 +184,25 @@ static EVERY_DEBUG_ID: Rule = Rule {
         let dump = need!(facts.dump());
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
         let (on_disk, _) = modules_on_disk(modules);
+        let listed = |module: &minidump::MinidumpModule| {
+            module.debug_identifier().map(|d| d.breakpad().to_string())
+        };
         let wrong: Vec<String> = on_disk
             .iter()
-            .filter(|(module, id)| {
-                module.debug_identifier().map(|d| d.breakpad().to_string())
-                    != Some(elf::breakpad_debug_id(id))
-            })
+            .filter(|(module, id)| listed(module).is_some_and(|d| d != elf::breakpad_debug_id(id)))
             .map(|(module, _)| module.code_file().into_owned())
             .collect();
-        if wrong.is_empty() {
-            Verdict::pass(format!("{} modules", on_disk.len()))
-        } else {
+        let absent: Vec<String> = on_disk
+            .iter()
+            .filter(|(module, _)| listed(module).is_none())
+            .map(|(module, _)| module.code_file().into_owned())
+            .collect();
+        if !wrong.is_empty() {
             Verdict::fail(wrong.join(", "), "debug ids from the files' build ids")
+        } else if !absent.is_empty() {
+            Verdict::missing(format!("debug ids of {}", absent.join(", ")))
+        } else {
+            Verdict::pass(format!("{} modules", on_disk.len()))
         }
     },
 };
@@ -230,7 +248,7 @@ static VDSO: Rule = Rule {
             Some(module) => {
                 Verdict::pass(format!("{} at {:#x}", module.code_file(), module.base_address()))
             }
-            None => Verdict::fail("not listed", "linux-gate.so or linux-vdso.so.1"),
+            None => Verdict::missing("linux-gate.so or linux-vdso.so.1"),
         }
     },
 };

@@ -1,6 +1,7 @@
 //! The dump file itself and how the crashed process ended.
 
 use super::{Facts, Level, Rule, Verdict, need};
+use crate::grade::NoDump;
 use crashsuite_data::ObservedEnding;
 
 pub(super) const RULES: &[&Rule] =
@@ -17,9 +18,15 @@ static DUMP_WRITTEN: Rule = Rule {
     level: Level::Must,
     stream: "file",
     title: "the handler wrote exactly one readable dump",
-    check: |facts| match facts.dump {
-        Some(evidence) => Verdict::pass(format!("{} streams", evidence.dump.all_streams().count())),
-        None => Verdict::fail(facts.no_dump, "one dump"),
+    check: |facts| match (facts.dump, facts.no_dump) {
+        (Some(evidence), _) => {
+            Verdict::pass(format!("{} streams", evidence.dump.all_streams().count()))
+        }
+        (None, Some(why @ NoDump::NoneWritten { .. })) => {
+            Verdict::missing(format!("one dump: {why}"))
+        }
+        (None, Some(why)) => Verdict::fail(why, "one dump"),
+        (None, None) => Verdict::missing("one dump"),
     },
 };
 
@@ -89,7 +96,7 @@ static NAMES_THE_PROCESS: Rule = Rule {
             .filter_map(|(stream, pid)| Some((stream, pid?)))
             .collect();
         if named.is_empty() {
-            return Verdict::fail("neither MiscInfo nor LinuxProcStatus names a process", expected);
+            return Verdict::missing(format!("process {expected} in MiscInfo or LinuxProcStatus"));
         }
         match named.iter().find(|(_, pid)| *pid != expected) {
             Some((stream, pid)) => Verdict::fail(format!("{stream} names {pid}"), expected),

@@ -1,6 +1,19 @@
 //! The stack walk of the crashing thread (`minidump-processor`).
 
 use super::{Facts, Level, Rule, Verdict, need, required};
+use minidump_processor::{ProcessError, ProcessState};
+
+/// The processor's result, or its verdict without one: missing when the
+/// dump lacks what a walk needs (SystemInfo, ThreadList), a failure when the
+/// processor could not read what is there.
+fn processed<'e>(facts: &Facts<'e, '_>) -> Result<&'e ProcessState, Verdict> {
+    facts.dump()?.state.as_ref().map_err(|e| match e {
+        ProcessError::MissingSystemInfo | ProcessError::MissingThreadList => {
+            Verdict::missing(format!("what a stack walk needs: {e}"))
+        }
+        other => Verdict::fail(format!("unprocessable: {other}"), "a processed dump"),
+    })
+}
 
 pub(super) const RULES: &[&Rule] = &[
     &WALK_STARTS_AT_IP,
@@ -12,11 +25,13 @@ pub(super) const RULES: &[&Rule] = &[
 
 /// The processor's stack of the crashing thread.
 fn crashing_stack<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump_unwind::CallStack, Verdict> {
-    let state = required(&facts.dump()?.state, "a processed dump")?;
+    let state = processed(facts)?;
     let tid = super::threads::crashing_tid(facts);
-    state.threads.iter().find(|stack| stack.thread_id == tid).ok_or_else(|| {
-        Verdict::fail(format!("no stack for thread {tid}"), "the crashing thread's stack")
-    })
+    state
+        .threads
+        .iter()
+        .find(|stack| stack.thread_id == tid)
+        .ok_or_else(|| Verdict::missing(format!("a stack for the crashing thread {tid}")))
 }
 
 /// The processor's walk of the crashing thread must begin where the crash
@@ -38,7 +53,7 @@ static WALK_STARTS_AT_IP: Rule = Rule {
         let ip = context.get_instruction_pointer();
         let stack = need!(crashing_stack(facts));
         let Some(first) = stack.frames.first() else {
-            return Verdict::fail("no frames", format!("a frame at {ip:#x}"));
+            return Verdict::missing(format!("a frame at {ip:#x}"));
         };
         let frames = stack.frames.len();
         if first.instruction == ip {
@@ -67,7 +82,8 @@ static WALK_DEPTH: Rule = Rule {
         if frames > depth {
             Verdict::pass(format!("{frames} frames"))
         } else {
-            Verdict::fail(format!("{frames} frames"), format!("more than {depth}"))
+            // The walk ran out: the stack the handler captured stops short.
+            Verdict::missing(format!("more than {depth} frames ({frames} walked)"))
         }
     },
 };
@@ -88,8 +104,10 @@ static FIRST_FRAME_FROM_CONTEXT: Rule = Rule {
             Some(first) if first.trust == minidump_unwind::FrameTrust::Context => {
                 Verdict::pass(format!("{} frames, {scanned} found by scanning", stack.frames.len()))
             }
-            Some(first) => Verdict::fail(format!("trust {:?}", first.trust), "Context"),
-            None => Verdict::fail("no frames", "Context"),
+            Some(first) => {
+                Verdict::missing(format!("a context for frame 0 (trust {:?})", first.trust))
+            }
+            None => Verdict::missing("a context for frame 0"),
         }
     },
 };
@@ -103,8 +121,7 @@ static CONSISTENT_CRASH: Rule = Rule {
     stream: "stack walk",
     title: "the processor finds the crash consistent",
     check: |facts| {
-        let dump = need!(facts.dump());
-        let state = need!(required(&dump.state, "a processed dump"));
+        let state = need!(processed(facts));
         let Some(info) = &state.exception_info else {
             return Verdict::skip("no exception to check");
         };
@@ -152,11 +169,14 @@ static REACHES_TRIGGER: Rule = Rule {
                 Verdict::pass(format!("frame {index}, {scanned} scanned frames on the way"))
             }
             None => {
+                // The walk never gets there: the frames that lead to the
+                // crash are lost (too little stack, a context that points
+                // elsewhere).
                 let named = dump.frame_names.iter().flatten().take(5).cloned().collect::<Vec<_>>();
-                Verdict::fail(
-                    format!("not among {} frames; first names {named:?}", stack.frames.len()),
-                    function,
-                )
+                Verdict::missing(format!(
+                    "a frame in {function} (not among {} frames; first names {named:?})",
+                    stack.frames.len()
+                ))
             }
         }
     },

@@ -48,7 +48,7 @@ static CRASHING_THREAD_LISTED: Rule = Rule {
         let tid = crashing_tid(facts);
         match threads.get_thread(tid) {
             Some(_) => Verdict::pass(format!("thread {tid} listed")),
-            None => Verdict::fail(format!("{} threads, not {tid}", threads.threads.len()), tid),
+            None => Verdict::missing(format!("thread {tid} among {}", threads.threads.len())),
         }
     },
 };
@@ -82,15 +82,12 @@ static STACK_POINTER_IN_STACK: Rule = Rule {
             .and_then(|e| e.context(system_info, dump.misc.as_ref()))
             .or_else(|| thread.context(system_info, dump.misc.as_ref()));
         let Some(context) = context else {
-            return Verdict::fail("no readable context", "a CPU context for the crashing thread");
+            return Verdict::missing("a CPU context for the crashing thread");
         };
         let sp = context.get_stack_pointer();
         let Some(stack) = dump.memory.as_ref().and_then(|memory| thread.stack_memory(memory))
         else {
-            return Verdict::fail(
-                format!("sp {sp:#x}, no stack memory"),
-                "stack memory covering sp",
-            );
+            return Verdict::missing(format!("stack memory covering sp {sp:#x}"));
         };
         let (start, size) = (stack.base_address(), stack.size());
         let range = format!("stack [{start:#x}, {:#x})", start.saturating_add(size));
@@ -136,7 +133,7 @@ static ALL_THREADS: Rule = Rule {
                 listed.len()
             ))
         } else {
-            Verdict::fail(format!("missing {missing:?}"), "all case threads")
+            Verdict::missing(format!("threads {missing:?}"))
         }
     },
 };
@@ -151,19 +148,21 @@ static NAMES: Rule = Rule {
     check: |facts| {
         let dump = need!(facts.dump());
         let names = need!(required(&dump.thread_names, "a ThreadNames stream"));
-        let wrong: Vec<String> = need!(facts.truth())
-            .threads
-            .iter()
-            .filter_map(|t| {
-                let seen = names.get_name(t.tid);
-                (seen.as_deref() != Some(t.name.as_str()))
-                    .then(|| format!("{}: {:?} not {:?}", t.tid, seen, t.name))
-            })
-            .collect();
-        if wrong.is_empty() {
-            Verdict::pass(format!("{} names match", need!(facts.truth()).threads.len()))
-        } else {
+        let truth = need!(facts.truth());
+        let (mut wrong, mut unnamed) = (Vec::new(), Vec::new());
+        for thread in &truth.threads {
+            match names.get_name(thread.tid) {
+                Some(seen) if *seen == thread.name => {}
+                Some(seen) => wrong.push(format!("{}: {seen:?} not {:?}", thread.tid, thread.name)),
+                None => unnamed.push(thread.tid),
+            }
+        }
+        if !wrong.is_empty() {
             Verdict::fail(wrong.join("; "), "the case's thread names")
+        } else if !unnamed.is_empty() {
+            Verdict::missing(format!("names of threads {unnamed:?}"))
+        } else {
+            Verdict::pass(format!("{} names match", truth.threads.len()))
         }
     },
 };
@@ -202,13 +201,13 @@ static EVERY_STACK_POINTER: Rule = Rule {
         let threads = need!(thread_list(facts));
         let system_info = need!(required(&dump.system_info, "a SystemInfo stream"));
         let Some(memory) = dump.memory.as_ref() else {
-            return Verdict::fail("no memory list", "stacks");
+            return Verdict::missing("a memory list with the stacks");
         };
         let crashing = crashing_tid(facts);
         // An in-process writer's own thread, as BreakpadInfo names it: its
         // context is the writer's, mid-write, and processors skip it.
         let writer = dump.breakpad_info.as_ref().ok().and_then(|info| info.dump_thread_id);
-        let mut outside = Vec::new();
+        let (mut outside, mut absent) = (Vec::new(), Vec::new());
         for thread in &threads.threads {
             let tid = thread.raw.thread_id;
             if tid == crashing || Some(tid) == writer {
@@ -217,21 +216,25 @@ static EVERY_STACK_POINTER: Rule = Rule {
             let Some(sp) =
                 thread.context(system_info, dump.misc.as_ref()).map(|c| c.get_stack_pointer())
             else {
-                outside.push(format!("{tid}: no context"));
+                absent.push(format!("{tid}'s context"));
                 continue;
             };
-            let inside = thread.stack_memory(memory).is_some_and(|stack| {
-                (stack.base_address()..stack.base_address().saturating_add(stack.size()))
-                    .contains(&sp)
-            });
-            if !inside {
-                outside.push(format!("{tid}: sp {sp:#x}"));
+            match thread.stack_memory(memory) {
+                Some(stack) => {
+                    let start = stack.base_address();
+                    if !(start..start.saturating_add(stack.size())).contains(&sp) {
+                        outside.push(format!("{tid}: sp {sp:#x}"));
+                    }
+                }
+                None => absent.push(format!("{tid}'s stack")),
             }
         }
-        if outside.is_empty() {
-            Verdict::pass(format!("{} threads", threads.threads.len().saturating_sub(1)))
-        } else {
+        if !outside.is_empty() {
             Verdict::fail(outside.join(", "), "every stack pointer inside its stack")
+        } else if !absent.is_empty() {
+            Verdict::missing(absent.join(", "))
+        } else {
+            Verdict::pass(format!("{} threads", threads.threads.len().saturating_sub(1)))
         }
     },
 };
@@ -247,7 +250,7 @@ static STACKS_CAPTURED: Rule = Rule {
         let dump = need!(facts.dump());
         let threads = need!(thread_list(facts));
         let Some(memory) = dump.memory.as_ref() else {
-            return Verdict::fail("no memory list", "stacks");
+            return Verdict::missing("a memory list with the stacks");
         };
         let excused = need!(facts.truth()).stack_pointer_destroyed.then(|| crashing_tid(facts));
         let empty: Vec<u32> = threads
@@ -260,7 +263,7 @@ static STACKS_CAPTURED: Rule = Rule {
         if empty.is_empty() {
             Verdict::pass(format!("{} stacks", threads.threads.len()))
         } else {
-            Verdict::fail(format!("no stack for {empty:?}"), "a stack for every thread")
+            Verdict::missing(format!("stacks of threads {empty:?}"))
         }
     },
 };
@@ -292,15 +295,20 @@ static OVERFLOW_STACK_IS_REAL: Rule = Rule {
             return Verdict::skip(format!("thread {tid} is not listed (THR-01)"));
         };
         let Some(memory) = dump.memory.as_ref() else {
-            return Verdict::fail("no memory list", "the overflowed stack");
+            return Verdict::missing("a memory list with the overflowed stack");
         };
         let size = thread_stack_size(thread, memory);
         let least = 16 * dump.page_size();
-        let observed = format!("{} KiB", size >> 10);
         if size >= least {
-            Verdict::pass(observed)
+            Verdict::pass(format!("{} KiB", size >> 10))
         } else {
-            Verdict::fail(observed, format!("at least {} KiB", least >> 10))
+            // What was captured is a guard page or a sliver: the real stack
+            // is left out.
+            Verdict::missing(format!(
+                "the overflowed stack, at least {} KiB ({} KiB captured)",
+                least >> 10,
+                size >> 10
+            ))
         }
     },
 };

@@ -60,22 +60,29 @@ function visible(verdict) {
 }
 
 // The cell's outcome class under the current filters, and a short label.
+// A wrong fact fails the trial at any level; a missing one at MUST only,
+// and is a coverage gap at SHOULD and MAY.
+const failsTrial = (v) => v.verdict === "fail" || (v.verdict === "missing" && v.level === "Must");
+
 function outcome(trial) {
   if (trial.outcome === "not_run") return ["not-run", "not run"];
+  if (trial.outcome === "error") return ["wrong", "error"];
   const grade = trial.grade;
-  if (!grade || grade.error) return ["must-fail", "not graded"];
+  if (!grade || grade.error) return ["wrong", "not graded"];
   const shown = grade.verdicts.filter(visible);
   const count = (pred) => shown.filter(pred).length;
-  const must = count((v) => v.verdict === "fail" && v.level === "Must");
-  if (must) return ["must-fail", `✗ ${must} MUST`];
-  const should = count((v) => v.verdict === "fail");
-  if (should) return ["should-fail", `✗ ${should} SHOULD/MAY`];
+  const wrong = count((v) => v.verdict === "fail");
+  if (wrong) return ["wrong", `✗ ${wrong} wrong`];
+  const required = count((v) => v.verdict === "missing" && v.level === "Must");
+  if (required) return ["required-missing", `✗ ${required} required missing`];
   const known = count((v) => v.verdict === "deviation");
   if (known) return ["deviation", `≈ ${known} known`];
+  const gaps = count((v) => v.verdict === "missing");
+  if (gaps) return ["gap", `○ ${gaps} not covered`];
   return ["pass", `✓ ${count((v) => v.verdict === "pass")} pass`];
 }
 
-const failing = (kind) => kind === "must-fail" || kind === "should-fail";
+const failing = (kind) => kind === "wrong" || kind === "required-missing";
 
 function renderMeta() {
   const runs = DATA.runs.map((r) => {
@@ -90,13 +97,15 @@ function renderGate() {
   section.replaceChildren();
   if (!DATA.gate) return;
   const g = DATA.gate;
-  const regressed = g.broken.length + g.new_failures.length + g.newly_ignored.length > 0;
+  const regressed = g.broken.length + g.new_failures.length + g.newly_ignored.length
+    + g.newly_skipped.length + g.vanished.length > 0;
   section.append(
     el("h2", { class: regressed ? "gate-regressed" : "gate-ok" },
       `Gate against the baseline: ${regressed ? "regressed" : "no regression"}`),
   );
   for (const [title, lines] of [["broken", g.broken], ["new failures", g.new_failures],
-    ["newly not run", g.newly_ignored], ["fixed", g.fixed]]) {
+    ["newly not run", g.newly_ignored], ["newly skipped", g.newly_skipped],
+    ["vanished from the run", g.vanished], ["fixed", g.fixed]]) {
     if (!lines.length) continue;
     section.append(el("h3", {}, `${title} (${lines.length})`),
       el("ul", {}, ...lines.map((line) => el("li", {}, el("code", {}, line)))));
@@ -106,10 +115,10 @@ function renderGate() {
 function renderSummary() {
   const table = el("table", { id: "summary-table" },
     el("tr", {}, el("th", {}, "handler"), el("th", {}, "trials graded"), el("th", {}, "not run"),
-      el("th", {}, "rules passed"), el("th", {}, "MUST failures"), el("th", {}, "SHOULD/MAY failures"),
-      el("th", {}, "known deviations")));
+      el("th", {}, "rules passed"), el("th", {}, "wrong facts"), el("th", {}, "required facts missing"),
+      el("th", {}, "coverage gaps"), el("th", {}, "known deviations")));
   for (const column of columns) {
-    let graded = 0, notRun = 0, passed = 0, must = 0, should = 0, known = 0;
+    let graded = 0, notRun = 0, passed = 0, wrong = 0, required = 0, gaps = 0, known = 0;
     for (const [, cell] of cells) {
       if (cell.column !== column) continue;
       const grade = cell.trial.grade;
@@ -117,13 +126,14 @@ function renderSummary() {
       graded += 1;
       for (const v of grade.verdicts.filter(visible)) {
         if (v.verdict === "pass") passed += 1;
-        else if (v.verdict === "fail" && v.level === "Must") must += 1;
-        else if (v.verdict === "fail") should += 1;
+        else if (v.verdict === "fail") wrong += 1;
+        else if (v.verdict === "missing" && v.level === "Must") required += 1;
+        else if (v.verdict === "missing") gaps += 1;
         else if (v.verdict === "deviation") known += 1;
       }
     }
     table.append(el("tr", { "data-column": column }, el("th", {}, column),
-      ...[graded, notRun, passed, must, should, known].map((n) => el("td", { class: "num" }, n))));
+      ...[graded, notRun, passed, wrong, required, gaps, known].map((n) => el("td", { class: "num" }, n))));
   }
   document.getElementById("summary").replaceChildren(el("h2", {}, "Handlers"), table);
 }
@@ -210,7 +220,7 @@ function renderDetail() {
     if (grade.error) parts.push(el("p", { class: "gate-regressed" }, `Not graded: ${grade.error}`));
     if (grade.case_note) parts.push(el("p", {}, `Case: ${grade.case_note}`));
     const shown = grade.verdicts.filter(visible)
-      .filter((v) => !filter.onlyFailures || v.verdict === "fail");
+      .filter((v) => !filter.onlyFailures || failsTrial(v));
     parts.push(el("h3", {}, `Rules (${shown.length} shown of ${grade.verdicts.length})`), verdictTable(shown));
     parts.push(el("h3", {}, "Crashing thread"),
       el("pre", { id: "stack" }, grade.crashing_stack.length ? grade.crashing_stack.join("\n") : "(no walk)"));
