@@ -206,6 +206,25 @@ pub enum Command {
         #[arg(long)]
         bench: Option<PathBuf>,
     },
+    /// Tell one-fact lies to real dumps of every case (a catalogue of
+    /// rewrites, each making one field of a good dump false) and count which
+    /// rules catch each. Exits with 1 when an applicable lie goes uncaught.
+    Sensitivity {
+        /// Handlers whose dumps are lied about, comma-separated or repeated;
+        /// `all` for every known one (default: the reference and in-process
+        /// handlers).
+        #[arg(long, value_delimiter = ',')]
+        handler: Vec<String>,
+        /// Cases (default: every case that runs here).
+        #[arg(long, value_delimiter = ',')]
+        case: Vec<String>,
+        /// Trials at a time (default: twice the CPUs).
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Print every trial's lies and the scores as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the known handlers: name, whether it is built here, summary.
     Handlers {
         /// Print JSON instead.

@@ -26,14 +26,17 @@ fn main() -> ExitCode {
     exit.into()
 }
 
+/// Trials at a time by default: twice the CPUs (a trial mostly waits).
+fn default_jobs() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
 fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     let verbose = cli.verbose > 0;
     match cli.command {
         Command::Run { handler, manifest, case, report, keep, json, jobs, arch } => {
             let handlers = commands::choose_handlers(&handler, &manifest)?;
-            let jobs = jobs.unwrap_or_else(|| {
-                2 * std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-            });
+            let jobs = jobs.unwrap_or_else(default_jobs);
             let platform = Platform::for_target(&arch).map_err(|e| Usage(e.to_string()))?;
             commands::run::run(commands::run::Request {
                 platform,
@@ -78,6 +81,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 out,
                 json,
             })
+        }
+        Command::Sensitivity { handler, case, jobs, json } => {
+            let handlers = commands::choose_handlers(&handler, &[])?;
+            commands::sensitivity::sensitivity(
+                &handlers,
+                &case,
+                jobs.unwrap_or_else(default_jobs),
+                json,
+            )
         }
         Command::Handlers { json } => commands::lists::handlers(json),
         Command::Rules { json } => commands::lists::rules(json),

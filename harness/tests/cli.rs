@@ -305,3 +305,34 @@ fn a_trial_the_runner_cannot_run_is_an_error_and_the_run_goes_on() {
     assert_eq!(unrunnable, "error");
     assert!(error.as_str().is_some_and(|e| e.contains("not-executable")), "{error}");
 }
+
+/// Every applicable one-fact lie told to a real dump fails its trial.
+#[test]
+fn every_applicable_lie_is_caught() {
+    let out = crashsuite(&[
+        "sensitivity",
+        "--handler",
+        "reference",
+        "--case",
+        "segv_null_write,abort",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let (caught, applicable) = (report["caught"].as_u64(), report["applicable"].as_u64());
+    assert!(applicable.is_some_and(|n| n >= 30), "{report}");
+    assert_eq!(caught, applicable, "{report}");
+    // Each lie is caught by a rule written for it.
+    for lie in report["lies"].as_array().expect("lies") {
+        let written_for: Vec<&str> = lie["written_for"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .filter_map(|r| r.as_str())
+            .collect();
+        let by = lie["caught_by"].as_object().expect("a map");
+        if lie["applicable"].as_u64() > Some(0) {
+            assert!(by.keys().any(|r| written_for.contains(&r.as_str())), "{lie}");
+        }
+    }
+}

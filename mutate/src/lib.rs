@@ -8,6 +8,11 @@
 //! dump. The property tests draw mutations with [`strategy`] (feature
 //! `proptest`); the fuzz target decodes them from its input with
 //! `arbitrary` (feature `arbitrary`).
+//!
+//! [`lie`] holds the other kind of corruption: one well-formed field made
+//! false, for measuring what the grader catches.
+
+pub mod lie;
 
 /// One way of corrupting a dump.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,6 +13,8 @@
 //! - [`place`] puts the host, the emulated machine and Wine behind one
 //!   interface, and [`matrix`] runs and grades many trials through it,
 //!   reporting each outcome as it arrives;
+//! - [`sensitivity`] tells one-fact lies to real dumps and counts which
+//!   rules catch them;
 //! - [`stress`] crashes many clients against one monitor at once;
 //! - [`scenarios`] generates crash scenes and runs them for real;
 //! - [`bench`] measures what a crash costs (latency, process end, dump size,
@@ -27,6 +29,7 @@ pub mod place;
 pub mod platform;
 pub mod process;
 pub mod scenarios;
+pub mod sensitivity;
 pub mod stress;
 pub mod trial;
 pub mod vm;

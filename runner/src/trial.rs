@@ -181,12 +181,18 @@ impl TrialRecord {
     /// Grades the trial with every rule, against its truth record and the
     /// handler's known deviations on its case and platform.
     pub fn grade(&self) -> Grade {
+        self.grade_dumps(&self.dumps)
+    }
+
+    /// [`TrialRecord::grade`] with `dumps` in place of the ones the trial
+    /// left (a dump rewritten to test the grader, say).
+    pub fn grade_dumps(&self, dumps: &[PathBuf]) -> Grade {
         let case = &self.trial.case.id;
         let known = self.trial.handler.deviations.for_case(case, &self.platform.label());
         crashsuite_grader::grade(&Observation {
             name: self.trial.name(),
             truth: self.truth.as_ref(),
-            dumps: &self.dumps,
+            dumps,
             ending: &self.ending,
             stderr: &self.stderr,
             handler_died: self.handler_died.as_deref(),

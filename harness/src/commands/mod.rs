@@ -7,6 +7,7 @@ pub mod fuzz;
 pub mod gate;
 pub mod lists;
 pub mod run;
+pub mod sensitivity;
 pub mod stress;
 pub mod verify;
 
