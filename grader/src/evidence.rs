@@ -62,6 +62,32 @@ impl StreamError {
     }
 }
 
+/// One entry of the stream directory, as the file holds it: readers keep
+/// one stream per type, so a duplicate is only seen here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    /// The stream type.
+    pub stream_type: u32,
+    /// The stream's size.
+    pub size: u32,
+    /// The stream's offset.
+    pub rva: u32,
+}
+
+/// The directory as the file holds it (at most 4096 entries read).
+fn raw_directory(bytes: &[u8]) -> Vec<DirectoryEntry> {
+    let word = |at: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(bytes.get(at..at.checked_add(4)?)?.try_into().ok()?))
+    };
+    let (Some(count), Some(rva)) = (word(8), word(12)) else { return Vec::new() };
+    (0..count.min(4096) as usize)
+        .map_while(|i| {
+            let at = (rva as usize).checked_add(i * 12)?;
+            Some(DirectoryEntry { stream_type: word(at)?, size: word(at + 4)?, rva: word(at + 8)? })
+        })
+        .collect()
+}
+
 /// A dump file read into memory.
 pub struct DumpFile {
     /// The parsed container (list streams that cannot hold what they claim
@@ -71,6 +97,8 @@ pub struct DumpFile {
     pub size: u64,
     /// The streams taken out before parsing, and why.
     pub quarantined: Vec<String>,
+    /// The stream directory as the file holds it.
+    pub directory: Vec<DirectoryEntry>,
 }
 
 impl DumpFile {
@@ -89,10 +117,11 @@ impl DumpFile {
     /// Parses the header and directory of a dump held in memory.
     pub fn from_bytes(mut bytes: Vec<u8>) -> Result<Self, DumpError> {
         let size = bytes.len() as u64;
+        let directory = raw_directory(&bytes);
         let quarantined = crate::quarantine::quarantine(&mut bytes);
         let dump =
             Minidump::read(bytes).map_err(|source| DumpError::Parse { path: None, source })?;
-        Ok(Self { dump, size, quarantined })
+        Ok(Self { dump, size, quarantined, directory })
     }
 }
 
@@ -105,6 +134,8 @@ pub struct DumpEvidence<'a> {
     pub size: u64,
     /// The streams taken out before parsing, and why.
     pub quarantined: &'a [String],
+    /// The stream directory as the file holds it.
+    pub directory: &'a [DirectoryEntry],
     /// SystemInfo.
     pub system_info: Result<MinidumpSystemInfo, StreamError>,
     /// MiscInfo (Linux writers often have none).
@@ -210,6 +241,7 @@ impl<'a> DumpEvidence<'a> {
             dump,
             size: file.size,
             quarantined: &file.quarantined,
+            directory: &file.directory,
             system_info,
             misc: dump.get_stream().ok(),
             exception: stream(dump),

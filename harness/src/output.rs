@@ -37,11 +37,13 @@ pub fn closed_pipe(error: &anyhow::Error) -> bool {
 /// Sends the diagnostics of crashsuite and the crates it uses (minidump,
 /// minidump-processor, minidump-writer, minidumper) to standard error:
 /// `RUST_LOG` chooses what, in `tracing_subscriber`'s filter syntax; without
-/// it, warnings, or more with each `-v`.
+/// it, crashsuite's warnings and the other crates' errors (minidump-processor
+/// warns about every hostile or foreign dump it reads), or more of everything
+/// with each `-v`.
 pub fn init_logs(verbosity: u8) {
     use tracing_subscriber::EnvFilter;
     let level = match verbosity {
-        0 => "warn",
+        0 => "error,crashsuite=warn,crashsuite_grader=warn,crashsuite_runner=warn",
         1 => "info",
         2 => "debug",
         _ => "trace",

@@ -281,13 +281,13 @@ pub const CATALOGUE: &[Lie] = &[
         id: "module-code-id",
         field: "ModuleList: the main module's CodeView record (build id)",
         caught_by: &["MOD-02", "MOD-03", "MOD-05", "MOD-06"],
-        tell: |dump, _| flip_cv_record(dump, 0),
+        tell: |dump, _| flip_cv_record(dump, false),
     },
     Lie {
         id: "library-code-id",
-        field: "ModuleList: a library's CodeView record (build id)",
+        field: "ModuleList: a library's CodeView record (build id), one whose file is on disk",
         caught_by: &["MOD-04", "MOD-05", "MOD-06"],
-        tell: |dump, _| flip_cv_record(dump, 1),
+        tell: |dump, _| flip_cv_record(dump, true),
     },
     Lie {
         id: "module-name",
@@ -450,47 +450,77 @@ pub const CATALOGUE: &[Lie] = &[
         field: "CrashpadInfo: an annotation's value",
         caught_by: &["ANN-01"],
         tell: |dump, truth| {
-            let (key, value) =
-                truth.annotations.iter().next().ok_or(NotApplicable("no annotation"))?;
-            let mut b = Bytes(dump);
-            let (at, _) = b.stream(CRASHPAD_INFO)?;
-            // MINIDUMP_CRASHPAD_INFO: version, report and client GUIDs, then
-            // the simple annotations' location: a count and (key, value)
-            // RVAs of MINIDUMP_UTF8_STRINGs.
-            let dictionary = b.u32(at + 40).ok_or(NotApplicable("no annotations"))? as usize;
-            let count = b.u32(dictionary).unwrap_or(0) as usize;
-            let string = |b: &Bytes<'_>, rva: usize| {
-                let length = b.u32(rva)? as usize;
-                Some((rva + 4, length, b.0.get(rva + 4..rva + 4 + length)?.to_vec()))
-            };
-            let entry = (0..count.min(4096))
-                .map(|i| dictionary + 4 + i * 8)
-                .find(|&e| {
-                    b.u32(e)
-                        .and_then(|k| string(&b, k as usize))
-                        .is_some_and(|(_, _, text)| text == key.as_bytes())
-                })
-                .ok_or(NotApplicable("the annotation is not in the dump"))?;
-            let value_rva = b.u32(entry + 4).ok_or(NotApplicable("no value"))? as usize;
-            let (start, length, _) =
-                string(&b, value_rva).ok_or(NotApplicable("the value lies outside the file"))?;
-            b.alter_text((start, length), value.as_bytes())
+            let (key, value) = truth
+                .annotations
+                .iter()
+                .find(|(key, _)| key.as_str() != crashsuite_data::BREADCRUMBS_KEY)
+                .ok_or(NotApplicable("no annotation"))?;
+            alter_annotation(dump, key, value)
+        },
+    },
+    Lie {
+        id: "breadcrumb",
+        field: "CrashpadInfo: a breadcrumb",
+        caught_by: &["ANN-02"],
+        tell: |dump, truth| {
+            let crumb = truth.breadcrumbs.last().ok_or(NotApplicable("no breadcrumbs"))?;
+            alter_annotation(dump, crashsuite_data::BREADCRUMBS_KEY, crumb)
         },
     },
 ];
 
-/// Flips a byte of the build id in the CodeView record of the `index`th
-/// module whose record is a Breakpad ELF one (`BpEL`).
-fn flip_cv_record(dump: &mut Vec<u8>, index: usize) -> Result<(), NotApplicable> {
+/// Alters `text` inside the value of the simple annotation `key`.
+fn alter_annotation(dump: &mut Vec<u8>, key: &str, text: &str) -> Result<(), NotApplicable> {
+    let mut b = Bytes(dump);
+    let (at, _) = b.stream(CRASHPAD_INFO)?;
+    // MINIDUMP_CRASHPAD_INFO: version, report and client GUIDs, then the
+    // simple annotations' location: a count and (key, value) RVAs of
+    // MINIDUMP_UTF8_STRINGs.
+    let dictionary = b.u32(at + 40).ok_or(NotApplicable("no annotations"))? as usize;
+    let count = b.u32(dictionary).unwrap_or(0) as usize;
+    let string = |b: &Bytes<'_>, rva: usize| {
+        let length = b.u32(rva)? as usize;
+        Some((rva + 4, length, b.0.get(rva + 4..rva + 4 + length)?.to_vec()))
+    };
+    let entry = (0..count.min(4096))
+        .map(|i| dictionary + 4 + i * 8)
+        .find(|&e| {
+            b.u32(e)
+                .and_then(|k| string(&b, k as usize))
+                .is_some_and(|(_, _, found)| found == key.as_bytes())
+        })
+        .ok_or(NotApplicable("the annotation is not in the dump"))?;
+    let value = b.u32(entry + 4).ok_or(NotApplicable("no value"))? as usize;
+    let (start, length, _) =
+        string(&b, value).ok_or(NotApplicable("the value lies outside the file"))?;
+    b.alter_text((start, length), text.as_bytes())
+}
+
+/// Flips a byte of the build id in the CodeView record of the main module
+/// (`library` false), or of the first library whose file is on disk (the
+/// build id a grader can check; the vDSO's, say, has no file).
+fn flip_cv_record(dump: &mut Vec<u8>, library: bool) -> Result<(), NotApplicable> {
     // 'BpEL', the Breakpad ELF signature, as a little-endian u32.
     const BPEL: u32 = 0x4270_454c;
     let mut b = Bytes(dump);
     let modules = b.list(MODULE_LIST, MODULE)?;
+    let on_disk = |b: &Bytes<'_>, module: usize| {
+        let name = b.u32(module + 20)? as usize;
+        let length = b.u32(name)? as usize;
+        let units: Vec<u16> =
+            b.0.get(name + 4..name + 4 + length)?
+                .chunks_exact(2)
+                .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+                .collect();
+        let path = std::path::PathBuf::from(String::from_utf16(&units).ok()?);
+        Some(path.is_absolute() && path.is_file())
+    };
     let record = modules
         .iter()
-        .filter_map(|&m| Some((b.u32(m + 76)? as usize, b.u32(m + 80)? as usize)))
-        .filter(|&(size, rva)| size > 4 && b.u32(rva) == Some(BPEL))
-        .nth(index)
+        .enumerate()
+        .filter(|&(i, &m)| if library { i > 0 && on_disk(&b, m) == Some(true) } else { i == 0 })
+        .filter_map(|(_, &m)| Some((b.u32(m + 76)? as usize, b.u32(m + 80)? as usize)))
+        .find(|&(size, rva)| size > 4 && b.u32(rva) == Some(BPEL))
         .ok_or(NotApplicable("no such module with a build id"))?;
     let at = record.1 + 4;
     let byte = *b.0.get(at).ok_or(NotApplicable("the record lies outside the file"))?;

@@ -17,13 +17,25 @@ fn used_entries<'d>(
     })
 }
 
-/// The minidump format: `MDMP` and version 0xA793 in the low 16 bits.
+/// The minidump format: `MDMP` and version 0xA793 in the low 16 bits. A
+/// reader refuses any other header, so a dump that has one never reaches the
+/// other rules: this one reads why the dump could not be parsed.
 static SIGNATURE: Rule = Rule {
     id: "HDR-01",
     level: Level::Must,
     stream: "header",
     title: "the header has the MDMP signature and format version",
     check: |facts| {
+        use crate::{evidence::DumpError, grade::NoDump};
+        if let Some(NoDump::Unreadable(DumpError::Parse { source, .. })) = facts.no_dump {
+            let expected = format!("{MINIDUMP_SIGNATURE:#x}, {MINIDUMP_VERSION:#x}");
+            return match source {
+                minidump::Error::HeaderMismatch => Verdict::fail("another signature", expected),
+                minidump::Error::VersionMismatch => Verdict::fail("another version", expected),
+                minidump::Error::MissingHeader => Verdict::missing("a header"),
+                _ => Verdict::skip(format!("the dump does not parse past its header: {source}")),
+            };
+        }
         let dump = need!(facts.dump());
         let header = &dump.dump.header;
         let version = header.version & 0xFFFF;
@@ -80,8 +92,9 @@ static NO_OVERLAP: Rule = Rule {
     },
 };
 
-/// Readers keep one stream per type (rust-minidump keeps the first), so a
-/// second copy is silently ignored. Unused entries are tolerated.
+/// Readers keep one stream per type (rust-minidump keeps the last), so a
+/// second copy is silently ignored: the directory is read from the file's
+/// bytes here. Unused entries (type 0) and empty ones are tolerated.
 static NO_DUPLICATES: Rule = Rule {
     id: "HDR-04",
     level: Level::Should,
@@ -89,7 +102,12 @@ static NO_DUPLICATES: Rule = Rule {
     title: "no stream type appears twice (unused entries aside)",
     check: |facts| {
         let dump = need!(facts.dump());
-        let mut types: Vec<u32> = used_entries(dump.dump).map(|e| e.stream_type).collect();
+        let mut types: Vec<u32> = dump
+            .directory
+            .iter()
+            .filter(|e| e.stream_type != MINIDUMP_STREAM_TYPE::UnusedStream as u32 && e.size > 0)
+            .map(|e| e.stream_type)
+            .collect();
         types.sort_unstable();
         let mut twice: Vec<String> =
             types.windows(2).filter(|w| w[0] == w[1]).map(|w| format!("{:#x}", w[0])).collect();
