@@ -28,7 +28,7 @@ case or handler); 3 crashsuite could not do its job (an executable missing, a fi
 #[derive(Subcommand)]
 pub enum Command {
     /// Run the matrix and print a table of trials against rules. Exits with 1
-    /// when a MUST rule fails.
+    /// when a trial fails (a wrong fact at any level, a missing one at MUST).
     Run {
         /// Handlers to grade, by name, comma-separated or repeated; `all` for
         /// every known one (default: the reference and in-process handlers).
@@ -66,7 +66,8 @@ pub enum Command {
     },
     /// Grade one dump made by any handler. With the case's truth record
     /// every rule runs; without one, only the rules on the dump's own
-    /// structure, and the rest skip. Exits with 1 when a MUST rule fails.
+    /// structure, and the rest skip. Exits with 1 when the dump fails (a
+    /// wrong fact at any level, a missing one at MUST).
     Verify {
         /// The dump file.
         dump: PathBuf,
@@ -93,7 +94,7 @@ pub enum Command {
     },
     /// Generate random crash scenarios (trigger, threads, crashers, workers,
     /// call depth, annotations, breadcrumbs) and run each for real under the
-    /// reference handler; each must pass every MUST rule. A failure shrinks
+    /// reference handler; each must fail no rule. A failure shrinks
     /// to a small scenario, printed as a case file; exits with 1 then.
     Fuzz {
         /// Scenarios to run.
@@ -159,8 +160,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Compare a run's results with a baseline: MUST rules broken or fixed,
-    /// new failures, trials no longer run. Exits with 1 on any regression.
+    /// Compare a run's results with a baseline, at every rule level: facts
+    /// broken or fixed, new failures, checks newly skipped, trials no longer
+    /// run or gone. Exits with 1 on any regression.
     Gate {
         /// Baseline results: a run's results.json, or the stored baselines
         /// (`golden/<handler>/<os>-<arch>/baseline.json`), one per handler;

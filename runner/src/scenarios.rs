@@ -1,6 +1,6 @@
 //! Generated crash scenarios: random scenes (trigger, kind and number of
 //! crashing threads, workers, call depth, annotations, breadcrumbs) run for
-//! real under the reference handler; each must pass every MUST rule. A
+//! real under the reference handler; each must fail no rule. A
 //! failure shrinks to a small scenario, given back as a case file to drop
 //! into `cases/catalogue/`.
 
@@ -88,7 +88,7 @@ pub enum CheckError {
     /// The trial could not be run.
     #[error("the trial did not run: {0}")]
     Run(#[from] crate::trial::RunError),
-    /// A MUST rule failed, or the trial could not be graded: the graded
+    /// A rule failed the trial, or it could not be graded: the graded
     /// report.
     #[error("{0}")]
     Failed(String),
@@ -105,7 +105,7 @@ pub fn check(binaries: &Binaries, case_file: &str) -> Result<(), CheckError> {
     let record =
         trial::run(binaries, Trial { handler: handlers::reference(), case }, Default::default())?;
     let grade = record.grade();
-    // The reference handler's one known MUST deviation of this shape
+    // The reference handler's one known deviation of this shape
     // (runner/handlers/reference.toml, parallel_crashes MEM-03): stacks
     // of several threads crashing at once may be captured overlapping.
     let several = case.scene.crashers > 1;

@@ -1,5 +1,5 @@
 //! Load: one monitor, many clients crashing at once, every crash checked for
-//! exactly one complete dump that passes every MUST rule.
+//! exactly one complete dump that fails no rule.
 
 use crate::binaries::{Binaries, MissingBinary};
 use crashsuite_cases::{SOCKET_ENV, TRUTH_ENV, Truth};
@@ -54,7 +54,8 @@ pub struct Figures {
     pub lost: usize,
     /// Crashes with more than one dump.
     pub duplicated: usize,
-    /// Dumps that failed a MUST rule, or crashes with no truth record.
+    /// Dumps that failed a rule (a wrong fact, or a missing one at MUST), or
+    /// crashes with no truth record.
     pub failed: Vec<String>,
     /// Wall time of the run.
     pub wall: Duration,

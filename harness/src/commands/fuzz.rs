@@ -43,7 +43,7 @@ pub fn fuzz(cases: u32, seed: Option<u64>, json: bool) -> anyhow::Result<Exit> {
     } else {
         match outcome {
             Ok(ran) => output::line(format_args!(
-                "{ran} generated scenarios passed every MUST rule in {:.1} s",
+                "{ran} generated scenarios failed no rule in {:.1} s",
                 started.elapsed().as_secs_f64()
             ))?,
             Err(failure) => {

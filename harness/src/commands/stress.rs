@@ -20,7 +20,7 @@ pub fn stress(clients: usize, crashes: usize, json: bool) -> anyhow::Result<Exit
     } else {
         output::line(format_args!(
             "{} crashes by {clients} clients at a time in {:.1} s ({:.0}/s): {} with exactly one \
-             dump, {} lost, {} duplicated, {} failing a MUST rule",
+             dump, {} lost, {} duplicated, {} failing a rule",
             figures.crashes,
             figures.wall.as_secs_f64(),
             figures.crashes as f64 / figures.wall.as_secs_f64(),
