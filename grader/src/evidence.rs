@@ -32,6 +32,26 @@ pub enum DumpError {
     },
 }
 
+/// Why there is no one dump to gather evidence from.
+#[derive(Debug, thiserror::Error)]
+pub enum NoDump {
+    /// The handler wrote no dump.
+    #[error("the handler wrote none{}", monitor_died.as_ref().map_or(String::new(), |s| format!(": its monitor died ({s})")))]
+    NoneWritten {
+        /// How the handler's monitor ended, when it died.
+        monitor_died: Option<String>,
+    },
+    /// The handler wrote several dumps for one crash.
+    #[error("the handler wrote {0} dumps for one crash")]
+    Several(usize),
+    /// The dump cannot be read.
+    #[error(transparent)]
+    Unreadable(#[from] DumpError),
+    /// Reading the dump panicked inside the readers.
+    #[error("reading the dump panicked; it is unreadable")]
+    Panicked,
+}
+
 /// Why a stream is not in the evidence: absent, or there and unreadable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StreamError {

@@ -2,7 +2,7 @@
 //! and the grade that results.
 
 use crate::{
-    evidence::{DumpEvidence, DumpFile},
+    evidence::{DumpEvidence, DumpFile, NoDump},
     rules::{
         self, RuleVerdict, Verdict,
         deviations::{self, Deviations},
@@ -167,26 +167,6 @@ pub fn verify(path: &std::path::Path, truth: Option<&Truth>) -> Grade {
 pub fn verify_bytes(name: &str, bytes: Vec<u8>, truth: Option<&Truth>) -> Grade {
     let file = DumpFile::from_bytes(bytes).map_err(NoDump::Unreadable);
     grade_file(name.to_owned(), file, truth, None, &Deviations::default())
-}
-
-/// Why there is no one dump to gather evidence from.
-#[derive(Debug, thiserror::Error)]
-pub enum NoDump {
-    /// The handler wrote no dump.
-    #[error("the handler wrote none{}", monitor_died.as_ref().map_or(String::new(), |s| format!(": its monitor died ({s})")))]
-    NoneWritten {
-        /// How the handler's monitor ended, when it died.
-        monitor_died: Option<String>,
-    },
-    /// The handler wrote several dumps for one crash.
-    #[error("the handler wrote {0} dumps for one crash")]
-    Several(usize),
-    /// The dump cannot be read.
-    #[error(transparent)]
-    Unreadable(#[from] crate::evidence::DumpError),
-    /// Reading the dump panicked inside the readers.
-    #[error("reading the dump panicked; it is unreadable")]
-    Panicked,
 }
 
 /// Applies every rule to a read (or unreadable) dump file.

@@ -17,17 +17,20 @@
 //! - [`grade`] applies every rule;
 //! - [`digest`] normalises a graded dump into the text compared with
 //!   `golden/`;
-//! - [`compare`] puts two dumps of one crash side by side, stream by stream.
+//! - [`compare`] puts two dumps of one crash side by side, stream by stream;
+//! - [`fields`] says what each field a handler writes is checked against.
 
 pub mod compare;
 pub mod digest;
 pub mod elf;
 pub mod evidence;
+pub mod fields;
 pub mod grade;
 pub mod names;
 pub mod quarantine;
 pub mod rules;
 pub mod symbols;
 
+pub use evidence::NoDump;
 pub use grade::{Grade, Observation, grade, verify, verify_bytes};
 pub use rules::{Level, RuleVerdict, Verdict, deviations::Deviations};

@@ -239,6 +239,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The field table: every stream and field handlers write, what the
+    /// rules check it against, and what no rule checks, with the reason
+    /// (docs/fields.md holds it).
+    Fields {
+        /// Print JSON instead: every rule's fields, and the unchecked ones.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the cases: id, platforms, summary, and whether each runs here.
     Cases {
         /// Print JSON instead: every case with its trigger, scene and platforms.

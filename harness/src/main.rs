@@ -94,5 +94,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Handlers { json } => commands::lists::handlers(json),
         Command::Rules { json } => commands::lists::rules(json),
         Command::Cases { json } => commands::lists::cases(json),
+        Command::Fields { json } => commands::lists::fields(json),
     }
 }

@@ -31,8 +31,9 @@ fn verdict<'g>(grade: &'g crashsuite_grader::Grade, id: &str) -> &'g Verdict {
     &grade.verdicts.iter().find(|v| v.id == id).expect("rule graded").verdict
 }
 
+/// Whether rule `id` fails the trial (a wrong fact, or a missing one at MUST).
 fn fails(grade: &crashsuite_grader::Grade, id: &str) -> bool {
-    matches!(verdict(grade, id), Verdict::Fail { .. })
+    grade.failures().any(|v| v.id == id)
 }
 
 const THREAD_LIST: u32 = 3;

@@ -1,6 +1,6 @@
 //! Annotations and breadcrumbs (the CrashpadInfo stream).
 
-use super::{Facts, Level, Rule, Verdict, need, required};
+use super::{Against, Facts, Field, Level, Rule, Verdict, need, required};
 use crashsuite_data::BREADCRUMBS_KEY;
 
 pub(super) const RULES: &[&Rule] = &[&ANNOTATIONS, &BREADCRUMBS];
@@ -19,6 +19,7 @@ static ANNOTATIONS: Rule = Rule {
     level: Level::Should,
     stream: "CrashpadInfo",
     title: "every annotation the case set is in the dump with its value",
+    checks: &[Field::new("CrashpadInfo", "simple annotations", Against::Truth)],
     check: |facts| {
         if need!(facts.truth()).annotations.is_empty() {
             return Verdict::skip("the case set no annotations");
@@ -51,6 +52,7 @@ static BREADCRUMBS: Rule = Rule {
     level: Level::May,
     stream: "CrashpadInfo",
     title: "the breadcrumbs the case left are in the dump, in order",
+    checks: &[Field::new("CrashpadInfo", "the breadcrumbs annotation", Against::Truth)],
     check: |facts| {
         if need!(facts.truth()).breadcrumbs.is_empty() {
             return Verdict::skip("the case left no breadcrumbs");

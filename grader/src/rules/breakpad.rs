@@ -1,6 +1,6 @@
 //! The BreakpadInfo stream.
 
-use super::{Level, Rule, Verdict, need, required};
+use super::{Against, Field, Level, Rule, Verdict, need, required};
 
 pub(super) const RULES: &[&Rule] = &[&REQUESTING_THREAD];
 
@@ -14,6 +14,7 @@ static REQUESTING_THREAD: Rule = Rule {
     level: Level::Should,
     stream: "BreakpadInfo",
     title: "BreakpadInfo, when written, names the exception's thread as requester",
+    checks: &[Field::new("BreakpadInfo", "requesting and dump thread ids", Against::Dump)],
     check: |facts| {
         let dump = need!(facts.dump());
         let Ok(info) = &dump.breakpad_info else {

@@ -1,6 +1,6 @@
 //! The Exception stream.
 
-use super::{Facts, Level, Rule, Verdict, need, required};
+use super::{Against, Facts, Field, Level, Rule, Verdict, need, required};
 use crashsuite_data::CrashSite;
 use minidump::Module as _;
 
@@ -26,6 +26,7 @@ static CODE: Rule = Rule {
     level: Level::Must,
     stream: "Exception",
     title: "the exception code is the crash's signal (or DUMP_REQUESTED)",
+    checks: &[Field::new("Exception", "ExceptionCode", Against::Truth)],
     check: |facts| {
         let exception = need!(exception(facts));
         Verdict::equal(
@@ -42,6 +43,7 @@ static SI_CODE: Rule = Rule {
     level: Level::Must,
     stream: "Exception",
     title: "the exception flags are the signal's si_code",
+    checks: &[Field::new("Exception", "ExceptionFlags", Against::Truth)],
     check: |facts| {
         let Some(code) = need!(facts.truth()).si_code else {
             return Verdict::skip("the trigger does not determine si_code");
@@ -59,6 +61,7 @@ static THREAD: Rule = Rule {
     level: Level::Must,
     stream: "Exception",
     title: "the exception names the thread that crashed",
+    checks: &[Field::new("Exception", "ThreadId", Against::Truth)],
     check: |facts| {
         let exception = need!(exception(facts));
         let blamed = exception.get_crashing_thread_id();
@@ -80,6 +83,7 @@ static ADDRESS: Rule = Rule {
     level: Level::Should,
     stream: "Exception",
     title: "the exception address is the faulting address",
+    checks: &[Field::new("Exception", "ExceptionAddress", Against::Truth)],
     check: |facts| {
         let Some(address) = need!(facts.truth()).fault_address else {
             return Verdict::skip("the trigger does not determine the fault address");
@@ -112,6 +116,7 @@ static INSTRUCTION_POINTER: Rule = Rule {
     level: Level::Must,
     stream: "Exception",
     title: "the crash context's instruction pointer is where execution stopped",
+    checks: &[Field::new("Exception", "ThreadContext: instruction pointer", Against::Truth)],
     check: |facts| {
         let Some(ip) = need!(facts.truth()).instruction_pointer else {
             return Verdict::skip("the trigger does not determine the instruction pointer");
@@ -134,6 +139,7 @@ static CRASH_MODULE: Rule = Rule {
     level: Level::Should,
     stream: "Exception",
     title: "the crash context's instruction pointer lies in the expected module",
+    checks: &[Field::new("Exception", "ThreadContext: instruction pointer", Against::Truth)],
     check: |facts| {
         let site = need!(facts.truth()).crash_site;
         if site == CrashSite::Anywhere {

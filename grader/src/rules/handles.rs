@@ -1,6 +1,6 @@
 //! The HandleDataStream.
 
-use super::{Level, Rule, Verdict, need, on_linux};
+use super::{Against, Field, Level, Rule, Verdict, need, on_linux};
 use minidump::MinidumpHandleDataStream;
 
 pub(super) const RULES: &[&Rule] = &[&STANDARD_DESCRIPTORS];
@@ -14,6 +14,7 @@ static STANDARD_DESCRIPTORS: Rule = Rule {
     level: Level::Should,
     stream: "HandleData",
     title: "the handle list holds the standard descriptors 0, 1 and 2",
+    checks: &[Field::new("HandleData", "Handle of descriptors 0, 1 and 2", Against::Truth)],
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());

@@ -1,6 +1,6 @@
 //! The header and the stream directory.
 
-use super::{Level, Rule, Verdict, need};
+use super::{Against, Field, Level, Rule, Verdict, need};
 use minidump::format::{MINIDUMP_SIGNATURE, MINIDUMP_STREAM_TYPE, MINIDUMP_VERSION};
 
 pub(super) const RULES: &[&Rule] =
@@ -25,8 +25,9 @@ static SIGNATURE: Rule = Rule {
     level: Level::Must,
     stream: "header",
     title: "the header has the MDMP signature and format version",
+    checks: &[Field::new("header", "Signature, Version", Against::Format)],
     check: |facts| {
-        use crate::{evidence::DumpError, grade::NoDump};
+        use crate::evidence::{DumpError, NoDump};
         if let Some(NoDump::Unreadable(DumpError::Parse { source, .. })) = facts.no_dump {
             let expected = format!("{MINIDUMP_SIGNATURE:#x}, {MINIDUMP_VERSION:#x}");
             return match source {
@@ -57,6 +58,7 @@ static IN_FILE: Rule = Rule {
     level: Level::Must,
     stream: "directory",
     title: "every stream lies inside the file",
+    checks: &[Field::new("directory", "Location of every stream", Against::Dump)],
     check: |facts| {
         let dump = need!(facts.dump());
         let outside: Vec<String> = used_entries(dump.dump)
@@ -80,6 +82,7 @@ static NO_OVERLAP: Rule = Rule {
     level: Level::Must,
     stream: "directory",
     title: "no two streams overlap",
+    checks: &[Field::new("directory", "Location of every stream", Against::Dump)],
     check: |facts| {
         let dump = need!(facts.dump());
         let ranges = used_entries(dump.dump)
@@ -100,6 +103,7 @@ static NO_DUPLICATES: Rule = Rule {
     level: Level::Should,
     stream: "directory",
     title: "no stream type appears twice (unused entries aside)",
+    checks: &[Field::new("directory", "StreamType of every entry", Against::Dump)],
     check: |facts| {
         let dump = need!(facts.dump());
         let mut types: Vec<u32> = dump
@@ -129,6 +133,7 @@ static COUNTS_FIT: Rule = Rule {
     level: Level::Must,
     stream: "directory",
     title: "every list stream's entry count fits its size",
+    checks: &[Field::new("list streams", "entry counts", Against::Dump)],
     check: |facts| {
         let dump = need!(facts.dump());
         if dump.quarantined.is_empty() {

@@ -1,6 +1,6 @@
 //! The Linux streams Breakpad added to the minidump format (`/proc` files).
 
-use super::{Level, Rule, Verdict, need, on_linux, raw, required};
+use super::{Against, Field, Level, Rule, Verdict, need, on_linux, raw, required};
 use minidump::{Module as _, format::MINIDUMP_STREAM_TYPE};
 
 pub(super) const RULES: &[&Rule] = &[
@@ -25,6 +25,7 @@ static PROCESS_ID: Rule = Rule {
     level: Level::Should,
     stream: "LinuxProcStatus",
     title: "LinuxProcStatus is the status of the process that crashed (Tgid)",
+    checks: &[Field::new("LinuxProcStatus", "Tgid", Against::Truth)],
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());
@@ -51,6 +52,7 @@ static CMDLINE: Rule = Rule {
     level: Level::Should,
     stream: "LinuxCmdLine",
     title: "the command line is the case's argv",
+    checks: &[Field::new("LinuxCmdLine", "the arguments", Against::Truth)],
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());
@@ -77,6 +79,7 @@ static ENVIRON: Rule = Rule {
     level: Level::Should,
     stream: "LinuxEnviron",
     title: "the environment holds the marker variable the harness set",
+    checks: &[Field::new("LinuxEnviron", "the marker variable", Against::Truth)],
     check: |facts| {
         need!(on_linux(facts));
         let Some(marker) = &need!(facts.truth()).environ_marker else {
@@ -105,6 +108,7 @@ static AUXV_VDSO: Rule = Rule {
     level: Level::Should,
     stream: "LinuxAuxv",
     title: "the auxiliary vector's AT_SYSINFO_EHDR is the vDSO module's base",
+    checks: &[Field::new("LinuxAuxv", "AT_SYSINFO_EHDR", Against::Dump)],
     check: |facts| {
         need!(on_linux(facts));
         const AT_SYSINFO_EHDR: u64 = 33;
@@ -139,6 +143,7 @@ static CPU_INFO: Rule = Rule {
     level: Level::Should,
     stream: "LinuxCpuInfo",
     title: "/proc/cpuinfo lists as many processors as SystemInfo counts",
+    checks: &[Field::new("LinuxCpuInfo", "processor entries", Against::Dump)],
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());
@@ -157,6 +162,7 @@ static MAPS: Rule = Rule {
     level: Level::Should,
     stream: "LinuxMaps",
     title: "/proc/<pid>/maps maps the main executable where the module list puts it",
+    checks: &[Field::new("LinuxMaps", "the main executable's mapping", Against::Dump)],
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());
@@ -182,6 +188,7 @@ static LSB_RELEASE: Rule = Rule {
     level: Level::May,
     stream: "LinuxLsbRelease",
     title: "the distribution is named",
+    checks: &[Field::new("LinuxLsbRelease", "ID", Against::Presence)],
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());
@@ -205,6 +212,7 @@ static DSO_DEBUG: Rule = Rule {
     level: Level::Should,
     stream: "LinuxDsoDebug",
     title: "the dynamic linker's library list is captured",
+    checks: &[Field::new("LinuxDsoDebug", "the r_debug list", Against::Presence)],
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());
@@ -224,6 +232,7 @@ static LIMITS: Rule = Rule {
     level: Level::May,
     stream: "MozLinuxLimits",
     title: "the process's resource limits are captured",
+    checks: &[Field::new("MozLinuxLimits", "Max stack size", Against::Presence)],
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());
@@ -245,6 +254,7 @@ static NO_SOFT_ERRORS: Rule = Rule {
     level: Level::Should,
     stream: "MozSoftErrors",
     title: "the writer reports no soft errors",
+    checks: &[Field::new("MozSoftErrors", "the list", Against::Presence)],
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());

@@ -1,6 +1,6 @@
 //! The MemoryList / Memory64List and MemoryInfoList streams.
 
-use super::{Facts, Level, Rule, Verdict, need, required};
+use super::{Against, Facts, Field, Level, Rule, Verdict, need, required};
 
 pub(super) const RULES: &[&Rule] = &[&AROUND_IP, &NOTHING_AT_ZERO, &NO_OVERLAP, &INFO_NO_OVERLAP];
 
@@ -23,6 +23,11 @@ static AROUND_IP: Rule = Rule {
     level: Level::Should,
     stream: "MemoryList",
     title: "memory around the crashing instruction pointer is captured",
+    checks: &[Field::new(
+        "MemoryList",
+        "the region around the crashing instruction",
+        Against::Dump,
+    )],
     check: |facts| {
         if need!(facts.truth()).exception_code == crashsuite_data::trigger::DUMP_REQUESTED {
             return Verdict::skip("no crash: a dump on request has no crashing instruction");
@@ -53,6 +58,7 @@ static NOTHING_AT_ZERO: Rule = Rule {
     level: Level::Must,
     stream: "MemoryList",
     title: "no captured region claims address 0",
+    checks: &[Field::new("MemoryList", "StartOfMemoryRange", Against::Dump)],
     check: |facts| {
         let dump = need!(facts.dump());
         let Some(memory) = dump.memory.as_ref() else {
@@ -75,6 +81,7 @@ static NO_OVERLAP: Rule = Rule {
     level: Level::Must,
     stream: "MemoryList",
     title: "captured memory regions do not overlap",
+    checks: &[Field::new("MemoryList", "StartOfMemoryRange, DataSize", Against::Dump)],
     check: |facts| {
         let dump = need!(facts.dump());
         let Some(memory) = dump.memory.as_ref() else {
@@ -96,6 +103,7 @@ static INFO_NO_OVERLAP: Rule = Rule {
     level: Level::Should,
     stream: "MemoryInfoList",
     title: "memory info regions do not overlap",
+    checks: &[Field::new("MemoryInfoList", "BaseAddress, RegionSize", Against::Dump)],
     check: |facts| {
         let dump = need!(facts.dump());
         let info = need!(required(&dump.memory_info, "a MemoryInfoList stream"));

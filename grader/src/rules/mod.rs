@@ -168,7 +168,7 @@ pub struct Facts<'e, 'a> {
     /// The dump, when there is one.
     pub dump: Option<&'e DumpEvidence<'a>>,
     /// Why there is no dump evidence, when there is none.
-    pub no_dump: Option<&'e crate::grade::NoDump>,
+    pub no_dump: Option<&'e crate::evidence::NoDump>,
 }
 
 impl<'e, 'a> Facts<'e, 'a> {
@@ -187,6 +187,62 @@ impl<'e, 'a> Facts<'e, 'a> {
     }
 }
 
+/// What a checked fact is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Against {
+    /// The case's truth record, written just before the crash.
+    Truth,
+    /// The files on disk (ELF build ids, debug information).
+    Disk,
+    /// The system the case ran on (its truth record's system: the OS, the
+    /// CPU, the processors, the vDSO).
+    System,
+    /// The dump itself: another stream or field must agree.
+    Dump,
+    /// What the harness saw: the files written, how the process ended.
+    Observed,
+    /// The format's own constants.
+    Format,
+    /// A bound (a size limit).
+    Bound,
+    /// Nothing: only that the fact is there.
+    Presence,
+}
+
+impl Against {
+    /// In words, for the field table.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Truth => "the truth record",
+            Self::Disk => "the files on disk",
+            Self::System => "the system the case ran on",
+            Self::Dump => "the dump's own consistency",
+            Self::Observed => "what the harness saw",
+            Self::Format => "the minidump format",
+            Self::Bound => "a bound",
+            Self::Presence => "presence only",
+        }
+    }
+}
+
+/// A field a rule checks, and what it is compared with.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Field {
+    /// The stream (or `file`, `process`, `header`, `directory`).
+    pub stream: &'static str,
+    /// The field, in the format's words where it has them.
+    pub field: &'static str,
+    /// What it is compared with.
+    pub against: Against,
+}
+
+impl Field {
+    const fn new(stream: &'static str, field: &'static str, against: Against) -> Self {
+        Self { stream, field, against }
+    }
+}
+
 /// One conformance rule.
 pub struct Rule {
     /// Stable id, such as `EXC-01`.
@@ -197,6 +253,8 @@ pub struct Rule {
     pub stream: &'static str,
     /// One line saying what it requires.
     pub title: &'static str,
+    /// The fields it checks, and against what.
+    pub checks: &'static [Field],
     /// The check.
     pub check: fn(&Facts<'_, '_>) -> Verdict,
 }

@@ -1,6 +1,6 @@
 //! The ModuleList stream.
 
-use super::{Facts, Level, Rule, Verdict, need, on_linux, required};
+use super::{Against, Facts, Field, Level, Rule, Verdict, need, on_linux, required};
 use crate::elf;
 use minidump::Module as _;
 
@@ -39,6 +39,7 @@ static MAIN_IS_CASE: Rule = Rule {
     level: Level::Must,
     stream: "ModuleList",
     title: "the main module is the case executable",
+    checks: &[Field::new("ModuleList", "ModuleName of the main module", Against::Truth)],
     check: |facts| {
         let main = need!(main_module(facts));
         Verdict::equal(
@@ -55,6 +56,7 @@ static MAIN_CODE_ID: Rule = Rule {
     level: Level::Must,
     stream: "ModuleList",
     title: "the main module's code id is the executable's build id",
+    checks: &[Field::new("ModuleList", "CvRecord of the main module", Against::Disk)],
     check: |facts| {
         let main = need!(main_module(facts));
         let build_id = need!(disk_build_id(facts));
@@ -71,6 +73,7 @@ static MAIN_DEBUG_ID: Rule = Rule {
     level: Level::Must,
     stream: "ModuleList",
     title: "the main module's debug id is the build id in GUID byte order",
+    checks: &[Field::new("ModuleList", "CvRecord of the main module", Against::Disk)],
     check: |facts| {
         let main = need!(main_module(facts));
         let build_id = need!(disk_build_id(facts));
@@ -87,6 +90,7 @@ static LOADED_LIBRARIES: Rule = Rule {
     level: Level::Must,
     stream: "ModuleList",
     title: "every library the case loaded is listed with its build id",
+    checks: &[Field::new("ModuleList", "the loaded library's entry and CvRecord", Against::Truth)],
     check: |facts| {
         if need!(facts.truth()).modules.is_empty() {
             return Verdict::skip("the case loaded no library of its own");
@@ -146,6 +150,7 @@ static EVERY_CODE_ID: Rule = Rule {
     level: Level::Must,
     stream: "ModuleList",
     title: "every module's code id is its file's build id",
+    checks: &[Field::new("ModuleList", "CvRecord of every module", Against::Disk)],
     check: |facts| {
         let dump = need!(facts.dump());
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
@@ -180,6 +185,7 @@ static EVERY_DEBUG_ID: Rule = Rule {
     level: Level::Must,
     stream: "ModuleList",
     title: "every module's debug id is its build id in GUID byte order",
+    checks: &[Field::new("ModuleList", "CvRecord of every module", Against::Disk)],
     check: |facts| {
         let dump = need!(facts.dump());
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
@@ -214,6 +220,7 @@ static NO_OVERLAP: Rule = Rule {
     level: Level::Must,
     stream: "ModuleList",
     title: "no two modules overlap",
+    checks: &[Field::new("ModuleList", "BaseOfImage, SizeOfImage", Against::Dump)],
     check: |facts| {
         let dump = need!(facts.dump());
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
@@ -236,6 +243,7 @@ static VDSO: Rule = Rule {
     level: Level::Should,
     stream: "ModuleList",
     title: "the vDSO is listed",
+    checks: &[Field::new("ModuleList", "the vDSO's entry", Against::System)],
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());

@@ -1,7 +1,7 @@
 //! The dump file itself and how the crashed process ended.
 
-use super::{Facts, Level, Rule, Verdict, need};
-use crate::grade::NoDump;
+use super::{Against, Facts, Field, Level, Rule, Verdict, need};
+use crate::evidence::NoDump;
 use crashsuite_data::ObservedEnding;
 
 pub(super) const RULES: &[&Rule] =
@@ -18,6 +18,7 @@ static DUMP_WRITTEN: Rule = Rule {
     level: Level::Must,
     stream: "file",
     title: "the handler wrote exactly one readable dump",
+    checks: &[Field::new("file", "the dumps written for one crash", Against::Observed)],
     check: |facts| match (facts.dump, facts.no_dump) {
         (Some(evidence), _) => {
             Verdict::pass(format!("{} streams", evidence.dump.all_streams().count()))
@@ -38,6 +39,7 @@ static DUMP_SMALL: Rule = Rule {
     level: Level::Should,
     stream: "file",
     title: "the dump stays under 64 MiB, whatever the process's heap",
+    checks: &[Field::new("file", "size", Against::Bound)],
     check: |facts| {
         let dump = match facts.dump() {
             Ok(dump) => dump,
@@ -62,6 +64,7 @@ static ENDED_AS_EXPECTED: Rule = Rule {
     level: Level::Should,
     stream: "process",
     title: "the process died of its crash's signal (or went on, after a dump on request)",
+    checks: &[Field::new("process", "how it ended", Against::Observed)],
     check: |facts: &Facts<'_, '_>| {
         let truth = need!(facts.truth());
         match facts.ending {
@@ -86,6 +89,10 @@ static NAMES_THE_PROCESS: Rule = Rule {
     level: Level::Must,
     stream: "MiscInfo | LinuxProcStatus",
     title: "the dump names the process that crashed",
+    checks: &[
+        Field::new("MiscInfo", "ProcessId", Against::Truth),
+        Field::new("LinuxProcStatus", "Tgid", Against::Truth),
+    ],
     check: |facts| {
         let dump = need!(facts.dump());
         let expected = need!(facts.truth()).pid;

@@ -1,6 +1,6 @@
 //! The stack walk of the crashing thread (`minidump-processor`).
 
-use super::{Facts, Level, Rule, Verdict, need, required};
+use super::{Against, Facts, Field, Level, Rule, Verdict, need, required};
 use minidump_processor::{ProcessError, ProcessState};
 
 /// The processor's result, or its verdict without one: missing when the
@@ -41,6 +41,7 @@ static WALK_STARTS_AT_IP: Rule = Rule {
     level: Level::Should,
     stream: "Exception | ThreadList",
     title: "the crashing thread's ThreadList context is the crash context",
+    checks: &[Field::new("ThreadList", "ThreadContext of the crashing thread", Against::Dump)],
     check: |facts| {
         need!(super::on_linux(facts));
         let dump = need!(facts.dump());
@@ -72,6 +73,7 @@ static WALK_DEPTH: Rule = Rule {
     level: Level::Should,
     stream: "stack walk",
     title: "the crashing thread's walk gets through the case's call depth",
+    checks: &[Field::new("MemoryList", "the crashing thread's stack bytes", Against::Truth)],
     check: |facts| {
         let depth = need!(facts.truth()).call_depth as usize;
         if depth == 0 {
@@ -96,6 +98,7 @@ static CONSISTENT_CRASH: Rule = Rule {
     level: Level::Should,
     stream: "stack walk",
     title: "the processor finds the crash consistent",
+    checks: &[Field::new("MemoryList", "the bytes of the crashing instruction", Against::Dump)],
     check: |facts| {
         let state = need!(processed(facts));
         let Some(info) = &state.exception_info else {
@@ -119,6 +122,7 @@ static REACHES_TRIGGER: Rule = Rule {
     level: Level::Should,
     stream: "stack walk",
     title: "the crashing thread's walk reaches the trigger function by name",
+    checks: &[Field::new("MemoryList", "the crashing thread's stack bytes", Against::Disk)],
     check: |facts| {
         let truth = need!(facts.truth());
         if truth.system.os == "windows" {

@@ -1,6 +1,6 @@
 //! The SystemInfo stream.
 
-use super::{Facts, Level, Rule, Verdict, need, required};
+use super::{Against, Facts, Field, Level, Rule, Verdict, need, required};
 use crashsuite_data::SystemTruth;
 use minidump::system_info::{Cpu, Os};
 
@@ -45,6 +45,7 @@ static OS: Rule = Rule {
     level: Level::Must,
     stream: "SystemInfo",
     title: "SystemInfo names the operating system the case ran on",
+    checks: &[Field::new("SystemInfo", "PlatformId", Against::System)],
     check: |facts| {
         let info = need!(system_info(facts));
         let system = case_system(facts);
@@ -61,6 +62,7 @@ static CPU: Rule = Rule {
     level: Level::Must,
     stream: "SystemInfo",
     title: "SystemInfo names the CPU architecture the case ran on",
+    checks: &[Field::new("SystemInfo", "ProcessorArchitecture", Against::System)],
     check: |facts| {
         let info = need!(system_info(facts));
         let system = case_system(facts);
@@ -79,6 +81,7 @@ static CPU_COUNT: Rule = Rule {
     level: Level::Should,
     stream: "SystemInfo",
     title: "SystemInfo's processor count is the system's",
+    checks: &[Field::new("SystemInfo", "NumberOfProcessors", Against::System)],
     check: |facts| {
         let info = need!(system_info(facts));
         let processors = case_system(facts).processors;
@@ -96,6 +99,7 @@ static MISC_PID: Rule = Rule {
     level: Level::May,
     stream: "MiscInfo",
     title: "MiscInfo, when written, names the process that crashed",
+    checks: &[Field::new("MiscInfo", "ProcessId", Against::Truth)],
     check: |facts| {
         let dump = need!(facts.dump());
         let Some(misc) = &dump.misc else {

@@ -1,6 +1,6 @@
 //! The ThreadList and ThreadNames streams.
 
-use super::{Facts, Level, Rule, Verdict, need, required};
+use super::{Against, Facts, Field, Level, Rule, Verdict, need, required};
 use crashsuite_data::Trigger;
 use std::collections::BTreeSet;
 
@@ -43,6 +43,7 @@ static CRASHING_THREAD_LISTED: Rule = Rule {
     level: Level::Must,
     stream: "ThreadList",
     title: "the crashing thread is in the thread list",
+    checks: &[Field::new("ThreadList", "ThreadId of the crashing thread", Against::Truth)],
     check: |facts| {
         let threads = need!(thread_list(facts));
         let tid = crashing_tid(facts);
@@ -64,6 +65,10 @@ static STACK_POINTER_IN_STACK: Rule = Rule {
     level: Level::Must,
     stream: "ThreadList",
     title: "the crashing thread's stack pointer lies inside its captured stack",
+    checks: &[
+        Field::new("ThreadList", "Stack of the crashing thread", Against::Dump),
+        Field::new("Exception", "ThreadContext: stack pointer", Against::Dump),
+    ],
     check: |facts| {
         let dump = need!(facts.dump());
         let threads = need!(thread_list(facts));
@@ -117,6 +122,7 @@ static ALL_THREADS: Rule = Rule {
     level: Level::Should,
     stream: "ThreadList",
     title: "every thread the case made is in the thread list",
+    checks: &[Field::new("ThreadList", "ThreadId of every thread", Against::Truth)],
     check: |facts| {
         let threads = need!(thread_list(facts));
         let listed: BTreeSet<u32> = threads.threads.iter().map(|t| t.raw.thread_id).collect();
@@ -145,6 +151,7 @@ static NAMES: Rule = Rule {
     level: Level::Should,
     stream: "ThreadNames",
     title: "thread names equal the names the kernel held",
+    checks: &[Field::new("ThreadNames", "every name", Against::Truth)],
     check: |facts| {
         let dump = need!(facts.dump());
         let names = need!(required(&dump.thread_names, "a ThreadNames stream"));
@@ -174,6 +181,7 @@ static UNIQUE_TIDS: Rule = Rule {
     level: Level::Must,
     stream: "ThreadList",
     title: "no thread id is listed twice",
+    checks: &[Field::new("ThreadList", "ThreadId of every thread", Against::Dump)],
     check: |facts| {
         let threads = need!(thread_list(facts));
         let mut tids: Vec<u32> = threads.threads.iter().map(|t| t.raw.thread_id).collect();
@@ -196,6 +204,10 @@ static EVERY_STACK_POINTER: Rule = Rule {
     level: Level::Should,
     stream: "ThreadList",
     title: "every thread's stack pointer lies inside its captured stack",
+    checks: &[
+        Field::new("ThreadList", "Stack of every thread", Against::Dump),
+        Field::new("ThreadList", "ThreadContext: stack pointer", Against::Dump),
+    ],
     check: |facts| {
         let dump = need!(facts.dump());
         let threads = need!(thread_list(facts));
@@ -246,6 +258,7 @@ static STACKS_CAPTURED: Rule = Rule {
     level: Level::Must,
     stream: "ThreadList",
     title: "every thread has stack memory",
+    checks: &[Field::new("ThreadList", "Stack of every thread", Against::Dump)],
     check: |facts| {
         let dump = need!(facts.dump());
         let threads = need!(thread_list(facts));
@@ -284,6 +297,7 @@ static OVERFLOW_STACK_IS_REAL: Rule = Rule {
     level: Level::Should,
     stream: "ThreadList",
     title: "after a stack overflow, the captured stack is the real stack, not a guard page",
+    checks: &[Field::new("ThreadList", "Stack of the crashing thread", Against::Truth)],
     check: |facts| {
         if need!(facts.truth()).trigger != Trigger::StackOverflow {
             return Verdict::skip("not a stack overflow");

@@ -76,6 +76,30 @@ pub fn rules(json: bool) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
+/// Prints the field table (Markdown, as docs/fields.md keeps it) or, as
+/// JSON, every rule's fields and the unchecked ones.
+pub fn fields(json: bool) -> anyhow::Result<Exit> {
+    use crashsuite_grader::fields;
+    if json {
+        #[derive(Serialize)]
+        struct Table {
+            rules: Vec<RuleFields>,
+            unchecked: &'static [fields::Unchecked],
+        }
+        #[derive(Serialize)]
+        struct RuleFields {
+            id: &'static str,
+            checks: &'static [rules::Field],
+        }
+        let rules =
+            rules::all().iter().map(|r| RuleFields { id: r.id, checks: r.checks }).collect();
+        output::json(&Table { rules, unchecked: fields::UNCHECKED })?;
+    } else {
+        output::print(fields::markdown())?;
+    }
+    Ok(Exit::Success)
+}
+
 /// Lists the cases: platforms, summary, whether each runs here, notes.
 pub fn cases(json: bool) -> anyhow::Result<Exit> {
     let cases = crashsuite_cases::catalogue()?;
