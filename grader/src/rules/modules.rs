@@ -142,6 +142,34 @@ fn modules_on_disk(
     (found, left_out)
 }
 
+/// Every module on disk: the id the dump lists (`listed`) against the one
+/// its file's build id makes (`from_file`): wrong, missing, or all there.
+fn every_module_id(
+    facts: &Facts<'_, '_>,
+    listed: impl Fn(&minidump::MinidumpModule) -> Option<String>,
+    from_file: fn(&[u8]) -> String,
+    what: &str,
+) -> Verdict {
+    let dump = need!(facts.dump());
+    let modules = need!(required(&dump.modules, "a ModuleList stream"));
+    let (on_disk, left_out) = modules_on_disk(modules);
+    let (mut wrong, mut absent) = (Vec::new(), Vec::new());
+    for (module, build_id) in &on_disk {
+        match listed(module) {
+            Some(id) if id == from_file(build_id) => {}
+            Some(_) => wrong.push(module.code_file().into_owned()),
+            None => absent.push(module.code_file().into_owned()),
+        }
+    }
+    if !wrong.is_empty() {
+        Verdict::fail(wrong.join(", "), format!("{what} from the files' build ids"))
+    } else if !absent.is_empty() {
+        Verdict::missing(format!("{what} of {}", absent.join(", ")))
+    } else {
+        Verdict::pass(format!("{} modules checked, {left_out} not on disk", on_disk.len()))
+    }
+}
+
 /// Symbol servers are keyed by each module's code id; a wrong one loses that
 /// module's symbols. Every module whose file is still on disk is checked
 /// against the file's GNU build id (Breakpad's `FileID`).
@@ -152,29 +180,10 @@ static EVERY_CODE_ID: Rule = Rule {
     title: "every module's code id is its file's build id",
     checks: &[Field::new("ModuleList", "CvRecord of every module", Against::Disk)],
     check: |facts| {
-        let dump = need!(facts.dump());
-        let modules = need!(required(&dump.modules, "a ModuleList stream"));
-        let (on_disk, left_out) = modules_on_disk(modules);
         let listed = |module: &minidump::MinidumpModule| {
             module.code_identifier().map(|c| c.to_string().to_lowercase())
         };
-        let wrong: Vec<String> = on_disk
-            .iter()
-            .filter(|(module, id)| listed(module).is_some_and(|c| c != elf::hex(id)))
-            .map(|(module, _)| module.code_file().into_owned())
-            .collect();
-        let absent: Vec<String> = on_disk
-            .iter()
-            .filter(|(module, _)| listed(module).is_none())
-            .map(|(module, _)| module.code_file().into_owned())
-            .collect();
-        if !wrong.is_empty() {
-            Verdict::fail(wrong.join(", "), "code ids equal to the files' build ids")
-        } else if !absent.is_empty() {
-            Verdict::missing(format!("code ids of {}", absent.join(", ")))
-        } else {
-            Verdict::pass(format!("{} modules checked, {left_out} not on disk", on_disk.len()))
-        }
+        every_module_id(facts, listed, elf::hex, "code ids")
     },
 };
 
@@ -187,29 +196,10 @@ static EVERY_DEBUG_ID: Rule = Rule {
     title: "every module's debug id is its build id in GUID byte order",
     checks: &[Field::new("ModuleList", "CvRecord of every module", Against::Disk)],
     check: |facts| {
-        let dump = need!(facts.dump());
-        let modules = need!(required(&dump.modules, "a ModuleList stream"));
-        let (on_disk, _) = modules_on_disk(modules);
         let listed = |module: &minidump::MinidumpModule| {
             module.debug_identifier().map(|d| d.breakpad().to_string())
         };
-        let wrong: Vec<String> = on_disk
-            .iter()
-            .filter(|(module, id)| listed(module).is_some_and(|d| d != elf::breakpad_debug_id(id)))
-            .map(|(module, _)| module.code_file().into_owned())
-            .collect();
-        let absent: Vec<String> = on_disk
-            .iter()
-            .filter(|(module, _)| listed(module).is_none())
-            .map(|(module, _)| module.code_file().into_owned())
-            .collect();
-        if !wrong.is_empty() {
-            Verdict::fail(wrong.join(", "), "debug ids from the files' build ids")
-        } else if !absent.is_empty() {
-            Verdict::missing(format!("debug ids of {}", absent.join(", ")))
-        } else {
-            Verdict::pass(format!("{} modules", on_disk.len()))
-        }
+        every_module_id(facts, listed, elf::breakpad_debug_id, "debug ids")
     },
 };
 
