@@ -21,9 +21,18 @@ use libtest_mimic::{Arguments, Failed};
 use std::path::Path;
 
 /// Runs one trial through the matrix executor, as `crashsuite run` does, and
-/// compares its digest with golden/.
+/// compares its digest with golden/. An emulated machine that fails to run
+/// the trial (it went silent: the emulator starved under load, seen about
+/// once in 150 boots) is booted once more; a verdict is never retried.
 fn run_trial(place: &Place, trial: Trial) -> Result<(), Failed> {
-    let outcome = matrix::run(place, &[trial], 1, Keep::All, |_, _| {}).pop();
+    let run = || matrix::run(place, &[trial], 1, Keep::All, |_, _| {}).pop();
+    let outcome = match (run(), place) {
+        (Some(Outcome::Error(error)), Place::Emulated(..)) => {
+            println!("the emulated machine failed ({error}); booting it once more");
+            run()
+        }
+        (outcome, _) => outcome,
+    };
     let graded = match outcome {
         Some(Outcome::Graded(graded)) => graded,
         Some(Outcome::NotRun(reason)) => return Err(format!("not run here: {reason}").into()),
