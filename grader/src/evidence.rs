@@ -1,6 +1,6 @@
 //! What a dump says, parsed once per trial and shared by every rule.
 
-use crate::symbols;
+use crate::{quarantine::DirectoryEntry, symbols};
 use minidump::system_info::Cpu;
 use minidump::{
     Minidump, MinidumpBreakpadInfo, MinidumpCrashpadInfo, MinidumpException, MinidumpLinuxCpuInfo,
@@ -82,32 +82,6 @@ impl StreamError {
     }
 }
 
-/// One entry of the stream directory, as the file holds it: readers keep
-/// one stream per type, so a duplicate is only seen here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DirectoryEntry {
-    /// The stream type.
-    pub stream_type: u32,
-    /// The stream's size.
-    pub size: u32,
-    /// The stream's offset.
-    pub rva: u32,
-}
-
-/// The directory as the file holds it (at most 4096 entries read).
-fn raw_directory(bytes: &[u8]) -> Vec<DirectoryEntry> {
-    let word = |at: usize| -> Option<u32> {
-        Some(u32::from_le_bytes(bytes.get(at..at.checked_add(4)?)?.try_into().ok()?))
-    };
-    let (Some(count), Some(rva)) = (word(8), word(12)) else { return Vec::new() };
-    (0..count.min(4096) as usize)
-        .map_while(|i| {
-            let at = (rva as usize).checked_add(i * 12)?;
-            Some(DirectoryEntry { stream_type: word(at)?, size: word(at + 4)?, rva: word(at + 8)? })
-        })
-        .collect()
-}
-
 /// A dump file read into memory.
 pub struct DumpFile {
     /// The parsed container (list streams that cannot hold what they claim
@@ -137,8 +111,8 @@ impl DumpFile {
     /// Parses the header and directory of a dump held in memory.
     pub fn from_bytes(mut bytes: Vec<u8>) -> Result<Self, DumpError> {
         let size = bytes.len() as u64;
-        let directory = raw_directory(&bytes);
-        let quarantined = crate::quarantine::quarantine(&mut bytes);
+        let directory = crate::quarantine::directory(&bytes);
+        let quarantined = crate::quarantine::quarantine(&mut bytes, &directory);
         let dump =
             Minidump::read(bytes).map_err(|source| DumpError::Parse { path: None, source })?;
         Ok(Self { dump, size, quarantined, directory })

@@ -8,6 +8,8 @@
 //! each list stream's count is checked here, and a stream that cannot hold
 //! what it claims has its directory entry turned into an unused one (type 0)
 //! in the copy the readers parse. Rule HDR-05 reports what was taken out.
+//! The directory is read here as the file holds it ([`directory`]), which
+//! is also where a duplicate stream type (HDR-04) can be seen.
 
 /// How a list stream lays out its count.
 enum Layout {
@@ -69,21 +71,43 @@ fn needed(bytes: &[u8], rva: u64, layout: &Layout) -> Option<u64> {
     })
 }
 
-/// Turns the directory entries of list streams that cannot hold what they
-/// claim into unused ones, and says which.
-pub fn quarantine(bytes: &mut [u8]) -> Vec<String> {
-    let mut found = Vec::new();
+/// One entry of the stream directory, as the file holds it: readers keep
+/// one stream per type, so a duplicate is only seen here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    /// Where the entry itself sits in the file.
+    pub offset: u64,
+    /// The stream type.
+    pub stream_type: u32,
+    /// The stream's size.
+    pub size: u32,
+    /// The stream's offset.
+    pub rva: u32,
+}
+
+/// The directory as the file holds it (at most 4096 entries read).
+pub fn directory(bytes: &[u8]) -> Vec<DirectoryEntry> {
     let (Some(count), Some(directory)) = (u32_at(bytes, 8), u32_at(bytes, 12)) else {
-        return found;
+        return Vec::new();
     };
-    for index in 0..count.min(4096) {
-        let at = directory + index * 12;
-        let (Some(stream_type), Some(size), Some(rva)) =
-            (u32_at(bytes, at), u32_at(bytes, at + 4), u32_at(bytes, at + 8))
-        else {
-            break;
-        };
-        let Some(layout) = layout(stream_type as u32) else { continue };
+    (0..count.min(4096))
+        .map_while(|index| {
+            let offset = directory + index * 12;
+            let word = |at| u32_at(bytes, offset + at).and_then(|w| u32::try_from(w).ok());
+            Some(DirectoryEntry { offset, stream_type: word(0)?, size: word(4)?, rva: word(8)? })
+        })
+        .collect()
+}
+
+/// Turns the entries of `directory` (the file's own, from [`directory`])
+/// whose list streams cannot hold what they claim into unused ones, and
+/// says which.
+pub fn quarantine(bytes: &mut [u8], directory: &[DirectoryEntry]) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in directory {
+        let (at, stream_type) = (entry.offset, entry.stream_type);
+        let (size, rva) = (u64::from(entry.size), u64::from(entry.rva));
+        let Some(layout) = layout(stream_type) else { continue };
         if rva.saturating_add(size) > bytes.len() as u64 {
             // Out of the file: the readers refuse such a range themselves,
             // and HDR-02 reports it.
@@ -106,6 +130,11 @@ pub fn quarantine(bytes: &mut [u8]) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn quarantine_all(bytes: &mut [u8]) -> Vec<String> {
+        let entries = directory(bytes);
+        quarantine(bytes, &entries)
+    }
+
     /// A header and directory with one stream of `stream_type` holding `body`.
     fn dump_with(stream_type: u32, body: &[u8]) -> Vec<u8> {
         let mut bytes = vec![0u8; 32];
@@ -125,7 +154,7 @@ mod tests {
         let mut body = 2u32.to_le_bytes().to_vec();
         body.resize(4 + 2 * 16, 0);
         let mut bytes = dump_with(5, &body);
-        assert!(quarantine(&mut bytes).is_empty());
+        assert!(quarantine_all(&mut bytes).is_empty());
         assert_eq!(u32_at(&bytes, 32), Some(5));
     }
 
@@ -137,7 +166,7 @@ mod tests {
             body.extend_from_slice(&word.to_le_bytes());
         }
         let mut bytes = dump_with(12, &body);
-        assert_eq!(quarantine(&mut bytes).len(), 1);
+        assert_eq!(quarantine_all(&mut bytes).len(), 1);
     }
 
     #[test]
@@ -148,7 +177,7 @@ mod tests {
             body.extend_from_slice(&word.to_le_bytes());
         }
         let mut bytes = dump_with(12, &body);
-        let found = quarantine(&mut bytes);
+        let found = quarantine_all(&mut bytes);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(u32_at(&bytes, 32), Some(0), "the entry is now unused");
     }

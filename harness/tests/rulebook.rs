@@ -13,6 +13,8 @@ use std::{collections::BTreeMap, path::PathBuf};
 
 mod common;
 
+use common::bytes::{entries, set_u32, set_u64, stream, u32_at, u64_at};
+
 /// What a scenario changes.
 enum Change {
     /// A lie of the sensitivity catalogue, by id.
@@ -59,34 +61,6 @@ fn add_breakpad_info(bytes: &mut Vec<u8>, truth: &Truth) {
         info.extend_from_slice(&u32::to_le_bytes(word));
     }
     append(bytes, 0x4767_0001, info);
-}
-
-fn u32_at(bytes: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
-}
-
-fn u64_at(bytes: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
-}
-
-fn set_u32(bytes: &mut [u8], at: usize, value: u32) {
-    bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
-}
-
-fn set_u64(bytes: &mut [u8], at: usize, value: u64) {
-    bytes[at..at + 8].copy_from_slice(&value.to_le_bytes());
-}
-
-/// The directory entry offsets of streams of `stream_type`.
-fn entries(bytes: &[u8], stream_type: u32) -> Vec<usize> {
-    let (count, rva) = (u32_at(bytes, 8) as usize, u32_at(bytes, 12) as usize);
-    (0..count).map(|i| rva + i * 12).filter(|&at| u32_at(bytes, at) == stream_type).collect()
-}
-
-/// The offset and size of the stream of `stream_type`.
-fn stream(bytes: &[u8], stream_type: u32) -> (usize, usize) {
-    let at = *entries(bytes, stream_type).first().expect("the stream is in the dump");
-    (u32_at(bytes, at + 8) as usize, u32_at(bytes, at + 4) as usize)
 }
 
 /// The offsets of the ThreadList's entries (48 bytes each).

@@ -6,24 +6,12 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
+use common::bytes::{entries, u32_at};
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("write");
     path
-}
-
-fn u32_at(bytes: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
-}
-
-/// The file offsets of the directory entries, with each entry's stream type.
-fn directory(bytes: &[u8]) -> Vec<(usize, u32)> {
-    let (count, rva) = (u32_at(bytes, 8) as usize, u32_at(bytes, 12) as usize);
-    (0..count).map(|i| rva + i * 12).map(|at| (at, u32_at(bytes, at))).collect()
-}
-
-fn entry_of(bytes: &[u8], stream_type: u32) -> usize {
-    directory(bytes).into_iter().find(|(_, t)| *t == stream_type).expect("stream present").0
 }
 
 /// The verdict of rule `id`.
@@ -56,7 +44,7 @@ fn corruptions_are_each_caught_by_a_named_rule() {
 
     // A directory entry pointing past the end of the file.
     let mut outside = dump.clone();
-    let at = entry_of(&outside, THREAD_LIST);
+    let at = entries(&outside, THREAD_LIST)[0];
     let past_end = (outside.len() as u32 + 64).to_le_bytes();
     outside[at + 8..at + 12].copy_from_slice(&past_end);
     let graded = crashsuite_grader::verify(&write(dir, "outside.dmp", &outside), Some(truth));
@@ -64,7 +52,7 @@ fn corruptions_are_each_caught_by_a_named_rule() {
 
     // The thread list removed (its entry turned into an unused one).
     let mut removed = dump.clone();
-    let at = entry_of(&removed, THREAD_LIST);
+    let at = entries(&removed, THREAD_LIST)[0];
     removed[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
     let graded = crashsuite_grader::verify(&write(dir, "removed.dmp", &removed), Some(truth));
     assert!(fails(&graded, "THR-01"), "{}", graded.explain());
@@ -72,7 +60,7 @@ fn corruptions_are_each_caught_by_a_named_rule() {
 
     // The exception blaming another thread.
     let mut wrong = dump.clone();
-    let at = entry_of(&wrong, EXCEPTION);
+    let at = entries(&wrong, EXCEPTION)[0];
     let stream = u32_at(&wrong, at + 8) as usize;
     wrong[stream..stream + 4].copy_from_slice(&(truth.pid + 100_000).to_le_bytes());
     let graded = crashsuite_grader::verify(&write(dir, "wrong-thread.dmp", &wrong), Some(truth));

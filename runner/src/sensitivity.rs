@@ -105,8 +105,7 @@ fn tell(
     truth: &crashsuite_data::Truth,
     honest: &Grade,
 ) -> Told {
-    let case = &record.trial.case.id;
-    let known = record.trial.handler.deviations.for_case(case, &record.platform.label());
+    let known = record.known_deviations();
     if lie.caught_by.iter().all(|rule| known.find(rule).is_some()) {
         return Told::NotApplicable {
             reason: format!(

@@ -9,7 +9,7 @@ use crate::{
 };
 use crashsuite_cases::{Case, DUMP_DIR_ENV, MARKER_ENV, SOCKET_ENV, TRUTH_ENV, Truth};
 use crashsuite_data::{ObservedEnding, truth::TruthError};
-use crashsuite_grader::{Grade, Observation};
+use crashsuite_grader::{Deviations, Grade, Observation};
 use crashsuite_handler::{Event, MonitorProcess};
 use std::{
     path::{Path, PathBuf},
@@ -184,11 +184,15 @@ impl TrialRecord {
         self.grade_dumps(&self.dumps)
     }
 
+    /// The handler's known deviations on this trial's case and platform.
+    pub fn known_deviations(&self) -> Deviations {
+        self.trial.handler.deviations.for_case(&self.trial.case.id, &self.platform.label())
+    }
+
     /// [`TrialRecord::grade`] with `dumps` in place of the ones the trial
     /// left (a dump rewritten to test the grader, say).
     pub fn grade_dumps(&self, dumps: &[PathBuf]) -> Grade {
-        let case = &self.trial.case.id;
-        let known = self.trial.handler.deviations.for_case(case, &self.platform.label());
+        let known = self.known_deviations();
         crashsuite_grader::grade(&Observation {
             name: self.trial.name(),
             truth: self.truth.as_ref(),

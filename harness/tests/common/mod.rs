@@ -65,3 +65,36 @@ pub fn reference_dump(case: &str) -> Crashed {
         dir: record.run_dir,
     }
 }
+
+/// Reading and writing a dump's bytes by offset (little-endian), and finding
+/// its streams through the directory.
+#[allow(dead_code, reason = "each test file uses what it needs of this module")]
+pub mod bytes {
+    pub fn u32_at(bytes: &[u8], at: usize) -> u32 {
+        u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
+    }
+
+    pub fn u64_at(bytes: &[u8], at: usize) -> u64 {
+        u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
+    }
+
+    pub fn set_u32(bytes: &mut [u8], at: usize, value: u32) {
+        bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    }
+
+    pub fn set_u64(bytes: &mut [u8], at: usize, value: u64) {
+        bytes[at..at + 8].copy_from_slice(&value.to_le_bytes());
+    }
+
+    /// The directory entry offsets of streams of `stream_type`.
+    pub fn entries(bytes: &[u8], stream_type: u32) -> Vec<usize> {
+        let (count, rva) = (u32_at(bytes, 8) as usize, u32_at(bytes, 12) as usize);
+        (0..count).map(|i| rva + i * 12).filter(|&at| u32_at(bytes, at) == stream_type).collect()
+    }
+
+    /// The offset and size of the stream of `stream_type`.
+    pub fn stream(bytes: &[u8], stream_type: u32) -> (usize, usize) {
+        let at = *entries(bytes, stream_type).first().expect("the stream is in the dump");
+        (u32_at(bytes, at + 8) as usize, u32_at(bytes, at + 4) as usize)
+    }
+}
