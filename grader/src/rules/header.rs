@@ -112,6 +112,9 @@ static NO_DUPLICATES: Rule = Rule {
             .filter(|e| e.stream_type != MINIDUMP_STREAM_TYPE::UnusedStream as u32 && e.size > 0)
             .map(|e| e.stream_type)
             .collect();
+        if types.is_empty() {
+            return Verdict::skip("the directory lists no stream");
+        }
         types.sort_unstable();
         let mut twice: Vec<String> =
             types.windows(2).filter(|w| w[0] == w[1]).map(|w| format!("{:#x}", w[0])).collect();

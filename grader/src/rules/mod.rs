@@ -329,6 +329,9 @@ fn absent(error: &StreamError, expected: &str) -> Verdict {
 /// Whether labelled ranges `[start, end)` are disjoint: a pass counting
 /// them, or a failure naming each overlapping pair.
 fn disjoint(mut ranges: Vec<(u64, u64, String)>, what: &str) -> Verdict {
+    if ranges.is_empty() {
+        return Verdict::skip(format!("no {what} to compare"));
+    }
     ranges.sort();
     let overlaps: Vec<String> = ranges
         .windows(2)
@@ -377,6 +380,13 @@ mod tests {
             assert_eq!(rules.iter().filter(|r| r.id == rule.id).count(), 1, "{}", rule.id);
             assert!(!rule.title.is_empty(), "{}", rule.id);
         }
+    }
+
+    #[test]
+    fn nothing_to_compare_is_a_skip_not_a_pass() {
+        assert!(matches!(disjoint(Vec::new(), "regions"), Verdict::Skip { .. }));
+        let one = disjoint(vec![span(0x1000, 0x2000)], "regions");
+        assert_eq!(one, Verdict::pass("1 regions"));
     }
 
     #[test]
