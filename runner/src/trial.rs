@@ -328,7 +328,8 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         ending => ending,
     };
     let ended_ns = Some(crashsuite_cases::monotonic_ns());
-    let dumps = wait_for_dumps(&final_dumps, limits.dump_grace.unwrap_or(handler.dump_grace));
+    let grace = limits.dump_grace.unwrap_or(handler.dump_grace);
+    let dumps = wait_for_dumps(&final_dumps, grace, || process::group_alive(child.id()));
     let wall = started.elapsed();
     let dump_final_ns = watch.finish();
     // The group may hold stragglers (a helper the case forked); end them too.
@@ -363,10 +364,17 @@ pub(crate) fn marker(trial: &Trial) -> String {
     format!("{}-{}-{nanos}", trial.handler.name, trial.case.id)
 }
 
-/// The final `.dmp` files in `dir`, oldest first, waiting up to `grace` for
-/// the first to appear.
-fn wait_for_dumps(dir: &Path, grace: Duration) -> Vec<PathBuf> {
+/// How long the harness keeps watching for another dump after the first,
+/// while anything of the case's process group still runs: DMP-01 counts the
+/// dumps, and a second one written a little later must not go unseen.
+pub const SETTLE: Duration = Duration::from_millis(100);
+
+/// The final `.dmp` files in `dir`, oldest first: waits up to `grace` for the
+/// first to appear, then up to [`SETTLE`] more while `group_alive` says a
+/// process that could still write one runs.
+fn wait_for_dumps(dir: &Path, grace: Duration, group_alive: impl Fn() -> bool) -> Vec<PathBuf> {
     let deadline = Instant::now() + grace;
+    let mut settled = None;
     loop {
         let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
             .into_iter()
@@ -379,7 +387,13 @@ fn wait_for_dumps(dir: &Path, grace: Duration) -> Vec<PathBuf> {
                 (modified.unwrap_or(std::time::UNIX_EPOCH), path)
             })
             .collect();
-        if !found.is_empty() || Instant::now() >= deadline {
+        let now = Instant::now();
+        let done = if found.is_empty() {
+            now >= deadline
+        } else {
+            now >= *settled.get_or_insert(now + SETTLE) || !group_alive()
+        };
+        if done {
             found.sort();
             return found.into_iter().map(|(_, path)| path).collect();
         }
@@ -419,4 +433,39 @@ pub fn in_parallel<T: Sync, R: Send>(
         }
     });
     results.into_iter().map(|r| r.unwrap_or_else(|| unreachable!("every item ran"))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_dump_written_while_the_group_lives_is_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("first.dmp"), b"1").unwrap();
+        // The second dump appears after the first look, while the group lives.
+        let later = dir.path().join("second.dmp");
+        let dumps = wait_for_dumps(dir.path(), Duration::ZERO, || {
+            if !later.exists() {
+                std::thread::sleep(Duration::from_millis(20));
+                std::fs::write(&later, b"2").unwrap();
+            }
+            true
+        });
+        let names: Vec<_> = dumps.iter().filter_map(|p| p.file_name()).collect();
+        assert_eq!(names, ["first.dmp", "second.dmp"]);
+    }
+
+    #[test]
+    fn with_the_group_gone_the_first_dump_ends_the_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("only.dmp"), b"1").unwrap();
+        let asked = std::cell::Cell::new(0);
+        let dumps = wait_for_dumps(dir.path(), Duration::from_secs(5), || {
+            asked.set(asked.get() + 1);
+            false
+        });
+        assert_eq!(dumps.len(), 1);
+        assert_eq!(asked.get(), 1, "one look, no settling");
+    }
 }

@@ -15,7 +15,7 @@ cfg_if::cfg_if! {
     }
 }
 
-pub use system::{create_private_dir, kill_group, own_group};
+pub use system::{create_private_dir, group_alive, kill_group, own_group};
 
 /// Waits for `child` to end. At `deadline` its process group is killed and
 /// the ending is [`ObservedEnding::TimedOut`].

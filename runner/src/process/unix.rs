@@ -24,6 +24,12 @@ pub fn kill_group(pgid: u32) {
     }
 }
 
+/// Whether any process of the group `pgid` still runs (signal 0 reaches it).
+pub fn group_alive(pgid: u32) -> bool {
+    rustix::process::Pid::from_raw(pgid as i32)
+        .is_some_and(|pid| rustix::process::test_kill_process_group(pid).is_ok())
+}
+
 /// Creates `dir` and its parents, private to the user (mode 0700).
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)

@@ -18,6 +18,11 @@ pub fn own_group(command: &mut Command) -> &mut Command {
 /// Nothing beyond the case's own process to kill (see [`own_group`]).
 pub fn kill_group(_pgid: u32) {}
 
+/// No group outlives the case's own process (see [`own_group`]).
+pub fn group_alive(_pgid: u32) -> bool {
+    false
+}
+
 /// Creates `dir` and its parents; a new directory inherits the user's ACL.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(dir)

@@ -27,12 +27,13 @@ send() {
     echo "@@crashsuite end"
 }
 
-# trial N DIR FINAL GRACE_MS: runs monitor_N (when defined), then case_N
-# (which runs the case under its deadline), waits up to GRACE_MS for a .dmp
-# in FINAL, and sends the run directory DIR back. DIR is the host's run
-# directory for the trial, so that paths in the dump name the host's copies.
+# trial N DIR FINAL GRACE_MS SETTLE_MS: runs monitor_N (when defined), then
+# case_N (which runs the case under its deadline), waits up to GRACE_MS for a
+# .dmp in FINAL, then SETTLE_MS more for any later one, and sends the run
+# directory DIR back. DIR is the host's run directory for the trial, so that
+# paths in the dump name the host's copies.
 trial() {
-    n=$1 dir=$2 final=$3 grace=$4
+    n=$1 dir=$2 final=$3 grace=$4 settle=$5
     mkdir -p "$final"
     chmod 700 "$dir" "$dir/dumps" "$final"
     monitor=none
@@ -54,6 +55,9 @@ trial() {
         usleep 10000
         waited=$((waited + 10))
     done
+    if ls "$final"/*.dmp > /dev/null 2>&1; then
+        usleep $((settle * 1000))
+    fi
     handler=alive
     if [ "$monitor" = none ]; then
         handler=none

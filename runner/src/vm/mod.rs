@@ -398,7 +398,12 @@ impl<'t> Batch<'t> {
                 quote_all(&words)
             );
             let grace = self.limits.dump_grace.unwrap_or(trial.handler.dump_grace);
-            let _ = writeln!(script, "trial {n} {dir} {final_dumps} {}", grace.as_millis());
+            let _ = writeln!(
+                script,
+                "trial {n} {dir} {final_dumps} {} {}",
+                grace.as_millis(),
+                crate::trial::SETTLE.as_millis()
+            );
         }
         script
     }
