@@ -89,22 +89,27 @@ fn counted(items: impl IntoIterator<Item = String>) -> String {
     parts.join(", ")
 }
 
+/// The whole digest of a trial that left no dump when DMP-01 is an
+/// intermittent known deviation: its golden holds the digest of a trial that
+/// did leave one.
+pub const NO_DUMP_THIS_TIME: &str =
+    "dump: none this time (DMP-01 is an intermittent known deviation); not compared\n";
+
 /// The digest of one dump, given the verdicts it was graded with: those that
-/// are not a pass, one a line. A verdict whose outcome is known to vary (an intermittent deviation) is written as
-/// `known?` whichever way it went; when that is DMP-01 (whether a single dump
-/// exists at all), the digest says only that.
+/// are not a pass, one a line. A verdict whose outcome is known to vary (an
+/// intermittent deviation) is written as `known?` whichever way it went.
+/// When that is DMP-01 (whether a dump exists at all), the dump that does
+/// exist is digested as any other, and a trial that left none says only
+/// [`NO_DUMP_THIS_TIME`]: there is nothing to compare that time.
 pub fn digest(
     evidence: Option<&DumpEvidence<'_>>,
     truth: Option<&Truth>,
     verdicts: &[RuleVerdict],
     intermittent: &[&str],
 ) -> String {
-    // Whether there is a dump at all varies: nothing else can be compared.
-    if intermittent.contains(&"DMP-01") {
-        return "dump: varies (DMP-01 is an intermittent known deviation); not compared\n".into();
-    }
     let mut out = match evidence {
         Some(evidence) => describe(evidence, truth, intermittent.contains(&"STK-05")),
+        None if intermittent.contains(&"DMP-01") => return NO_DUMP_THIS_TIME.into(),
         None => "dump: none\n".to_owned(),
     };
     let _ = writeln!(out, "verdicts other than pass:");

@@ -9,7 +9,10 @@ use minidump::{
     MinidumpSystemInfo, MinidumpThreadList, MinidumpThreadNames, UnifiedMemoryList,
 };
 use minidump_processor::{ProcessError, ProcessState};
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 /// Why a dump file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -41,9 +44,6 @@ pub enum NoDump {
         /// How the handler's monitor ended, when it died.
         monitor_died: Option<String>,
     },
-    /// The handler wrote several dumps for one crash.
-    #[error("the handler wrote {0} dumps for one crash")]
-    Several(usize),
     /// The dump cannot be read.
     #[error(transparent)]
     Unreadable(#[from] DumpError),
@@ -86,13 +86,16 @@ impl StreamError {
 pub struct DumpFile {
     /// The parsed container (list streams that cannot hold what they claim
     /// taken out: see [`crate::quarantine`]).
-    pub dump: Minidump<'static, Vec<u8>>,
+    pub dump: Minidump<'static, Arc<[u8]>>,
     /// The file's size in bytes.
     pub size: u64,
     /// The streams taken out before parsing, and why.
     pub quarantined: Vec<String>,
     /// The stream directory as the file holds it.
     pub directory: Vec<DirectoryEntry>,
+    /// The bytes parsed (after the quarantine), shared with `dump`: some
+    /// streams point at data outside themselves by RVA.
+    pub bytes: Arc<[u8]>,
 }
 
 impl DumpFile {
@@ -113,9 +116,10 @@ impl DumpFile {
         let size = bytes.len() as u64;
         let directory = crate::quarantine::directory(&bytes);
         let quarantined = crate::quarantine::quarantine(&mut bytes, &directory);
-        let dump =
-            Minidump::read(bytes).map_err(|source| DumpError::Parse { path: None, source })?;
-        Ok(Self { dump, size, quarantined, directory })
+        let bytes: Arc<[u8]> = bytes.into();
+        let dump = Minidump::read(Arc::clone(&bytes))
+            .map_err(|source| DumpError::Parse { path: None, source })?;
+        Ok(Self { dump, size, quarantined, directory, bytes })
     }
 }
 
@@ -123,13 +127,15 @@ impl DumpFile {
 /// and the processor's stack walk.
 pub struct DumpEvidence<'a> {
     /// The container.
-    pub dump: &'a Minidump<'static, Vec<u8>>,
+    pub dump: &'a Minidump<'static, Arc<[u8]>>,
     /// The file's size in bytes.
     pub size: u64,
     /// The streams taken out before parsing, and why.
     pub quarantined: &'a [String],
     /// The stream directory as the file holds it.
     pub directory: &'a [DirectoryEntry],
+    /// The bytes parsed, for data a stream points at by RVA.
+    pub bytes: &'a [u8],
     /// SystemInfo.
     pub system_info: Result<MinidumpSystemInfo, StreamError>,
     /// MiscInfo (Linux writers often have none).
@@ -187,7 +193,7 @@ impl DumpEvidence<'_> {
 }
 
 fn stream<'a, S: MinidumpStream<'a>>(
-    dump: &'a Minidump<'static, Vec<u8>>,
+    dump: &'a Minidump<'static, Arc<[u8]>>,
 ) -> Result<S, StreamError> {
     dump.get_stream::<S>().map_err(|e| StreamError::of(S::STREAM_TYPE, e))
 }
@@ -236,6 +242,7 @@ impl<'a> DumpEvidence<'a> {
             size: file.size,
             quarantined: &file.quarantined,
             directory: &file.directory,
+            bytes: &file.bytes,
             system_info,
             misc: dump.get_stream().ok(),
             exception: stream(dump),

@@ -78,9 +78,9 @@ pub const UNCHECKED: &[Unchecked] = &[
     },
     Unchecked {
         stream: "LinuxDsoDebug",
-        field: "the link map's entries",
-        reason: "LNX-08 checks the stream is there; parsing r_debug against the module list is \
-                 not done yet",
+        field: "l_addr, r_brk, r_ldbase and the copied dynamic section",
+        reason: "their values are the linker's at the crash; the file's dynamic section differs \
+                 from the copy wherever the linker relocated it in memory",
     },
     Unchecked {
         stream: "HandleData",

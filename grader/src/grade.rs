@@ -134,12 +134,18 @@ pub fn grade(seen: &Observation<'_>) -> Grade {
             return Grade::not_graded(seen.name.clone(), error);
         }
     };
-    let file = match seen.dumps {
-        [] => Err(NoDump::NoneWritten { monitor_died: seen.handler_died.map(str::to_owned) }),
-        [only] => DumpFile::read(only).map_err(NoDump::Unreadable),
-        many => Err(NoDump::Several(many.len())),
+    // Several dumps for one crash fail DMP-01; the oldest, the crash's own,
+    // is graded all the same, so that a wrong fact in it still fails.
+    let (file, others) = match seen.dumps {
+        [] => {
+            let none = NoDump::NoneWritten { monitor_died: seen.handler_died.map(str::to_owned) };
+            (Err(none), 0)
+        }
+        [oldest, others @ ..] => (DumpFile::read(oldest).map_err(NoDump::Unreadable), others.len()),
     };
-    let mut grade = grade_file(seen.name.clone(), file, Some(truth), Some(seen.ending), seen.known);
+    let graded =
+        Graded { truth: Some(truth), ending: Some(seen.ending), others, known: seen.known };
+    let mut grade = grade_file(seen.name.clone(), file, graded);
     let as_expected = seen.ending.matches(truth.ending);
     grade.case_note = (!as_expected).then(|| {
         let stderr = seen.stderr.trim();
@@ -160,23 +166,39 @@ pub fn grade(seen: &Observation<'_>) -> Grade {
 pub fn verify(path: &std::path::Path, truth: Option<&Truth>) -> Grade {
     let name = path.display().to_string();
     let file = DumpFile::read(path).map_err(NoDump::Unreadable);
-    grade_file(name, file, truth, None, &Deviations::default())
+    grade_file(name, file, Graded::alone(truth))
 }
 
 /// [`verify`] for a dump held in memory; `name` names it in the grade.
 pub fn verify_bytes(name: &str, bytes: Vec<u8>, truth: Option<&Truth>) -> Grade {
     let file = DumpFile::from_bytes(bytes).map_err(NoDump::Unreadable);
-    grade_file(name.to_owned(), file, truth, None, &Deviations::default())
+    grade_file(name.to_owned(), file, Graded::alone(truth))
+}
+
+/// What a dump file is graded with besides itself.
+struct Graded<'a> {
+    /// The case's truth record.
+    truth: Option<&'a Truth>,
+    /// How the process ended.
+    ending: Option<&'a ObservedEnding>,
+    /// The other dumps written for the same crash.
+    others: usize,
+    /// The handler's known deviations.
+    known: &'a Deviations,
+}
+
+impl<'a> Graded<'a> {
+    /// A dump on its own: no ending seen, no other dump, no deviations.
+    fn alone(truth: Option<&'a Truth>) -> Self {
+        static NONE: std::sync::LazyLock<Deviations> =
+            std::sync::LazyLock::new(Deviations::default);
+        Self { truth, ending: None, others: 0, known: &NONE }
+    }
 }
 
 /// Applies every rule to a read (or unreadable) dump file.
-fn grade_file(
-    trial: String,
-    file: Result<DumpFile, NoDump>,
-    truth: Option<&Truth>,
-    ending: Option<&ObservedEnding>,
-    known: &Deviations,
-) -> Grade {
+fn grade_file(trial: String, file: Result<DumpFile, NoDump>, with: Graded<'_>) -> Grade {
+    let Graded { truth, ending, others, known } = with;
     // The readers are fuzzed, but a hostile dump must never take the
     // verifier down: a panic while reading is reported as an unreadable dump.
     let panicked = NoDump::Panicked;
@@ -191,7 +213,8 @@ fn grade_file(
         }
         Err(why) => (None, Some(why)),
     };
-    let facts = rules::Facts { truth, ending, dump: evidence.as_ref(), no_dump };
+    let facts =
+        rules::Facts { truth, ending, dump: evidence.as_ref(), no_dump, other_dumps: others };
     let verdicts: Vec<RuleVerdict> = rules::all()
         .into_iter()
         .map(|rule| {

@@ -12,6 +12,7 @@
 //!   (`minidump-processor`), with [`symbols`] unwinding and naming frames
 //!   from the module files whose build ids match, [`names`] remembering the
 //!   names by build id and [`elf`] reading build ids from files on disk;
+//!   [`link_map`] reads the LinuxDsoDebug stream, which `minidump` does not;
 //! - [`rules`] holds the conformance rules, one module per stream, and the
 //!   known deviations;
 //! - [`grade`] applies every rule;
@@ -26,6 +27,7 @@ pub mod elf;
 pub mod evidence;
 pub mod fields;
 pub mod grade;
+pub mod link_map;
 pub mod names;
 pub mod quarantine;
 pub mod rules;
@@ -33,4 +35,7 @@ pub mod symbols;
 
 pub use evidence::NoDump;
 pub use grade::{Grade, Observation, grade, verify, verify_bytes};
-pub use rules::{Level, RuleVerdict, Verdict, deviations::Deviations};
+pub use rules::{
+    Level, RuleVerdict, Verdict,
+    deviations::{Deviations, Seen},
+};

@@ -56,6 +56,12 @@ pub enum Command {
         /// for a crash and a dump).
         #[arg(long, short)]
         jobs: Option<usize>,
+        /// Run the whole matrix N times: the evidence for intermittent known
+        /// deviations. Prints how often each failed; one that failed every
+        /// time is reported as permanent (and fails the run). Each trial is
+        /// shown by its first round that did not pass.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+        repeat: u16,
         /// Where the cases run: this host's architecture (the default);
         /// `aarch64` (also `aarch64-unknown-linux-gnu`), in an emulated
         /// aarch64 Linux machine, all in one boot (scripts/aarch64/build.sh

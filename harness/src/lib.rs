@@ -6,6 +6,8 @@
 //! - [`results`] writes a run as JSON (schema in `harness/RESULTS.md`),
 //!   JUnit XML and a Markdown matrix;
 //! - [`html`] makes results one self-contained page;
+//! - [`repeats`] counts how often intermittent deviations failed over
+//!   repeated rounds;
 //! - [`gate`] compares a run's results with a baseline;
 //! - [`bench_view`] prints and draws what `crashsuite bench` measured;
 //! - [`output`] writes to the terminal: standard output that ends quietly
@@ -15,5 +17,6 @@ pub mod bench_view;
 pub mod gate;
 pub mod html;
 pub mod output;
+pub mod repeats;
 pub mod report;
 pub mod results;

@@ -34,7 +34,7 @@ fn default_jobs() -> usize {
 fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     let verbose = cli.verbose > 0;
     match cli.command {
-        Command::Run { handler, manifest, case, report, keep, json, jobs, arch } => {
+        Command::Run { handler, manifest, case, report, keep, json, jobs, repeat, arch } => {
             let handlers = commands::choose_handlers(&handler, &manifest)?;
             let jobs = jobs.unwrap_or_else(default_jobs);
             let platform = Platform::for_target(&arch).map_err(|e| Usage(e.to_string()))?;
@@ -47,6 +47,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 verbose,
                 json,
                 jobs,
+                repeat: repeat.into(),
             })
         }
         Command::Verify { dump, truth, json } => {

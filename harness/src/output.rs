@@ -38,12 +38,16 @@ pub fn closed_pipe(error: &anyhow::Error) -> bool {
 /// minidump-processor, minidump-writer, minidumper) to standard error:
 /// `RUST_LOG` chooses what, in `tracing_subscriber`'s filter syntax; without
 /// it, crashsuite's warnings and the other crates' errors (minidump-processor
-/// warns about every hostile or foreign dump it reads), or more of everything
-/// with each `-v`.
+/// warns about every hostile or foreign dump it reads), but none of
+/// minidump-unwind's: a frame it cannot unwind is logged as an error, and the
+/// grader reports what the walk found in its own verdicts (STK rules). More
+/// of everything with each `-v`.
 pub fn init_logs(verbosity: u8) {
     use tracing_subscriber::EnvFilter;
     let level = match verbosity {
-        0 => "error,crashsuite=warn,crashsuite_grader=warn,crashsuite_runner=warn",
+        0 => {
+            "error,minidump_unwind=off,crashsuite=warn,crashsuite_grader=warn,crashsuite_runner=warn"
+        }
         1 => "info",
         2 => "debug",
         _ => "trace",

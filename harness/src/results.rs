@@ -32,8 +32,23 @@ pub struct Results {
     pub wall_ms: u64,
     /// The handlers graded.
     pub handlers: Vec<HandlerInfo>,
-    /// Every trial, in run order.
+    /// Every trial, in run order; with `--repeat`, each trial's first round
+    /// that did not pass, or its last round.
     pub trials: Vec<TrialResult>,
+    /// With `--repeat N`: how often each intermittent known deviation failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<Repeats>,
+}
+
+/// What `crashsuite run --repeat N` counted.
+#[derive(Debug, Serialize)]
+pub struct Repeats {
+    /// Rounds run.
+    pub rounds: usize,
+    /// Every intermittent entry that applies to the trials.
+    pub intermittent: Vec<crate::repeats::Tally>,
+    /// Every rule that failed a trial in some round with no entry listing it.
+    pub unlisted: Vec<crate::repeats::Tally>,
 }
 
 /// The suite that ran.
@@ -324,6 +339,7 @@ impl Results {
                 .map(|h| HandlerInfo { name: &h.name, version: &h.version })
                 .collect(),
             trials,
+            repeats: None,
         }
     }
 

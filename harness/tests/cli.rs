@@ -115,6 +115,55 @@ fn a_deliberately_broken_handler_fails_with_named_rules() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
+fn repeated_rounds_count_intermittent_entries_and_call_one_that_always_failed_permanent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = common::broken_handler(dir.path());
+    // The rules that find the thread list missing fail on every run of this
+    // handler; EXC-01 never does.
+    let mut text = std::fs::read_to_string(&manifest).expect("read");
+    for rule in ["THR-01", "THR-02", "THR-05", "THR-07", "EXC-01"] {
+        text.push_str(&format!(
+            "[[deviation]]\ncase = \"segv_cpp_thread\"\nrule = \"{rule}\"\nintermittent = true\n\
+             seen = {{ failed = 1, runs = 2 }}\nreason = \"listed as intermittent to test\"\n"
+        ));
+    }
+    std::fs::write(&manifest, text).expect("write");
+    let out = crashsuite(&[
+        "run",
+        "--manifest",
+        manifest.to_str().expect("utf-8"),
+        "--handler",
+        "broken",
+        "--case",
+        "segv_cpp_thread",
+        "--repeat",
+        "2",
+        "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "permanent entries fail the run: {stderr}");
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(results["trials"][0]["outcome"], "pass", "the failures are listed: {results}");
+    assert_eq!(results["repeats"]["rounds"], 2);
+    let findings: Vec<(String, String, u64)> = results["repeats"]["intermittent"]
+        .as_array()
+        .expect("tallies")
+        .iter()
+        .map(|t| {
+            let rule = t["rule"].as_str().unwrap_or_default().to_owned();
+            let finding = t["finding"].as_str().unwrap_or_default().to_owned();
+            (rule, finding, t["seen"]["failed"].as_u64().unwrap_or(99))
+        })
+        .collect();
+    let expected = [("EXC-01", "never_failed", 0), ("THR-01", "permanent", 2)];
+    for (rule, finding, failed) in expected {
+        let found = findings.iter().find(|f| f.0 == rule).expect(rule);
+        assert_eq!((found.1.as_str(), found.2), (finding, failed), "{rule}: {findings:?}");
+    }
+}
+
+#[test]
 fn diff_shows_the_streams_and_rules_where_two_dumps_differ() {
     let whole = common::reference_dump("segv_cpp_thread").bytes();
     let mut without = whole.clone();

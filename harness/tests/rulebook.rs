@@ -282,7 +282,7 @@ fn scenarios() -> Vec<Scenario> {
             let range = stream(bytes, 0x4767_0005);
             replace(bytes, range, b"\nID=", b"\nIE=");
         }),
-        edit("LNX-08", "segv_null_write", |bytes, _| dumpfile::unlist_stream(bytes, 0x4767_000A)),
+        lie("LNX-08", "segv_null_write", "link-map-ld"),
         edit("LNX-09", "segv_null_write", |bytes, _| {
             let range = stream(bytes, 0x4d7a_0003);
             replace(bytes, range, b"Max stack size", b"Max stack SIZE");

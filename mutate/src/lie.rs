@@ -45,6 +45,7 @@ const LINUX_PROC_STATUS: u32 = 0x4767_0004;
 const LINUX_CMD_LINE: u32 = 0x4767_0006;
 const LINUX_ENVIRON: u32 = 0x4767_0007;
 const LINUX_AUXV: u32 = 0x4767_0008;
+const LINUX_DSO_DEBUG: u32 = 0x4767_000A;
 const CRASHPAD_INFO: u32 = 0x4350_0001;
 
 /// `CONTEXT_AMD64`'s size, and its `rsp` and `rip`.
@@ -443,6 +444,39 @@ pub const CATALOGUE: &[Lie] = &[
                 .ok_or(NotApplicable("no AT_SYSINFO_EHDR"))?;
             let value = b.u64(pair + 8).ok_or(NotApplicable("a short auxv"))?;
             b.set_u64(pair + 8, value.wrapping_add(0x1000))
+        },
+    },
+    Lie {
+        id: "link-map-ld",
+        field: "LinuxDsoDebug: a library's l_ld",
+        caught_by: &["LNX-08"],
+        tell: |dump, _| {
+            let mut b = Bytes(dump);
+            let (at, size) = b.stream(LINUX_DSO_DEBUG)?;
+            // r_debug then the dynamic section's 16-byte entries: packed
+            // (minidump-writer, 20-byte entries) or naturally aligned
+            // (Breakpad, 24-byte entries); l_name at 8, l_ld at 12 or 16.
+            let (entry, ld) = match size {
+                s if s >= 36 && (s - 36).is_multiple_of(16) => (20, 12),
+                s if s >= 40 && (s - 40).is_multiple_of(16) => (24, 16),
+                _ => return Err(NotApplicable("not a 64-bit r_debug")),
+            };
+            let (map, count) = (b.u32(at + 4), b.u32(at + 8));
+            let (map, count) = (map.unwrap_or(0) as usize, count.unwrap_or(0).min(4096) as usize);
+            // Two libraries (entries with a name) trade dynamic sections.
+            let named: Vec<usize> = (0..count)
+                .map(|i| map + i * entry)
+                .filter(|&e| b.u32(e + 8).is_some_and(|name| name != 0))
+                .collect();
+            let [first, second, ..] = named[..] else {
+                return Err(NotApplicable("fewer than two libraries"));
+            };
+            let (a, c) = (b.u64(first + ld), b.u64(second + ld));
+            let (Some(a), Some(c)) = (a, c) else {
+                return Err(NotApplicable("the list lies outside the file"));
+            };
+            b.set_u64(first + ld, c)?;
+            b.set_u64(second + ld, a)
         },
     },
     Lie {

@@ -23,9 +23,31 @@ pub struct Deviation {
     /// Why the handler fails it: the limitation, with a reference.
     pub reason: String,
     /// The failure depends on timing: a pass is accepted too (WPT's
-    /// `expected: [PASS, FAIL]`).
+    /// `expected: [PASS, FAIL]`). Such an entry carries its evidence in
+    /// `seen`.
     #[serde(default)]
     pub intermittent: bool,
+    /// How often the entry was seen failing, as `crashsuite run --repeat N`
+    /// counted it: some runs, not all, for an intermittent entry (required);
+    /// every run for a permanent one.
+    #[serde(default)]
+    pub seen: Option<Seen>,
+}
+
+/// How often an intermittent deviation failed over repeated runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seen {
+    /// Runs in which the rule failed.
+    pub failed: u32,
+    /// Runs in which it was graded at all (failed or passed).
+    pub runs: u32,
+}
+
+impl std::fmt::Display for Seen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "failed {} of {}", self.failed, self.runs)
+    }
 }
 
 /// The known deviations of one handler.
@@ -67,6 +89,19 @@ pub enum DeviationError {
         /// The case.
         case: String,
     },
+    /// An intermittent entry without evidence of both outcomes, or a
+    /// permanent one whose evidence shows a pass.
+    #[error(
+        "{rule} on {case}: an intermittent entry needs `seen = {{ failed = F, runs = R }}` with \
+         0 < F < R (`crashsuite run --repeat N` counts them); a permanent one's `seen`, if any, \
+         has F = R"
+    )]
+    NoEvidence {
+        /// The rule.
+        rule: String,
+        /// The case.
+        case: String,
+    },
 }
 
 /// Checks that every entry names one of `cases` and a real rule, and gives a
@@ -81,11 +116,18 @@ pub fn check(list: Vec<Deviation>, cases: &[&str]) -> Result<Deviations, Deviati
         if !rules.iter().any(|r| r.id == deviation.rule) {
             return Err(DeviationError::NoRule(deviation.rule.clone()));
         }
+        let (rule, case) = (deviation.rule.clone(), deviation.case.clone());
         if deviation.reason.trim().is_empty() {
-            return Err(DeviationError::NoReason {
-                rule: deviation.rule.clone(),
-                case: deviation.case.clone(),
-            });
+            return Err(DeviationError::NoReason { rule, case });
+        }
+        let evidence_holds = match (deviation.intermittent, deviation.seen) {
+            (true, Some(s)) => 0 < s.failed && s.failed < s.runs,
+            (true, None) => false,
+            (false, Some(s)) => 0 < s.runs && s.failed == s.runs,
+            (false, None) => true,
+        };
+        if !evidence_holds {
+            return Err(DeviationError::NoEvidence { rule, case });
         }
     }
     Ok(Deviations { list })
@@ -122,6 +164,7 @@ mod tests {
                 rule: rule.into(),
                 reason: reason.into(),
                 intermittent: false,
+                seen: None,
             }]
         };
         let check = |list| check(list, &["abort"]);
@@ -134,6 +177,19 @@ mod tests {
         assert!(matches!(no_reason, DeviationError::NoReason { .. }));
         let every = check(entry("*", "EXC-01", "why")).unwrap_err().to_string();
         assert!(every.contains("needs a platform"), "{every}");
+        let with = |intermittent, seen| {
+            let mut list = entry("abort", "EXC-01", "why");
+            list[0].intermittent = intermittent;
+            list[0].seen = seen;
+            check(list)
+        };
+        let no_evidence = |r: Result<_, _>| matches!(r, Err(DeviationError::NoEvidence { .. }));
+        assert!(with(true, Some(Seen { failed: 3, runs: 10 })).is_ok());
+        assert!(no_evidence(with(true, None)));
+        assert!(no_evidence(with(true, Some(Seen { failed: 10, runs: 10 }))), "always failed");
+        assert!(no_evidence(with(true, Some(Seen { failed: 0, runs: 10 }))), "never failed");
+        assert!(no_evidence(with(false, Some(Seen { failed: 3, runs: 10 }))), "passed sometimes");
+        assert!(with(false, Some(Seen { failed: 10, runs: 10 })).is_ok());
     }
 
     #[test]
@@ -144,6 +200,7 @@ mod tests {
             rule: "THR-04".into(),
             reason: "why".into(),
             intermittent: false,
+            seen: None,
         };
         let all = check(vec![deviation], &[]).unwrap();
         assert!(all.for_case("abort", "windows-x86_64").find("THR-04").is_some());
@@ -158,6 +215,7 @@ mod tests {
             rule: "r".into(),
             reason: "why".into(),
             intermittent: false,
+            seen: None,
         };
         let fail = || Verdict::Fail { observed: "a".into(), expected: "b".into() };
         let pass = || Verdict::Pass { observed: "a".into() };
@@ -166,6 +224,7 @@ mod tests {
         let skip = Verdict::Skip { reason: "s".into() };
         assert!(matches!(apply(skip, &deviation), Verdict::Skip { .. }));
         deviation.intermittent = true;
+        deviation.seen = Some(Seen { failed: 1, runs: 2 });
         assert!(matches!(apply(pass(), &deviation), Verdict::Pass { .. }));
         assert!(matches!(apply(fail(), &deviation), Verdict::Deviation { .. }));
     }

@@ -9,7 +9,7 @@ pub(super) const RULES: &[&Rule] =
 /// Directory entries that point at data: unused entries (type 0, which
 /// Breakpad leaves behind) and empty streams take no room.
 fn used_entries<'d>(
-    dump: &'d minidump::Minidump<'static, Vec<u8>>,
+    dump: &'d minidump::Minidump<'static, std::sync::Arc<[u8]>>,
 ) -> impl Iterator<Item = &'d minidump::format::MINIDUMP_DIRECTORY> + 'd {
     dump.all_streams().filter(|entry| {
         entry.stream_type != MINIDUMP_STREAM_TYPE::UnusedStream as u32

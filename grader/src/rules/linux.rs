@@ -1,7 +1,10 @@
 //! The Linux streams Breakpad added to the minidump format (`/proc` files).
 
 use super::{Against, Field, Level, Rule, Verdict, need, on_linux, raw, required};
-use minidump::{Module as _, format::MINIDUMP_STREAM_TYPE};
+use crate::link_map;
+use minidump::{Module as _, format::MINIDUMP_STREAM_TYPE, system_info::Cpu};
+use procfs_core::process::MMapPath;
+use std::path::Path;
 
 pub(super) const RULES: &[&Rule] = &[
     &PROCESS_ID,
@@ -204,26 +207,113 @@ static LSB_RELEASE: Rule = Rule {
     },
 };
 
-/// Breakpad's LinuxDsoDebug stream copies the dynamic linker's `r_debug`
-/// list, the loader's own view of the loaded libraries (dlopen'd ones
-/// included).
+/// Breakpad's LinuxDsoDebug stream is the dynamic linker's `r_debug` with
+/// its list of loaded objects (`link_map`): what a debugger reads when it
+/// turns the dump into a core file. Each library's dynamic section (`l_ld`)
+/// must lie in a mapping of that library's file, and the main executable's
+/// `_DYNAMIC` in a mapping of the main module's file: the mappings as
+/// LinuxMaps lists them, or the module list's ranges when there is none.
 static DSO_DEBUG: Rule = Rule {
     id: "LNX-08",
     level: Level::Should,
     stream: "LinuxDsoDebug",
-    title: "the dynamic linker's library list is captured",
-    checks: &[Field::new("LinuxDsoDebug", "the r_debug list", Against::Presence)],
+    title: "the dynamic linker's library list agrees with the process's mappings",
+    checks: &[
+        Field::new("LinuxDsoDebug", "each link_map entry's l_name and l_ld", Against::Dump),
+        Field::new("LinuxDsoDebug", "r_debug's dynamic", Against::Dump),
+    ],
     check: |facts| {
         need!(on_linux(facts));
         let dump = need!(facts.dump());
         let raw = need!(raw(dump, MINIDUMP_STREAM_TYPE::LinuxDsoDebug as u32, "the r_debug list"));
         if raw.is_empty() {
-            Verdict::missing("the r_debug list (the stream is empty)")
+            return Verdict::missing("the r_debug list (the stream is empty)");
+        }
+        let wide = match &dump.system_info {
+            Ok(info) => matches!(info.cpu, Cpu::X86_64 | Cpu::Arm64 | Cpu::Ppc64),
+            Err(_) => return Verdict::skip("no SystemInfo to tell 32-bit from 64-bit"),
+        };
+        let debug = match link_map::read(raw, dump.bytes, wide) {
+            Ok(debug) => debug,
+            Err(e) => return Verdict::fail(e, "an r_debug whose link_map list lies in the file"),
+        };
+        let modules = need!(required(&dump.modules, "a ModuleList stream to compare with"));
+        let mapped = |address: u64| mapped_file(dump, modules, address);
+        let mut wrong = Vec::new();
+        let libraries: Vec<_> = debug.entries.iter().filter(|e| !e.name.is_empty()).collect();
+        for entry in &libraries {
+            match mapped(entry.ld) {
+                Some(file) if same_object(&entry.name, &file) => {}
+                found => wrong.push(format!(
+                    "{}'s l_ld {:#x} lies in {}",
+                    entry.name,
+                    entry.ld,
+                    found.as_deref().unwrap_or("no file's mapping")
+                )),
+            }
+        }
+        if let Some(main) = modules.main_module().filter(|_| debug.dynamic != 0) {
+            let main_file = main.code_file();
+            match mapped(debug.dynamic) {
+                Some(file) if same_object(&main_file, &file) => {}
+                found => wrong.push(format!(
+                    "r_debug's dynamic {:#x} lies in {}, not {main_file}",
+                    debug.dynamic,
+                    found.as_deref().unwrap_or("no file's mapping")
+                )),
+            }
+        }
+        let expected = "each library's dynamic section in its own file's mapping";
+        if !wrong.is_empty() {
+            Verdict::fail(wrong.join("; "), expected)
+        } else if libraries.is_empty() {
+            Verdict::fail(format!("{} entries, none a library", debug.entries.len()), expected)
         } else {
-            Verdict::pass(format!("{} bytes", raw.len()))
+            Verdict::pass(format!(
+                "{} libraries ({} bytes an entry), each where its file is mapped; {} dynamic \
+                 entries",
+                libraries.len(),
+                debug.entry_size,
+                debug.dynamic_entries
+            ))
         }
     },
 };
+
+/// The file mapped at `address`: as LinuxMaps names it when the dump has
+/// that stream (`[vdso]` for the vDSO), else the module list's module there.
+fn mapped_file(
+    dump: &crate::evidence::DumpEvidence<'_>,
+    modules: &minidump::MinidumpModuleList,
+    address: u64,
+) -> Option<String> {
+    match &dump.linux_maps {
+        Ok(maps) => match &maps.memory_info_at_address(address)?.map.pathname {
+            MMapPath::Path(path) => Some(path.to_string_lossy().into_owned()),
+            MMapPath::Vdso => Some("[vdso]".into()),
+            _ => None,
+        },
+        Err(_) => modules.module_at_address(address).map(|m| m.code_file().into_owned()),
+    }
+}
+
+/// Whether the linker's name for an object and a mapped file's path are one
+/// object: the same file name, or the linker's a version prefix of the
+/// file's (`libstdc++.so.6` for `libstdc++.so.6.0.33`), as paths through
+/// symbolic links differ (`/lib` for `/usr/lib`). The kernel's vDSO is
+/// `linux-vdso.so.1` (`linux-gate.so.1` on 32-bit x86) to the linker.
+fn same_object(linker_name: &str, file: &str) -> bool {
+    let base = |path: &str| Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned());
+    if file == "[vdso]" {
+        return ["linux-vdso.so", "linux-gate.so"].iter().any(|v| linker_name.starts_with(v));
+    }
+    match (base(linker_name), base(file)) {
+        (Some(name), Some(file)) => {
+            file == name || file.strip_prefix(&name).is_some_and(|rest| rest.starts_with('.'))
+        }
+        _ => false,
+    }
+}
 
 /// Mozilla's LinuxLimits stream is `/proc/<pid>/limits`: the stack size
 /// limit explains a stack overflow, the open-files limit an EMFILE.

@@ -169,6 +169,8 @@ pub struct Facts<'e, 'a> {
     pub dump: Option<&'e DumpEvidence<'a>>,
     /// Why there is no dump evidence, when there is none.
     pub no_dump: Option<&'e crate::evidence::NoDump>,
+    /// The dumps written for the crash besides the one graded (the oldest).
+    pub other_dumps: usize,
 }
 
 impl<'e, 'a> Facts<'e, 'a> {

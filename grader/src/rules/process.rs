@@ -12,7 +12,8 @@ const MAX_DUMP_BYTES: u64 = 64 << 20;
 
 /// A handler exists to leave one dump per crash: Breakpad's and Crashpad's
 /// contract. Two dumps for one crash (several threads crashing at once, a
-/// signal raised again after the dump), or a file that does not parse, fail.
+/// signal raised again after the dump), or a file that does not parse, fail;
+/// the other rules grade the oldest dump all the same.
 static DUMP_WRITTEN: Rule = Rule {
     id: "DMP-01",
     level: Level::Must,
@@ -20,6 +21,10 @@ static DUMP_WRITTEN: Rule = Rule {
     title: "the handler wrote exactly one readable dump",
     checks: &[Field::new("file", "the dumps written for one crash", Against::Observed)],
     check: |facts| match (facts.dump, facts.no_dump) {
+        (Some(_), _) if facts.other_dumps > 0 => Verdict::fail(
+            format!("{} dumps for one crash (the oldest is graded)", facts.other_dumps + 1),
+            "one dump",
+        ),
         (Some(evidence), _) => {
             Verdict::pass(format!("{} streams", evidence.dump.all_streams().count()))
         }

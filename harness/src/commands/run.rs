@@ -2,8 +2,8 @@
 
 use crashsuite::{
     output::{self, Progress},
-    report,
-    results::{Results, TrialResult},
+    repeats, report,
+    results::{Repeats, Results, TrialResult},
 };
 use crashsuite_data::Exit;
 use crashsuite_grader::Grade;
@@ -31,13 +31,25 @@ pub struct Request<'a> {
     pub json: bool,
     /// Trials at a time.
     pub jobs: usize,
+    /// Rounds of the whole matrix (1 unless counting intermittent failures).
+    pub repeat: usize,
 }
 
 /// Runs the matrix: [`Exit::Failure`] when a trial failed,
 /// [`Exit::HarnessError`] when one could not be run.
 pub fn run(request: Request<'_>) -> anyhow::Result<Exit> {
-    let Request { platform, handlers, cases, report: report_dir, keep, verbose, json, jobs } =
-        request;
+    let Request {
+        platform,
+        handlers,
+        cases,
+        report: report_dir,
+        keep,
+        verbose,
+        json,
+        jobs,
+        repeat,
+    } = request;
+    let repeat = repeat.max(1);
     super::check_cases(cases)?;
     let trials: Vec<Trial> = Trial::matrix(handlers)?
         .into_iter()
@@ -49,38 +61,50 @@ pub fn run(request: Request<'_>) -> anyhow::Result<Exit> {
     }
     let started = Instant::now();
     let started_at = std::time::SystemTime::now();
-    let mut progress = Progress::new(trials.len() as u64);
+    let mut progress = Progress::new((trials.len() * repeat) as u64);
     let keep = if keep { Keep::All } else { Keep::None };
-    let outcomes = matrix::run(&place, &trials, jobs, keep, |trial, outcome| {
-        let name = trial.name();
-        match outcome {
-            Outcome::Graded(graded) => {
-                let verdict = if graded.grade.passed() { "ok" } else { "FAILED" };
-                progress.step(format_args!(
-                    "{name}: {verdict} ({} ms)",
-                    graded.timings.wall.as_millis()
-                ));
-                if let Some(dir) = &graded.kept {
-                    progress.note(format_args!("{name}: kept {}", dir.display()));
+    let mut rounds = Vec::with_capacity(repeat);
+    for _ in 0..repeat {
+        rounds.push(matrix::run(&place, &trials, jobs, keep, |trial, outcome| {
+            let name = trial.name();
+            match outcome {
+                Outcome::Graded(graded) => {
+                    let verdict = if graded.grade.passed() { "ok" } else { "FAILED" };
+                    progress.step(format_args!(
+                        "{name}: {verdict} ({} ms)",
+                        graded.timings.wall.as_millis()
+                    ));
+                    if let Some(dir) = &graded.kept {
+                        progress.note(format_args!("{name}: kept {}", dir.display()));
+                    }
+                    if verbose {
+                        progress.note(graded.grade.explain());
+                    }
                 }
-                if verbose {
-                    progress.note(graded.grade.explain());
+                Outcome::NotRun(reason) => progress.step(format_args!("{name}: not run: {reason}")),
+                Outcome::Error(error) => {
+                    progress.step(format_args!("{name}: error"));
+                    progress.note(format_args!("{name}: {error}"));
                 }
             }
-            Outcome::NotRun(reason) => progress.step(format_args!("{name}: not run: {reason}")),
-            Outcome::Error(error) => {
-                progress.step(format_args!("{name}: error"));
-                progress.note(format_args!("{name}: {error}"));
-            }
-        }
-    });
+        }));
+    }
     progress.finish();
+    let tallies = (repeat > 1).then(|| Repeats {
+        rounds: repeat,
+        intermittent: repeats::tally(&trials, &platform.label(), &rounds),
+        unlisted: repeats::unlisted(&trials, &rounds),
+    });
     let trials: Vec<TrialResult> = trials
         .iter()
-        .zip(outcomes)
+        .zip(worst_of(rounds))
         .map(|(trial, outcome)| TrialResult::new(trial, outcome))
         .collect();
-    let results = Results::new(platform, handlers, trials, started_at, started.elapsed());
+    let mut results = Results::new(platform, handlers, trials, started_at, started.elapsed());
+    results.repeats = tallies;
+    let permanent = results.repeats.as_ref().map_or(0, |r| {
+        r.intermittent.iter().filter(|t| t.finding == repeats::Finding::Permanent).count()
+    });
     let grades: Vec<&Grade> = results.trials.iter().filter_map(|r| r.grade.as_ref()).collect();
     let failed = grades.iter().filter(|g| !g.passed()).count();
     let errors: Vec<&TrialResult> = results.trials.iter().filter(|t| t.error.is_some()).collect();
@@ -116,12 +140,21 @@ pub fn run(request: Request<'_>) -> anyhow::Result<Exit> {
             grades.len() - failed,
             started.elapsed().as_secs_f64()
         ))?;
+        if let Some(counted) = &results.repeats {
+            output::print(repeats::describe(
+                &counted.intermittent,
+                &counted.unlisted,
+                counted.rounds,
+            ))?;
+        }
     }
     if let Some(dir) = report_dir {
         results.write(&dir)?;
         eprintln!("results written to {}", dir.display());
     }
-    if failed > 0 {
+    if failed > 0 || permanent > 0 {
+        // A failed trial, or an entry listed as intermittent that failed in
+        // every round: its evidence no longer holds.
         return Ok(Exit::Failure);
     }
     if !errors.is_empty() {
@@ -133,4 +166,24 @@ pub fn run(request: Request<'_>) -> anyhow::Result<Exit> {
         anyhow::bail!("no trial could run here (the reasons are above)");
     }
     Ok(Exit::Success)
+}
+
+/// Each trial's outcome over the rounds: the first that did not pass (an
+/// error or a failure), or else the last.
+fn worst_of(rounds: Vec<Vec<Outcome>>) -> Vec<Outcome> {
+    let mut worst: Vec<Option<Outcome>> = Vec::new();
+    for round in rounds {
+        worst.resize_with(round.len(), || None);
+        for (kept, outcome) in worst.iter_mut().zip(round) {
+            let settled = match kept {
+                Some(Outcome::Graded(graded)) => !graded.grade.passed(),
+                Some(Outcome::Error(_)) => true,
+                Some(Outcome::NotRun(_)) | None => false,
+            };
+            if !settled {
+                *kept = Some(outcome);
+            }
+        }
+    }
+    worst.into_iter().flatten().collect()
 }
