@@ -17,6 +17,13 @@ pub enum ObservedEnding {
     ExitLowByte(u8),
     /// Still running at the deadline; its process group was killed.
     TimedOut,
+    /// Hung after its crash: every thread blocked, no CPU time spent and no
+    /// dump activity for this many milliseconds; dumped from outside, then
+    /// its process group was killed.
+    Hung {
+        /// How long it sat still before it was called hung.
+        quiet_ms: u64,
+    },
 }
 
 impl ObservedEnding {

@@ -18,6 +18,8 @@
 //! - [`grade`] applies every rule;
 //! - [`digest`] normalises a graded dump into the text compared with
 //!   `golden/`;
+//! - [`stacks`] walks and names every thread's stack (where a hung process
+//!   waits);
 //! - [`compare`] puts two dumps of one crash side by side, stream by stream;
 //! - [`fields`] says what each field a handler writes is checked against.
 
@@ -31,6 +33,7 @@ pub mod link_map;
 pub mod names;
 pub mod quarantine;
 pub mod rules;
+pub mod stacks;
 pub mod symbols;
 
 pub use evidence::NoDump;

@@ -37,3 +37,32 @@ fn a_handler_test_grades_its_own_dump() {
         assert!(passed(rule), "{rule}:\n{}", grade.explain());
     }
 }
+
+#[test]
+fn every_threads_stack_shows_where_a_waiting_process_waits() {
+    let mut child = Command::new("sleep").arg("30").spawn().expect("sleep runs");
+    let pid = child.id() as i32;
+    // Until sleep has reached its sleep, its stack shows the loader: wait
+    // until the kernel says it sleeps.
+    let sleeping = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('S'))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !sleeping() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sleep.dmp");
+    let mut file = std::fs::File::create(&path).expect("create");
+    let written = MinidumpWriterConfig::new(pid, pid).write(&mut file);
+    let _ = child.kill();
+    let _ = child.wait();
+    written.expect("minidump-writer dumps its child");
+
+    let stacks = crashsuite_grader::stacks::thread_stacks(&path).expect("readable");
+    assert_eq!(stacks.len(), 1, "{stacks:?}");
+    assert_eq!(stacks[0].tid, pid as u32);
+    let waits = stacks[0].frames.iter().take(3).any(|f| f.contains("nanosleep"));
+    assert!(waits, "{:?}", stacks[0].frames);
+}

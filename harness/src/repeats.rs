@@ -1,7 +1,9 @@
 //! `crashsuite run --repeat N`: how often each intermittent known deviation
 //! failed over N rounds of the same trials. That count is the evidence an
-//! intermittent entry carries in its manifest (`seen`), and an entry that
-//! failed in every round is reported as permanent.
+//! intermittent entry carries in its manifest (`seen`). An entry that failed
+//! in every round is reported as permanent when its recorded rate makes that
+//! unlikely (under 1%), and as failing every round otherwise (more rounds
+//! tell).
 
 use crashsuite_grader::{Grade, Seen, Verdict};
 use crashsuite_runner::{Trial, matrix::Outcome};
@@ -14,8 +16,13 @@ use std::fmt::Write as _;
 pub enum Finding {
     /// It failed in some rounds and passed in others, as listed.
     Intermittent,
-    /// It failed in every round: permanent here, not intermittent.
+    /// It failed in every round, which at its recorded rate would happen
+    /// less than once in a hundred such runs: permanent here, not
+    /// intermittent.
     Permanent,
+    /// It failed in every round, as its recorded rate allows: more rounds
+    /// tell whether it still passes sometimes.
+    FailedEveryRound,
     /// It passed in every round: fixed, or rarer than these rounds show.
     NeverFailed,
     /// The rule was graded in no round (the trial did not run or skipped it).
@@ -85,17 +92,26 @@ pub fn tally(trials: &[Trial], platform: &str, rounds: &[Vec<Outcome>]) -> Vec<T
         }
     }
     for tally in &mut tallies {
-        tally.finding = finding(tally.seen);
+        tally.finding = finding(tally.seen, tally.recorded);
     }
     tallies
 }
 
-/// What counts of failures and runs mean.
-fn finding(seen: Seen) -> Finding {
+/// What counts of failures and runs mean, given the rate the manifest
+/// records (none for a failure no entry lists).
+fn finding(seen: Seen, recorded: Option<Seen>) -> Finding {
     match (seen.failed, seen.runs) {
         (_, 0) => Finding::Unobserved,
         (0, _) => Finding::NeverFailed,
-        (failed, runs) if failed == runs => Finding::Permanent,
+        (failed, runs) if failed == runs => {
+            // The chance of failing every round at the recorded rate.
+            let rate = recorded.map_or(1.0, |r| f64::from(r.failed) / f64::from(r.runs.max(1)));
+            if rate.powi(runs as i32) < 0.01 {
+                Finding::Permanent
+            } else {
+                Finding::FailedEveryRound
+            }
+        }
         _ => Finding::Intermittent,
     }
 }
@@ -137,7 +153,7 @@ pub fn unlisted(trials: &[Trial], rounds: &[Vec<Outcome>]) -> Vec<Tally> {
     }
     tallies.retain(|t| t.seen.failed > 0);
     for tally in &mut tallies {
-        tally.finding = finding(tally.seen);
+        tally.finding = finding(tally.seen, None);
     }
     tallies
 }
@@ -154,7 +170,10 @@ pub fn describe(tallies: &[Tally], unlisted: &[Tally], rounds: usize) -> String 
         let recorded = t.recorded.map(|s| s.to_string()).unwrap_or_else(|| "nothing".into());
         let meaning = match t.finding {
             Finding::Intermittent => "intermittent, as listed",
-            Finding::Permanent => "PERMANENT here: list it without `intermittent`",
+            Finding::Permanent => {
+                "PERMANENT here (unlikely at the recorded rate): list it without `intermittent`"
+            }
+            Finding::FailedEveryRound => "failed every round, as the recorded rate allows",
             Finding::NeverFailed => "never failed: fixed, or rarer than these rounds show",
             Finding::Unobserved => "never graded: no evidence either way",
         };
@@ -176,6 +195,17 @@ pub fn describe(tallies: &[Tally], unlisted: &[Tally], rounds: usize) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failing_every_round_is_permanent_only_when_the_recorded_rate_makes_it_unlikely() {
+        let seen = |failed, runs| Seen { failed, runs };
+        assert_eq!(finding(seen(3, 3), Some(seen(58, 60))), Finding::FailedEveryRound);
+        assert_eq!(finding(seen(3, 3), Some(seen(1, 2))), Finding::FailedEveryRound);
+        assert_eq!(finding(seen(10, 10), Some(seen(1, 2))), Finding::Permanent);
+        assert_eq!(finding(seen(4, 10), Some(seen(1, 2))), Finding::Intermittent);
+        assert_eq!(finding(seen(0, 10), Some(seen(1, 2))), Finding::NeverFailed);
+        assert_eq!(finding(seen(0, 0), Some(seen(1, 2))), Finding::Unobserved);
+    }
 
     #[test]
     fn the_findings_follow_the_counts() {

@@ -1,8 +1,10 @@
 //! Printing graded trials: a table of trials against rules, then the details
-//! of every wrong fact, missing fact, known deviation and (on request) skip.
+//! of every wrong fact, missing fact, known deviation and (on request) skip,
+//! and where a hung trial's threads waited.
 
 use comfy_table::{Table, presets::ASCII_MARKDOWN};
 use crashsuite_grader::{Grade, Verdict};
+use crashsuite_runner::hang::Hang;
 use std::fmt::Write as _;
 
 /// The table: one row per trial with its result, how many rules passed,
@@ -77,6 +79,48 @@ pub fn details(grades: &[&Grade], skips: bool) -> String {
             let _ = writeln!(out, "{}", grade.trial);
             for line in lines {
                 let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+    out
+}
+
+/// How many frames of each hung thread are shown.
+const HUNG_FRAMES: usize = 12;
+
+/// Where a hung trial's threads waited: each process and thread, innermost
+/// frame first, threads with the same stack shown once with their count.
+pub fn hang(trial: &str, hang: &Hang) -> String {
+    let after = match hang.after_crash_ms {
+        Some(ms) => format!(", called hung {:.1} s after the crash", ms / 1e3),
+        None => String::new(),
+    };
+    let mut out = format!(
+        "{trial} hung: blocked, no CPU time and no dump activity for {} ms{after}; dumped \
+         from outside, where each thread waited:\n",
+        hang.quiet_ms
+    );
+    for process in &hang.processes {
+        let _ = writeln!(out, "  process {}", process.pid);
+        if let Some(error) = &process.error {
+            let _ = writeln!(out, "    ({error})");
+        }
+        let mut shown: Vec<(&[String], Vec<String>)> = Vec::new();
+        for thread in &process.stacks {
+            let frames = &thread.frames[..thread.frames.len().min(HUNG_FRAMES)];
+            let who = match &thread.name {
+                Some(name) => format!("{} ({name})", thread.tid),
+                None => thread.tid.to_string(),
+            };
+            match shown.iter_mut().find(|(seen, _)| *seen == frames) {
+                Some((_, threads)) => threads.push(who),
+                None => shown.push((frames, vec![who])),
+            }
+        }
+        for (frames, threads) in shown {
+            let _ = writeln!(out, "    thread {}:", threads.join(", "));
+            for frame in frames {
+                let _ = writeln!(out, "      {frame}");
             }
         }
     }

@@ -6,6 +6,7 @@ use comfy_table::{Table, presets::ASCII_MARKDOWN};
 use crashsuite_grader::{Grade, Level, Verdict, rules};
 use crashsuite_runner::{
     Handler, Platform, Trial,
+    hang::Hang,
     matrix::{Outcome as Ran, Timings},
 };
 use serde::Serialize;
@@ -81,6 +82,11 @@ pub enum Outcome {
     NotRun,
     /// The trial could not be run: the runner failed, not the handler.
     Error,
+    /// The case hung after its crash: every thread blocked, no CPU time and
+    /// no dump activity for a second. It was dumped from outside (`hang`
+    /// says where each thread waited) and killed; its grade, with the
+    /// handler's known deviations, decides whether it fails the run.
+    Hung,
 }
 
 /// One trial.
@@ -106,6 +112,9 @@ pub struct TrialResult {
     pub verify_ms: Option<f64>,
     /// Every verdict, the digest, the crashing stack.
     pub grade: Option<Grade>,
+    /// For [`Outcome::Hung`]: each process's threads and where they waited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hang: Option<Hang>,
 }
 
 impl TrialResult {
@@ -121,11 +130,17 @@ impl TrialResult {
             latency_ms: None,
             verify_ms: None,
             grade: None,
+            hang: None,
         };
         match ran {
             Ran::Graded(graded) => {
                 let Timings { wall, latency_ms, verify } = graded.timings;
-                result.outcome = if graded.grade.passed() { Outcome::Pass } else { Outcome::Fail };
+                result.outcome = match (&graded.hang, graded.grade.passed()) {
+                    (Some(_), _) => Outcome::Hung,
+                    (None, true) => Outcome::Pass,
+                    (None, false) => Outcome::Fail,
+                };
+                result.hang = graded.hang;
                 result.wall_ms = Some(wall.as_millis() as u64);
                 result.latency_ms = latency_ms;
                 result.verify_ms = Some(verify.as_secs_f64() * 1e3);
@@ -157,6 +172,9 @@ impl TrialResult {
         let failed: Vec<&str> = grade.failures().map(|v| v.id).collect();
         let mut cell =
             if failed.is_empty() { "✓".to_owned() } else { format!("✗ {}", failed.join(" ")) };
+        if self.hang.is_some() {
+            cell.push_str(" hung");
+        }
         let known =
             grade.verdicts.iter().filter(|v| matches!(v.verdict, Verdict::Deviation { .. }));
         let (known, gaps) = (known.count(), grade.gaps().count());
@@ -181,6 +199,8 @@ pub struct Summary {
     pub not_run: usize,
     /// Trials the runner failed to run.
     pub errors: usize,
+    /// Trials whose case hung after its crash.
+    pub hung: usize,
     /// Wrong facts: checks that failed, at any level.
     pub wrong: usize,
     /// Facts MUST rules need, left out.
@@ -228,6 +248,7 @@ impl Results {
             };
             summary.graded += 1;
             summary.passed += usize::from(grade.passed());
+            summary.hung += usize::from(trial.hang.is_some());
             for v in &grade.verdicts {
                 let lesser = v.level != Level::Must;
                 match v.verdict {
@@ -258,6 +279,7 @@ impl Results {
             "handler",
             "trials passed",
             "not run",
+            "hung",
             "wrong facts",
             "required missing",
             "known deviations",
@@ -274,6 +296,7 @@ impl Results {
                 handler.name.to_owned(),
                 format!("{}/{}", s.passed, s.graded),
                 s.not_run.to_string(),
+                s.hung.to_string(),
                 s.wrong.to_string(),
                 s.required_missing.to_string(),
                 s.known.to_string(),
@@ -366,6 +389,17 @@ impl Results {
             for trial in self.trials.iter().filter(|t| t.handler == handler.name) {
                 let status = match trial.outcome {
                     Outcome::Pass => TestCaseStatus::success(),
+                    Outcome::Hung if trial.grade.as_ref().is_some_and(Grade::passed) => {
+                        TestCaseStatus::success()
+                    }
+                    Outcome::Hung => {
+                        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                        status.set_message(format!(
+                            "hung; {}",
+                            failure_summary(trial.grade.as_ref())
+                        ));
+                        status
+                    }
                     Outcome::NotRun => {
                         let mut status = TestCaseStatus::skipped();
                         status.set_message(trial.not_run_reason.clone().unwrap_or_default());
@@ -431,7 +465,7 @@ impl Results {
                 "{} trials ({} passed), {passed} rule checks passed, {failed} failing the trial, \
                  {gaps} coverage gaps\n",
                 trials.len(),
-                trials.iter().filter(|t| t.outcome == Outcome::Pass).count()
+                trials.iter().filter(|t| t.grade.as_ref().is_some_and(Grade::passed)).count()
             );
             let _ = write!(out, "| case |");
             for rule in &rules {
@@ -506,7 +540,7 @@ mod tests {
             latency_ms: Some(3.5),
             verify: Duration::from_millis(2),
         };
-        let graded = Graded { grade: failed, timings, kept: None };
+        let graded = Graded { grade: failed, timings, kept: None, hang: None };
         let trials = vec![
             TrialResult::new(&trial("abort"), Ran::Graded(Box::new(graded))),
             TrialResult::new(

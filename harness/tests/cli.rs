@@ -120,12 +120,13 @@ fn repeated_rounds_count_intermittent_entries_and_call_one_that_always_failed_pe
     let dir = tempfile::tempdir().expect("tempdir");
     let manifest = common::broken_handler(dir.path());
     // The rules that find the thread list missing fail on every run of this
-    // handler; EXC-01 never does.
+    // handler; EXC-01 never does. Each is recorded as failing 1 run in 20,
+    // so two failures in two rounds contradict the record.
     let mut text = std::fs::read_to_string(&manifest).expect("read");
     for rule in ["THR-01", "THR-02", "THR-05", "THR-07", "EXC-01"] {
         text.push_str(&format!(
             "[[deviation]]\ncase = \"segv_cpp_thread\"\nrule = \"{rule}\"\nintermittent = true\n\
-             seen = {{ failed = 1, runs = 2 }}\nreason = \"listed as intermittent to test\"\n"
+             seen = {{ failed = 1, runs = 20 }}\nreason = \"listed as intermittent to test\"\n"
         ));
     }
     std::fs::write(&manifest, text).expect("write");
@@ -161,6 +162,47 @@ fn repeated_rounds_count_intermittent_entries_and_call_one_that_always_failed_pe
         let found = findings.iter().find(|f| f.0 == rule).expect(rule);
         assert_eq!((found.1.as_str(), found.2), (finding, failed), "{rule}: {findings:?}");
     }
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_handler_that_hangs_is_reported_hung_with_where_it_waits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = common::stalled_handler(dir.path());
+    let out = crashsuite(&[
+        "run",
+        "--manifest",
+        manifest.to_str().expect("utf-8"),
+        "--handler",
+        "stalled",
+        "--case",
+        "abort",
+        "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "no dump and a hang fail the trial: {stderr}");
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let trial = &results["trials"][0];
+    assert_eq!(trial["outcome"], "hung", "{trial}");
+    // Called hung well before the 20 s deadline (the time itself is the
+    // bench's to measure, not a test's).
+    let ending = trial["grade"]["verdicts"]
+        .as_array()
+        .and_then(|v| v.iter().find(|v| v["id"] == "PRC-01"))
+        .expect("PRC-01");
+    assert!(ending["observed"].as_str().unwrap_or_default().starts_with("hung"), "{ending}");
+    // The crashed client's stack: in its signal handler, waiting for the
+    // monitor's answer.
+    let frames: Vec<String> = trial["hang"]["processes"][0]["stacks"][0]["frames"]
+        .as_array()
+        .expect("the crashed thread's frames")
+        .iter()
+        .filter_map(|f| f.as_str().map(str::to_owned))
+        .collect();
+    let waits = frames.iter().any(|f| f.contains("crashsuite_handler::client"));
+    let in_handler = frames.iter().any(|f| f.contains("signal_handler"));
+    assert!(waits && in_handler, "{frames:#?}");
+    println!("called hung {} ms after the crash", trial["hang"]["after_crash_ms"]);
 }
 
 #[test]

@@ -10,6 +10,8 @@
 //! - [`trial`] runs one trial: a fresh run directory, the handler, the case
 //!   under a deadline, and collects the dump, the truth record and how the
 //!   process ended, and when (with [`watch`], when its dump became final);
+//!   [`hang`] calls a crashed case that sits still hung and shows where it
+//!   waits;
 //! - [`place`] puts the host, the emulated machine and Wine behind one
 //!   interface, and [`matrix`] runs and grades many trials through it,
 //!   reporting each outcome as it arrives;
@@ -24,6 +26,7 @@ pub mod bench;
 pub mod binaries;
 pub mod curves;
 pub mod handlers;
+pub mod hang;
 pub mod matrix;
 pub mod place;
 pub mod platform;

@@ -3,6 +3,7 @@
 //! conformance tests both run trials through it.
 
 use crate::{
+    hang::Hang,
     place::Place,
     trial::{NotRun, Trial, TrialRecord},
 };
@@ -30,6 +31,9 @@ pub struct Graded {
     pub timings: Timings,
     /// The run directory (dump, truth record), when it was kept.
     pub kept: Option<PathBuf>,
+    /// The hang, when the crashed case sat still and was dumped from
+    /// outside: where each of its threads waited.
+    pub hang: Option<Hang>,
 }
 
 /// How long a graded trial took.
@@ -110,5 +114,6 @@ pub fn grade(record: TrialRecord, keep: Keep) -> Outcome {
         Keep::None => false,
     }
     .then(|| record.run_dir.keep());
-    Outcome::Graded(Box::new(Graded { grade, timings, kept }))
+    let hang = record.hang;
+    Outcome::Graded(Box::new(Graded { grade, timings, kept, hang }))
 }

@@ -1,5 +1,6 @@
 //! Running one trial: a case under a handler, in a fresh run directory.
 
+use crate::hang::{Hang, HangWatch};
 use crate::watch::DumpWatch;
 use crate::{
     binaries::{Binaries, MissingBinary},
@@ -175,6 +176,9 @@ pub struct TrialRecord {
     /// `CLOCK_MONOTONIC` (ns) when the case process was seen to end, when
     /// the harness saw it on the case's own clock (not for emulated trials).
     pub ended_ns: Option<u64>,
+    /// The hang, when the crashed case sat still and was dumped from
+    /// outside (see [`crate::hang`]).
+    pub hang: Option<Hang>,
 }
 
 impl TrialRecord {
@@ -321,14 +325,30 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         })
     });
 
-    let ending = match process::wait_with_deadline(&mut child, started + limits.case_deadline)
-        .map_err(case_err)?
-    {
+    // A case under Wine runs Wine's own processes, which the watch cannot
+    // read as the case's; it runs to its deadline.
+    let others = monitor.as_ref().map(|m| vec![m.pid()]).unwrap_or_default();
+    let mut hang_watch =
+        wine.is_none().then(|| HangWatch::new(child.id(), others, &dump_dir, &truth_path));
+    let mut hang = None;
+    let deadline = started + limits.case_deadline;
+    let ending = process::wait_watching(&mut child, deadline, || {
+        let watch = hang_watch.as_mut()?;
+        let quiet = watch.hung_for()?;
+        hang = Some(watch.diagnose(quiet, &run_dir.path().join("hung")));
+        Some(ObservedEnding::Hung { quiet_ms: quiet.as_millis() as u64 })
+    })
+    .map_err(case_err)?;
+    let ending = match ending {
         ObservedEnding::Exit(code) if wine.is_some() => ObservedEnding::ExitLowByte(code as u8),
         ending => ending,
     };
-    let ended_ns = Some(crashsuite_cases::monotonic_ns());
-    let grace = limits.dump_grace.unwrap_or(handler.dump_grace);
+    let ended_ns = crashsuite_cases::monotonic_ns();
+    // A hung case's handler wrote nothing for a second: no dump is coming.
+    let grace = match hang {
+        Some(_) => Duration::ZERO,
+        None => limits.dump_grace.unwrap_or(handler.dump_grace),
+    };
     let dumps = wait_for_dumps(&final_dumps, grace, || process::group_alive(child.id()));
     let wall = started.elapsed();
     let dump_final_ns = watch.finish();
@@ -339,6 +359,9 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
     let monitor_events = monitor.map(|m| m.drain_events()).unwrap_or_default();
 
     let truth = Truth::read(&truth_path);
+    if let (Some(hang), Ok(truth)) = (&mut hang, &truth) {
+        hang.after_crash_ms = Some(ended_ns.saturating_sub(truth.monotonic_ns) as f64 / 1e6);
+    }
     Ok(TrialRecord {
         trial,
         platform: binaries.platform,
@@ -351,7 +374,8 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         stderr,
         wall,
         dump_final_ns,
-        ended_ns,
+        ended_ns: Some(ended_ns),
+        hang,
     })
 }
 

@@ -76,6 +76,10 @@ static ENDED_AS_EXPECTED: Rule = Rule {
             Some(ObservedEnding::TimedOut) => {
                 Verdict::fail("still running at the deadline", format!("{:?}", truth.ending))
             }
+            Some(ObservedEnding::Hung { quiet_ms }) => Verdict::fail(
+                format!("hung: blocked, no CPU time and no dump activity for {quiet_ms} ms"),
+                format!("{:?}", truth.ending),
+            ),
             Some(ending) if ending.matches(truth.ending) => Verdict::pass(format!("{ending:?}")),
             Some(ending) => Verdict::fail(format!("{ending:?}"), format!("{:?}", truth.ending)),
             None => Verdict::skip("the harness did not see the process end"),

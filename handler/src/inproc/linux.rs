@@ -142,29 +142,51 @@ fn child_writes(context: &CrashContext, requested: bool) -> bool {
     }
 }
 
-/// Polls for the child's exit; kills it at the deadline. Async-signal-safe.
-/// The deadline is read from the monotonic clock, not counted in sleeps: a
-/// loaded or emulated machine oversleeps each one many times over.
+/// Waits for the child's exit; kills it at the deadline. Async-signal-safe.
+/// The wait blocks in `poll` on a pidfd (so a watcher sees this thread
+/// blocked, not spinning), or, on a kernel without pidfds (before 5.3),
+/// polls `waitpid` every millisecond. The deadline is read from the
+/// monotonic clock, not counted in sleeps: a loaded or emulated machine
+/// oversleeps each one many times over.
 fn wait_bounded(pid: libc::pid_t) -> bool {
     const STEP: libc::timespec = libc::timespec { tv_sec: 0, tv_nsec: 1_000_000 };
     let deadline = monotonic_ms().saturating_add(CHILD_DEADLINE.as_millis() as u64);
+    #[expect(unsafe_code)]
+    // SAFETY: pidfd_open takes plain values; a negative result is an error.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as libc::c_int;
     let mut status = 0;
-    while monotonic_ms() < deadline {
+    let mut ended = None;
+    while ended.is_none() && monotonic_ms() < deadline {
         #[expect(unsafe_code)]
-        // SAFETY: waitpid and nanosleep take plain values and a local out-parameter.
-        let done = unsafe {
-            let done = libc::waitpid(pid, &mut status, libc::WNOHANG);
-            if done == 0 {
-                libc::nanosleep(&STEP, std::ptr::null_mut());
+        // SAFETY: waitpid takes a local out-parameter; poll a local pollfd;
+        // nanosleep a constant.
+        unsafe {
+            match libc::waitpid(pid, &mut status, libc::WNOHANG) {
+                0 if pidfd >= 0 => {
+                    let left = deadline.saturating_sub(monotonic_ms()).min(i32::MAX as u64);
+                    let mut ready = libc::pollfd { fd: pidfd, events: libc::POLLIN, revents: 0 };
+                    libc::poll(&mut ready, 1, left as libc::c_int);
+                }
+                0 => {
+                    libc::nanosleep(&STEP, std::ptr::null_mut());
+                }
+                done => ended = Some(done),
             }
-            done
-        };
-        if done == pid {
+        }
+    }
+    if pidfd >= 0 {
+        #[expect(unsafe_code)]
+        // SAFETY: closing the descriptor opened above.
+        unsafe {
+            libc::close(pidfd);
+        }
+    }
+    match ended {
+        Some(done) if done == pid => {
             return libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
         }
-        if done < 0 {
-            return false;
-        }
+        Some(_) => return false,
+        None => {}
     }
     #[expect(unsafe_code)]
     // SAFETY: kill and waitpid on our own child.

@@ -35,14 +35,27 @@ pub fn write_process_dump(
     before_publish: impl FnOnce(),
 ) -> Result<(PathBuf, u64), WriteError> {
     let mut config = MinidumpWriterConfig::new(context.pid, context.tid);
-    config.stop_timeout(STOP_TIMEOUT);
     if !requested {
         restore_fault_address(&mut context);
         config.set_crash_context(CrashContextExt { inner: context });
     }
+    super::publish(dir, name, write(config)?, notes, edit, before_publish)
+}
+
+/// Writes a dump of the live process `pid`, which did not ask for one (its
+/// exception stream says `DUMP_REQUESTED`, blaming its main thread), to
+/// `<dir>/<name>.dmp`: how a watcher shows where a hung process waits.
+pub fn write_dump_of(dir: &Path, name: &str, pid: u32) -> Result<(PathBuf, u64), WriteError> {
+    let config = MinidumpWriterConfig::new(pid as i32, pid as i32);
+    super::publish(dir, name, write(config)?, &BTreeMap::new(), |_| {}, || {})
+}
+
+/// The dump `config` describes, in memory.
+fn write(mut config: MinidumpWriterConfig) -> Result<Vec<u8>, WriteError> {
+    config.stop_timeout(STOP_TIMEOUT);
     let mut cursor = Cursor::new(Vec::new());
     config.write(&mut cursor).map_err(|e| WriteError::Writer(Box::new(e)))?;
-    super::publish(dir, name, cursor.into_inner(), notes, edit, before_publish)
+    Ok(cursor.into_inner())
 }
 
 /// Puts the fault address where minidump-writer looks for it.

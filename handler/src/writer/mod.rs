@@ -12,7 +12,7 @@ use std::{
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
-pub use linux::{restore_fault_address, write_process_dump};
+pub use linux::{restore_fault_address, write_dump_of, write_process_dump};
 
 /// A dump file name (without `.dmp`) unique to this pid and sequence number.
 pub fn dump_name(pid: u32, sequence: u64) -> String {

@@ -69,7 +69,12 @@ pub fn run(request: Request<'_>) -> anyhow::Result<Exit> {
             let name = trial.name();
             match outcome {
                 Outcome::Graded(graded) => {
-                    let verdict = if graded.grade.passed() { "ok" } else { "FAILED" };
+                    let verdict = match (graded.grade.passed(), &graded.hang) {
+                        (true, None) => "ok",
+                        (true, Some(_)) => "ok, hung (a known deviation)",
+                        (false, None) => "FAILED",
+                        (false, Some(_)) => "FAILED, hung",
+                    };
                     progress.step(format_args!(
                         "{name}: {verdict} ({} ms)",
                         graded.timings.wall.as_millis()
@@ -122,6 +127,12 @@ pub fn run(request: Request<'_>) -> anyhow::Result<Exit> {
             output::line(report::table(&grades))?;
         }
         output::print(report::details(&grades, verbose))?;
+        for trial in &results.trials {
+            if let Some(hang) = &trial.hang {
+                let name = format!("{}::{}", trial.handler, trial.case);
+                output::print(report::hang(&name, hang))?;
+            }
+        }
         for trial in &errors {
             output::line(format_args!(
                 "{}::{} error: {}",

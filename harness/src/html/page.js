@@ -67,6 +67,11 @@ const failsTrial = (v) => v.verdict === "fail" || (v.verdict === "missing" && v.
 function outcome(trial) {
   if (trial.outcome === "not_run") return ["not-run", "not run"];
   if (trial.outcome === "error") return ["wrong", "error"];
+  const [kind, label] = graded(trial);
+  return trial.outcome === "hung" ? [kind, `${label} · hung`] : [kind, label];
+}
+
+function graded(trial) {
   const grade = trial.grade;
   if (!grade || grade.error) return ["wrong", "not graded"];
   const shown = grade.verdicts.filter(visible);
@@ -224,6 +229,7 @@ function renderDetail() {
     parts.push(el("h3", {}, `Rules (${shown.length} shown of ${grade.verdicts.length})`), verdictTable(shown));
     parts.push(el("h3", {}, "Crashing thread"),
       el("pre", { id: "stack" }, grade.crashing_stack.length ? grade.crashing_stack.join("\n") : "(no walk)"));
+    if (trial.hang) parts.push(hangView(trial.hang));
     const streams = grade.streams || {};
     parts.push(el("h3", {}, `Streams (${Object.keys(streams).length})`),
       el("table", { id: "streams" }, ...Object.entries(streams).map(([s, line]) =>
@@ -232,6 +238,15 @@ function renderDetail() {
     if (grade.digest) parts.push(el("h3", {}, "Digest"), el("pre", { id: "digest" }, grade.digest));
   }
   section.replaceChildren(...parts);
+}
+
+// A hung trial: each process, dumped from outside, and where its threads waited.
+function hangView(hang) {
+  const text = hang.processes.map((p) => [`process ${p.pid}${p.error ? ` (${p.error})` : ""}`,
+    ...p.stacks.map((t) => `  thread ${t.tid}${t.name ? ` (${t.name})` : ""}\n` +
+      t.frames.slice(0, 16).map((f) => `    ${f}`).join("\n"))].join("\n")).join("\n");
+  return el("div", {}, el("h3", {}, `Hung: still for ${hang.quiet_ms} ms, then dumped from outside`),
+    el("pre", { id: "hang" }, text));
 }
 
 // The same case under another handler: streams and rules that differ.

@@ -8,20 +8,39 @@
 #[cfg(target_os = "linux")]
 #[allow(dead_code, reason = "each test file uses what it needs of this module")]
 pub fn broken_handler(dir: &std::path::Path) -> std::path::PathBuf {
+    faulty_handler(dir, "broken", "drop-thread-list")
+}
+
+/// Writes, into `dir`, the manifest of a handler that hangs on purpose: the
+/// reference handler with a monitor that writes each dump and then stalls
+/// forever before publishing it (`--fault stall-before-publish`), so the
+/// crashed client waits in its signal handler for an answer that never
+/// comes. Its name is `stalled`.
+#[cfg(target_os = "linux")]
+#[allow(dead_code, reason = "each test file uses what it needs of this module")]
+pub fn stalled_handler(dir: &std::path::Path) -> std::path::PathBuf {
+    faulty_handler(dir, "stalled", "stall-before-publish")
+}
+
+/// The manifest `<dir>/<name>.toml` of the reference handler whose monitor
+/// runs with `--fault <fault>`.
+#[cfg(target_os = "linux")]
+fn faulty_handler(dir: &std::path::Path, name: &str, fault: &str) -> std::path::PathBuf {
     let bins =
         crashsuite_runner::binaries::Binaries::locate().expect("the workspace binaries are built");
-    let monitor = dir.join("broken-monitor");
+    let monitor = dir.join(format!("{name}-monitor"));
     let real = bins.dir.join("crashsuite-monitor");
-    let script = format!("#!/bin/sh\nexec {} --fault drop-thread-list \"$@\"\n", real.display());
+    let script = format!("#!/bin/sh\nexec {} --fault {fault} \"$@\"\n", real.display());
     std::fs::write(&monitor, script).expect("write");
     std::fs::set_permissions(&monitor, std::os::unix::fs::PermissionsExt::from_mode(0o755))
         .expect("chmod");
-    let manifest = dir.join("broken.toml");
+    let manifest = dir.join(format!("{name}.toml"));
     std::fs::write(
         &manifest,
         format!(
-            "summary = \"drops the thread list\"\nversion = \"0\"\nexecutable = \"{}\"\n\
-             args = [\"--handler\", \"reference\"]\nmonitor = \"./broken-monitor\"\n",
+            "summary = \"the reference handler, its monitor run with --fault {fault}\"\n\
+             version = \"0\"\nexecutable = \"{}\"\n\
+             args = [\"--handler\", \"reference\"]\nmonitor = \"./{name}-monitor\"\n",
             bins.dir.join("crashsuite-case").display()
         ),
     )

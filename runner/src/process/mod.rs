@@ -17,21 +17,43 @@ cfg_if::cfg_if! {
 
 pub use system::{create_private_dir, group_alive, kill_group, own_group};
 
+/// How often [`wait_watching`] asks whether to stop waiting.
+const TICK: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Waits for `child` to end. At `deadline` its process group is killed and
 /// the ending is [`ObservedEnding::TimedOut`].
 pub fn wait_with_deadline(child: &mut Child, deadline: Instant) -> io::Result<ObservedEnding> {
-    #[cfg(target_os = "linux")]
-    let ended = system::wait_until(child, deadline)?;
-    #[cfg(not(target_os = "linux"))]
-    let ended = poll_until(child, deadline)?;
-    match ended {
-        Some(status) => Ok(system::ending_of(status)),
-        None => {
-            kill_group(child.id());
-            let _ = child.kill();
-            child.wait()?;
-            Ok(ObservedEnding::TimedOut)
+    wait_watching(child, deadline, || None)
+}
+
+/// Waits for `child` to end, asking `stop` every 50 ms whether to stop
+/// waiting: when it gives an ending (the process hung, say), the process
+/// group is killed and that is the ending. At `deadline` the group is
+/// killed and the ending is [`ObservedEnding::TimedOut`].
+pub fn wait_watching(
+    child: &mut Child,
+    deadline: Instant,
+    mut stop: impl FnMut() -> Option<ObservedEnding>,
+) -> io::Result<ObservedEnding> {
+    loop {
+        let now = Instant::now();
+        let slice = deadline.min(now + TICK);
+        #[cfg(target_os = "linux")]
+        let ended = system::wait_until(child, slice)?;
+        #[cfg(not(target_os = "linux"))]
+        let ended = poll_until(child, slice)?;
+        if let Some(status) = ended {
+            return Ok(system::ending_of(status));
         }
+        let ending = match stop() {
+            Some(ending) => ending,
+            None if Instant::now() >= deadline => ObservedEnding::TimedOut,
+            None => continue,
+        };
+        kill_group(child.id());
+        let _ = child.kill();
+        child.wait()?;
+        return Ok(ending);
     }
 }
 

@@ -467,6 +467,7 @@ impl<'t> Batch<'t> {
             wall: elapsed,
             dump_final_ns: None,
             ended_ns: None,
+            hang: None,
             run_dir,
         };
         Some((end.trial, Ok(record)))

@@ -1,0 +1,58 @@
+//! Every thread's walked and named stack in a dump: what shows where a hung
+//! process waits.
+
+use crate::{
+    evidence::{DumpError, DumpEvidence, DumpFile},
+    symbols,
+};
+use minidump::Module as _;
+use serde::Serialize;
+
+/// One thread's stack, innermost frame first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThreadStack {
+    /// Thread id.
+    pub tid: u32,
+    /// Its name, when the dump gives one.
+    pub name: Option<String>,
+    /// Each frame: its function's name, or `module+offset`, or the address.
+    pub frames: Vec<String>,
+}
+
+/// The stacks of every thread of the dump at `path`, in the dump's order.
+pub fn thread_stacks(path: &std::path::Path) -> Result<Vec<ThreadStack>, DumpError> {
+    let file = DumpFile::read(path)?;
+    let evidence = DumpEvidence::gather(&file);
+    let Ok(state) = &evidence.state else { return Ok(Vec::new()) };
+    let mut namer = evidence
+        .modules
+        .as_ref()
+        .map(|modules| symbols::Namer::new(symbols::verified_modules(modules)))
+        .ok();
+    let names = evidence.thread_names.as_ref().ok();
+    let stacks = state
+        .threads
+        .iter()
+        .map(|thread| ThreadStack {
+            tid: thread.thread_id,
+            name: names.and_then(|n| n.get_name(thread.thread_id)).map(|n| n.into_owned()),
+            frames: thread
+                .frames
+                .iter()
+                .map(|frame| {
+                    let named = namer.as_mut().and_then(|n| n.name(frame.instruction));
+                    named.unwrap_or_else(|| match &frame.module {
+                        Some(module) => {
+                            let file = module.code_file();
+                            let short = file.rsplit('/').next().unwrap_or(&file).to_owned();
+                            format!("{short}+{:#x}", frame.instruction - module.base_address())
+                        }
+                        None => format!("{:#x}", frame.instruction),
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    crate::names::save_new();
+    Ok(stacks)
+}
