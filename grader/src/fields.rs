@@ -78,8 +78,9 @@ pub const UNCHECKED: &[Unchecked] = &[
     },
     Unchecked {
         stream: "LinuxDsoDebug",
-        field: "l_addr, r_brk, r_ldbase and the copied dynamic section",
-        reason: "their values are the linker's at the crash; the file's dynamic section differs \
+        field: "l_name, r_brk, r_ldbase and the copied dynamic section",
+        reason: "the linker's names go through symbolic links the dump cannot resolve; the others \
+                 are the linker's values at the crash, and the file's dynamic section differs \
                  from the copy wherever the linker relocated it in memory",
     },
     Unchecked {

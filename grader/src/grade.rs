@@ -8,7 +8,7 @@ use crate::{
         deviations::{self, Deviations},
     },
 };
-use crashsuite_data::{ObservedEnding, Truth, truth::TruthError};
+use crashsuite_data::{ObservedEnding, SystemTruth, Truth, truth::TruthError};
 use serde::Serialize;
 use std::{fmt::Write as _, path::PathBuf};
 
@@ -143,8 +143,13 @@ pub fn grade(seen: &Observation<'_>) -> Grade {
         }
         [oldest, others @ ..] => (DumpFile::read(oldest).map_err(NoDump::Unreadable), others.len()),
     };
-    let graded =
-        Graded { truth: Some(truth), ending: Some(seen.ending), others, known: seen.known };
+    let graded = Graded {
+        truth: Some(truth),
+        here: Some(&truth.system),
+        ending: Some(seen.ending),
+        others,
+        known: seen.known,
+    };
     let mut grade = grade_file(seen.name.clone(), file, graded);
     let as_expected = seen.ending.matches(truth.ending);
     grade.case_note = (!as_expected).then(|| {
@@ -161,24 +166,40 @@ pub fn grade(seen: &Observation<'_>) -> Grade {
     grade
 }
 
-/// Grades one dump file made by anything, with or without a truth record
-/// (without one, the rules that compare with the crash's facts skip).
+/// Grades one dump file made by anything, with or without a truth record.
+/// Without one, the rules that compare with the crash's facts skip, and the
+/// dump is judged by what it says about itself: its streams must agree with
+/// each other, and a module is compared with the file at its path only when
+/// that file has the module's build id (elsewhere, the file is another
+/// build). Nothing of the grading machine applies.
 pub fn verify(path: &std::path::Path, truth: Option<&Truth>) -> Grade {
     let name = path.display().to_string();
     let file = DumpFile::read(path).map_err(NoDump::Unreadable);
-    grade_file(name, file, Graded::alone(truth))
+    grade_file(name, file, Graded::alone(truth, truth.map(|t| &t.system)))
+}
+
+/// [`verify`] for a dump made on this machine, without its truth record:
+/// the machine's system (OS, CPU, processor count) applies, and every
+/// module's file on disk must have the build id the dump lists.
+pub fn verify_made_here(path: &std::path::Path) -> Grade {
+    let name = path.display().to_string();
+    let file = DumpFile::read(path).map_err(NoDump::Unreadable);
+    let here = SystemTruth::current();
+    grade_file(name, file, Graded::alone(None, Some(&here)))
 }
 
 /// [`verify`] for a dump held in memory; `name` names it in the grade.
 pub fn verify_bytes(name: &str, bytes: Vec<u8>, truth: Option<&Truth>) -> Grade {
     let file = DumpFile::from_bytes(bytes).map_err(NoDump::Unreadable);
-    grade_file(name.to_owned(), file, Graded::alone(truth))
+    grade_file(name.to_owned(), file, Graded::alone(truth, truth.map(|t| &t.system)))
 }
 
 /// What a dump file is graded with besides itself.
 struct Graded<'a> {
     /// The case's truth record.
     truth: Option<&'a Truth>,
+    /// The system the dump was made on, when known (see [`rules::Facts::here`]).
+    here: Option<&'a SystemTruth>,
     /// How the process ended.
     ending: Option<&'a ObservedEnding>,
     /// The other dumps written for the same crash.
@@ -189,16 +210,16 @@ struct Graded<'a> {
 
 impl<'a> Graded<'a> {
     /// A dump on its own: no ending seen, no other dump, no deviations.
-    fn alone(truth: Option<&'a Truth>) -> Self {
+    fn alone(truth: Option<&'a Truth>, here: Option<&'a SystemTruth>) -> Self {
         static NONE: std::sync::LazyLock<Deviations> =
             std::sync::LazyLock::new(Deviations::default);
-        Self { truth, ending: None, others: 0, known: &NONE }
+        Self { truth, here, ending: None, others: 0, known: &NONE }
     }
 }
 
 /// Applies every rule to a read (or unreadable) dump file.
 fn grade_file(trial: String, file: Result<DumpFile, NoDump>, with: Graded<'_>) -> Grade {
-    let Graded { truth, ending, others, known } = with;
+    let Graded { truth, here, ending, others, known } = with;
     // The readers are fuzzed, but a hostile dump must never take the
     // verifier down: a panic while reading is reported as an unreadable dump.
     let panicked = NoDump::Panicked;
@@ -214,7 +235,7 @@ fn grade_file(trial: String, file: Result<DumpFile, NoDump>, with: Graded<'_>) -
         Err(why) => (None, Some(why)),
     };
     let facts =
-        rules::Facts { truth, ending, dump: evidence.as_ref(), no_dump, other_dumps: others };
+        rules::Facts { truth, ending, dump: evidence.as_ref(), no_dump, other_dumps: others, here };
     let verdicts: Vec<RuleVerdict> = rules::all()
         .into_iter()
         .map(|rule| {

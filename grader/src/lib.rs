@@ -37,7 +37,7 @@ pub mod stacks;
 pub mod symbols;
 
 pub use evidence::NoDump;
-pub use grade::{Grade, Observation, grade, verify, verify_bytes};
+pub use grade::{Grade, Observation, grade, verify, verify_bytes, verify_made_here};
 pub use rules::{
     Level, RuleVerdict, Verdict,
     deviations::{Deviations, Seen},

@@ -70,16 +70,24 @@ pub enum Command {
         #[arg(long, visible_alias = "target", default_value = std::env::consts::ARCH)]
         arch: String,
     },
-    /// Grade one dump made by any handler. With the case's truth record
-    /// every rule runs; without one, only the rules on the dump's own
-    /// structure, and the rest skip. Exits with 1 when the dump fails (a
-    /// wrong fact at any level, a missing one at MUST).
+    /// Grade one dump made by any handler, anywhere. With the case's truth
+    /// record every rule runs; without one the dump is judged by what it
+    /// says about itself (its streams must agree with each other; nothing of
+    /// this machine applies unless --made-here), and the rules that need the
+    /// crash's facts skip. Exits with 1 when the dump fails (a wrong fact at
+    /// any level, a missing one at MUST).
     Verify {
         /// The dump file.
         dump: PathBuf,
         /// The truth record the crashing case wrote.
         #[arg(long)]
         truth: Option<PathBuf>,
+        /// The dump was made on this machine: its system (OS, CPU,
+        /// processors) applies, and every module's file here must have the
+        /// build id the dump lists. Without it (or a truth record) the dump
+        /// is judged by what it says about itself.
+        #[arg(long, conflicts_with = "truth")]
+        made_here: bool,
         /// Print the verdicts as JSON.
         #[arg(long)]
         json: bool,

@@ -50,8 +50,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 repeat: repeat.into(),
             })
         }
-        Command::Verify { dump, truth, json } => {
-            commands::verify::verify(&dump, truth.as_deref(), json)
+        Command::Verify { dump, truth, made_here, json } => {
+            commands::verify::verify(&dump, truth.as_deref(), made_here, json)
         }
         Command::Stress { clients, crashes, json } => {
             commands::stress::stress(clients, crashes, json)

@@ -29,16 +29,20 @@ static AROUND_IP: Rule = Rule {
         Against::Dump,
     )],
     check: |facts| {
-        if need!(facts.truth()).exception_code == crashsuite_data::trigger::DUMP_REQUESTED {
+        let dump = need!(facts.dump());
+        let code = match facts.truth {
+            Some(truth) => Some(truth.exception_code),
+            None => dump.exception.as_ref().ok().map(|e| e.raw.exception_record.exception_code),
+        };
+        if code == Some(crashsuite_data::trigger::DUMP_REQUESTED) {
             return Verdict::skip("no crash: a dump on request has no crashing instruction");
         }
         let ip = need!(crash_ip(facts));
-        if need!(facts.truth()).instruction_pointer.is_some() {
+        if facts.truth.is_some_and(|truth| truth.instruction_pointer.is_some()) {
             return Verdict::skip(format!(
                 "the case sends the instruction pointer to {ip:#x} on purpose"
             ));
         }
-        let dump = need!(facts.dump());
         let captured = dump.memory.as_ref().and_then(|m| m.memory_at_address(ip));
         match captured {
             Some(region) => Verdict::pass(format!(

@@ -27,7 +27,7 @@ mod system;
 mod threads;
 
 use crate::evidence::{DumpEvidence, StreamError};
-use crashsuite_data::{ObservedEnding, Truth};
+use crashsuite_data::{ObservedEnding, SystemTruth, Truth};
 use serde::Serialize;
 
 /// How binding a rule is.
@@ -171,6 +171,11 @@ pub struct Facts<'e, 'a> {
     pub no_dump: Option<&'e crate::evidence::NoDump>,
     /// The dumps written for the crash besides the one graded (the oldest).
     pub other_dumps: usize,
+    /// The system the dump was made on, when that is known: its truth
+    /// record's, or the grading machine's when the caller says the dump was
+    /// made here. Then the files on disk are its modules' files too. Without
+    /// it the dump is judged by what it says about itself.
+    pub here: Option<&'e SystemTruth>,
 }
 
 impl<'e, 'a> Facts<'e, 'a> {
@@ -292,9 +297,9 @@ fn on_linux(facts: &Facts<'_, '_>) -> Result<(), Verdict> {
         (Some(truth), _) => truth.system.os.clone(),
         (None, Some(dump)) => match &dump.system_info {
             Ok(info) => format!("{:?}", info.os).to_lowercase(),
-            Err(_) => return Ok(()),
+            Err(_) => return Err(Verdict::skip("a Linux stream; no SystemInfo names the system")),
         },
-        (None, None) => return Ok(()),
+        (None, None) => return Err(Verdict::skip("a Linux stream; nothing names the system")),
     };
     if os == "linux" {
         Ok(())

@@ -1,7 +1,6 @@
 //! The SystemInfo stream.
 
 use super::{Against, Facts, Field, Level, Rule, Verdict, need, required};
-use crashsuite_data::SystemTruth;
 use minidump::system_info::{Cpu, Os};
 
 pub(super) const RULES: &[&Rule] = &[&OS, &CPU, &CPU_COUNT, &MISC_PID];
@@ -10,11 +9,9 @@ fn system_info<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump::MinidumpSystem
     required(&facts.dump()?.system_info, "a SystemInfo stream")
 }
 
-/// The system the case ran on: its truth record's, or without one (a dump
-/// verified on its own) the grader's.
-fn case_system(facts: &Facts<'_, '_>) -> SystemTruth {
-    facts.truth.map_or_else(SystemTruth::current, |truth| truth.system.clone())
-}
+/// Why a rule that compares with the system skips when it is not known.
+const NOT_HERE: &str = "no truth record says which system made the dump (`--made-here` when this \
+     machine did)";
 
 /// An OS as SystemInfo spells it.
 fn spelled_os(os: &str) -> Option<Os> {
@@ -44,15 +41,33 @@ static OS: Rule = Rule {
     id: "SYS-01",
     level: Level::Must,
     stream: "SystemInfo",
-    title: "SystemInfo names the operating system the case ran on",
+    title: "SystemInfo names the operating system the dump was made on",
     checks: &[Field::new("SystemInfo", "PlatformId", Against::System)],
     check: |facts| {
         let info = need!(system_info(facts));
-        let system = case_system(facts);
-        let Some(expected) = spelled_os(&system.os) else {
-            return Verdict::skip(format!("no SystemInfo spelling for {}", system.os));
-        };
-        Verdict::equal(info.os, expected)
+        if let Some(system) = facts.here {
+            let Some(expected) = spelled_os(&system.os) else {
+                return Verdict::skip(format!("no SystemInfo spelling for {}", system.os));
+            };
+            return Verdict::equal(info.os, expected);
+        }
+        // Judged by itself: the Linux streams Breakpad added (its `/proc`
+        // copies, 0x47670003 to 0x4767000A; BreakpadInfo and AssertionInfo
+        // below them are Windows' too) say Linux.
+        let dump = need!(facts.dump());
+        let linux = dump
+            .directory
+            .iter()
+            .filter(|e| (0x4767_0003..=0x4767_000A).contains(&e.stream_type))
+            .count();
+        if linux == 0 {
+            return Verdict::skip(format!("{NOT_HERE}, and no other stream names it"));
+        }
+        let says = format!("as its {linux} Linux streams say");
+        match info.os {
+            Os::Linux | Os::Android => Verdict::pass(format!("{:?}, {says}", info.os)),
+            os => Verdict::fail(format!("{os:?}"), format!("Linux, {says}")),
+        }
     },
 };
 
@@ -61,15 +76,35 @@ static CPU: Rule = Rule {
     id: "SYS-02",
     level: Level::Must,
     stream: "SystemInfo",
-    title: "SystemInfo names the CPU architecture the case ran on",
+    title: "SystemInfo names the CPU architecture the dump was made on",
     checks: &[Field::new("SystemInfo", "ProcessorArchitecture", Against::System)],
     check: |facts| {
         let info = need!(system_info(facts));
-        let system = case_system(facts);
-        let Some(expected) = spelled_cpu(&system.arch) else {
-            return Verdict::skip(format!("no SystemInfo spelling for {}", system.arch));
+        if let Some(system) = facts.here {
+            let Some(expected) = spelled_cpu(&system.arch) else {
+                return Verdict::skip(format!("no SystemInfo spelling for {}", system.arch));
+            };
+            return Verdict::equal(info.cpu, expected);
+        }
+        // Judged by itself: the crash context is read as SystemInfo's CPU
+        // says, and its own flags must agree.
+        let dump = need!(facts.dump());
+        let Ok(exception) = &dump.exception else {
+            return Verdict::skip(format!("{NOT_HERE}, and there is no crash context to compare"));
         };
-        Verdict::equal(info.cpu, expected)
+        if exception.raw.thread_context.data_size == 0 {
+            return Verdict::skip(format!("{NOT_HERE}, and the crash context is empty"));
+        }
+        match exception.context(info, dump.misc.as_ref()) {
+            Some(_) => Verdict::pass(format!("{:?}, as its crash context's flags say", info.cpu)),
+            None => Verdict::fail(
+                format!(
+                    "{:?}, but the crash context ({} bytes) is not one",
+                    info.cpu, exception.raw.thread_context.data_size
+                ),
+                "the CPU of the crash context",
+            ),
+        }
     },
 };
 
@@ -84,7 +119,10 @@ static CPU_COUNT: Rule = Rule {
     checks: &[Field::new("SystemInfo", "NumberOfProcessors", Against::System)],
     check: |facts| {
         let info = need!(system_info(facts));
-        let processors = case_system(facts).processors;
+        let Some(system) = facts.here else {
+            return Verdict::skip(format!("{NOT_HERE}; LNX-05 compares with the dump's cpuinfo"));
+        };
+        let processors = system.processors;
         if processors == 0 {
             return Verdict::skip("the system's processor count is unknown");
         }
