@@ -15,15 +15,7 @@ use std::process::Command;
 #[test]
 fn a_handler_test_grades_its_own_dump() {
     // The handler under test writes a dump of a process.
-    let mut child = Command::new("sleep").arg("30").spawn().expect("sleep runs");
-    let pid = child.id() as i32;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("sleep.dmp");
-    let mut file = std::fs::File::create(&path).expect("create");
-    let written = MinidumpWriterConfig::new(pid, pid).write(&mut file);
-    let _ = child.kill();
-    let _ = child.wait();
-    written.expect("minidump-writer dumps its child");
+    let (_dir, path, _) = dump_of_a_sleeping_process();
 
     // Grading it: every rule that needs no truth record runs (the others
     // skip, saying so); a failure says which rule, what it saw and what it
@@ -40,6 +32,17 @@ fn a_handler_test_grades_its_own_dump() {
 
 #[test]
 fn every_threads_stack_shows_where_a_waiting_process_waits() {
+    let (_dir, path, pid) = dump_of_a_sleeping_process();
+    let stacks = crashsuite_grader::stacks::thread_stacks(&path).expect("readable");
+    assert_eq!(stacks.len(), 1, "{stacks:?}");
+    assert_eq!(stacks[0].tid, pid as u32);
+    let waits = stacks[0].frames.iter().take(3).any(|f| f.contains("nanosleep"));
+    assert!(waits, "{:?}", stacks[0].frames);
+}
+
+/// A dump, written by minidump-writer, of a `sleep` process once it sleeps;
+/// the directory holding it, its path and the process's pid.
+fn dump_of_a_sleeping_process() -> (tempfile::TempDir, std::path::PathBuf, i32) {
     let mut child = Command::new("sleep").arg("30").spawn().expect("sleep runs");
     let pid = child.id() as i32;
     // Until sleep has reached its sleep, its stack shows the loader: wait
@@ -59,10 +62,5 @@ fn every_threads_stack_shows_where_a_waiting_process_waits() {
     let _ = child.kill();
     let _ = child.wait();
     written.expect("minidump-writer dumps its child");
-
-    let stacks = crashsuite_grader::stacks::thread_stacks(&path).expect("readable");
-    assert_eq!(stacks.len(), 1, "{stacks:?}");
-    assert_eq!(stacks[0].tid, pid as u32);
-    let waits = stacks[0].frames.iter().take(3).any(|f| f.contains("nanosleep"));
-    assert!(waits, "{:?}", stacks[0].frames);
+    (dir, path, pid)
 }

@@ -8,6 +8,22 @@ fn crashsuite(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_crashsuite")).args(args).output().expect("runs")
 }
 
+/// `crashsuite run --manifest MANIFEST --handler HANDLER --case CASE --json`,
+/// with `more` arguments.
+#[cfg(target_os = "linux")]
+fn run_json(
+    manifest: &std::path::Path,
+    handler: &str,
+    case: &str,
+    more: &[&str],
+) -> std::process::Output {
+    let manifest = manifest.to_str().expect("utf-8");
+    let mut args =
+        vec!["run", "--manifest", manifest, "--handler", handler, "--case", case, "--json"];
+    args.extend(more);
+    crashsuite(&args)
+}
+
 #[test]
 fn cases_json_lists_every_case_with_its_platforms() {
     let out = crashsuite(&["cases", "--json"]);
@@ -97,16 +113,7 @@ fn a_deliberately_broken_handler_fails_with_named_rules() {
     }
 
     // `--handler` names it too, and then it is the only handler run.
-    let out = crashsuite(&[
-        "run",
-        "--manifest",
-        manifest.to_str().expect("utf-8"),
-        "--handler",
-        "broken",
-        "--case",
-        "segv_cpp_thread",
-        "--json",
-    ]);
+    let out = run_json(&manifest, "broken", "segv_cpp_thread", &[]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let results: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let trials = results["trials"].as_array().expect("trials");
@@ -130,18 +137,7 @@ fn repeated_rounds_count_intermittent_entries_and_call_one_that_always_failed_pe
         ));
     }
     std::fs::write(&manifest, text).expect("write");
-    let out = crashsuite(&[
-        "run",
-        "--manifest",
-        manifest.to_str().expect("utf-8"),
-        "--handler",
-        "broken",
-        "--case",
-        "segv_cpp_thread",
-        "--repeat",
-        "2",
-        "--json",
-    ]);
+    let out = run_json(&manifest, "broken", "segv_cpp_thread", &["--repeat", "2"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "permanent entries fail the run: {stderr}");
     let results: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
@@ -169,16 +165,7 @@ fn repeated_rounds_count_intermittent_entries_and_call_one_that_always_failed_pe
 fn a_handler_that_hangs_is_reported_hung_with_where_it_waits() {
     let dir = tempfile::tempdir().expect("tempdir");
     let manifest = common::stalled_handler(dir.path());
-    let out = crashsuite(&[
-        "run",
-        "--manifest",
-        manifest.to_str().expect("utf-8"),
-        "--handler",
-        "stalled",
-        "--case",
-        "abort",
-        "--json",
-    ]);
+    let out = run_json(&manifest, "stalled", "abort", &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "no dump and a hang fail the trial: {stderr}");
     let results: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
