@@ -229,6 +229,13 @@ impl<'a> DumpEvidence<'a> {
                 pollster::block_on(minidump_processor::process_minidump(dump, &provider))
             }
         };
+        let memory = dump.get_memory();
+        let mut state = state;
+        if let (Ok(state), Ok(modules)) = (&mut state, &modules) {
+            for stack in &mut state.threads {
+                symbols::recover_lost_caller(stack, modules, memory.as_ref());
+            }
+        }
         let mut namer = symbols::Namer::new(verified);
         let frame_names = state
             .as_ref()
@@ -249,7 +256,7 @@ impl<'a> DumpEvidence<'a> {
             threads: stream(dump),
             thread_names: stream(dump),
             modules,
-            memory: dump.get_memory(),
+            memory,
             crashpad: stream(dump),
             proc_status: stream(dump),
             linux_maps: stream(dump),

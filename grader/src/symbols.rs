@@ -71,3 +71,60 @@ impl Namer {
         })
     }
 }
+
+/// Puts back the frame that a call through a bad pointer loses. The one place
+/// crashsuite works around minidump-processor's walk.
+///
+/// The upstream behaviour, as it could be reported: minidump-processor 0.27
+/// walks a frame 0 whose instruction pointer lies in no module (a call through
+/// a null or wild function pointer, a jump into a data page) by its frame
+/// pointer. That frame pointer still belongs to the function that made the
+/// bad call, so the walk goes from the bad address straight to that
+/// function's caller and the function itself, the one a reader needs, is
+/// lost. At that moment its return address is at the stack pointer (x86_64:
+/// the call pushed it) or in the link register (arm64); Breakpad's walkers
+/// look there first. Here, when that address lies in a module and the walk
+/// does not already resume there, the frame it names is put back as frame 1,
+/// trusted as a scan.
+pub fn recover_lost_caller(
+    stack: &mut minidump_unwind::CallStack,
+    modules: &MinidumpModuleList,
+    memory: Option<&minidump::UnifiedMemoryList<'_>>,
+) {
+    use minidump::MinidumpRawContext as Raw;
+    let Some(first) = stack.frames.first() else { return };
+    if modules.module_at_address(first.instruction).is_some() {
+        return;
+    }
+    // The return address, the stack pointer after the return, and how far
+    // back from the return address the call instruction lies.
+    let (resume, sp, back) = match &first.context.raw {
+        Raw::Amd64(raw) => {
+            let at_sp = memory
+                .and_then(|m| m.memory_at_address(raw.rsp))
+                .and_then(|region| region.get_memory_at_address::<u64>(raw.rsp));
+            let Some(resume) = at_sp else { return };
+            (resume, raw.rsp.wrapping_add(8), 1)
+        }
+        Raw::Arm64(raw) => (raw.iregs[30], raw.sp, 4),
+        Raw::OldArm64(raw) => (raw.iregs[30], raw.sp, 4),
+        _ => return,
+    };
+    let Some(module) = modules.module_at_address(resume) else { return };
+    if stack.frames.get(1).is_some_and(|frame| frame.resume_address == resume) {
+        return;
+    }
+    let mut context = first.context.clone();
+    match &mut context.raw {
+        Raw::Amd64(raw) => (raw.rip, raw.rsp) = (resume, sp),
+        Raw::Arm64(raw) => raw.pc = resume,
+        Raw::OldArm64(raw) => raw.pc = resume,
+        _ => return,
+    }
+    let mut frame =
+        minidump_unwind::StackFrame::from_context(context, minidump_unwind::FrameTrust::Scan);
+    frame.instruction = resume.wrapping_sub(back);
+    frame.resume_address = resume;
+    frame.module = Some(module.clone());
+    stack.frames.insert(1, frame);
+}

@@ -72,12 +72,23 @@ fn without_a_truth_record_only_structural_rules_run() {
     let crashed = common::reference_dump("segv_null_write");
     let grade = crashsuite_grader::verify(&crashed.dump, None);
     assert!(grade.passed(), "{}", grade.explain());
-    for id in ["HDR-01", "HDR-02", "HDR-03", "MEM-03", "MOD-05", "SYS-01"] {
+    for id in ["HDR-01", "HDR-02", "HDR-03", "MEM-03", "MOD-05", "SYS-01", "THR-02", "THR-07"] {
         assert!(matches!(verdict(&grade, id), Verdict::Pass { .. }), "{id} should run");
     }
     for id in ["EXC-01", "THR-03", "ANN-01", "PRC-01"] {
         assert!(matches!(verdict(&grade, id), Verdict::Skip { .. }), "{id} should skip");
     }
+}
+
+#[test]
+fn a_call_through_a_null_pointer_keeps_the_function_that_made_it() {
+    // Frame 0 is address 0, in no module: the walk must still name the
+    // function whose call jumped there as frame 1 (symbols::recover_lost_caller).
+    let crashed = common::reference_dump("segv_null_call");
+    let grade = crashsuite_grader::verify(&crashed.dump, Some(&crashed.truth));
+    assert!(matches!(verdict(&grade, "STK-05"), Verdict::Pass { .. }), "{}", grade.explain());
+    let digest = grade.digest.as_deref().unwrap_or_default();
+    assert!(digest.contains("our frames: crashsuite_call_null"), "{digest}");
 }
 
 #[test]
