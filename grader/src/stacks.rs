@@ -1,5 +1,5 @@
 //! Every thread's walked and named stack in a dump: what shows where a hung
-//! process waits.
+//! process waits, and the walk as minidump-stackwalk's JSON.
 
 use crate::{
     evidence::{DumpError, DumpEvidence, DumpFile},
@@ -55,4 +55,42 @@ pub fn thread_stacks(path: &std::path::Path) -> Result<Vec<ThreadStack>, DumpErr
         .collect();
     crate::names::save_new();
     Ok(stacks)
+}
+
+/// Why a dump's walk could not be written as minidump-stackwalk's JSON.
+#[derive(Debug, thiserror::Error)]
+pub enum StackwalkError {
+    /// The dump cannot be read.
+    #[error(transparent)]
+    Read(#[from] DumpError),
+    /// minidump-processor could not walk it.
+    #[error("walking the dump: {0}")]
+    Walk(String),
+    /// Writing the JSON failed.
+    #[error("writing the JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// The dump at `path` in minidump-stackwalk's JSON schema
+/// (minidump-processor's `ProcessState::print_json`, whose
+/// `json-schema.md` documents it), with crashsuite's frame names (from the
+/// module files on disk whose build ids match) filled in where the
+/// processor had none, so that tools reading minidump-stackwalk's output
+/// read crashsuite's.
+pub fn stackwalk_json(path: &std::path::Path, pretty: bool) -> Result<String, StackwalkError> {
+    let file = DumpFile::read(path)?;
+    let mut evidence = DumpEvidence::gather(&file);
+    let state = evidence.state.as_mut().map_err(|e| StackwalkError::Walk(e.to_string()))?;
+    if let Ok(modules) = &evidence.modules {
+        let mut namer = symbols::Namer::new(symbols::verified_modules(modules));
+        for frame in state.threads.iter_mut().flat_map(|thread| thread.frames.iter_mut()) {
+            if frame.function_name.is_none() {
+                frame.function_name = namer.name(frame.instruction);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    state.print_json(&mut out, pretty)?;
+    crate::names::save_new();
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }

@@ -91,6 +91,11 @@ pub enum Command {
         /// Print the verdicts as JSON.
         #[arg(long)]
         json: bool,
+        /// Print the dump's stack walk as minidump-stackwalk's JSON (its
+        /// schema, with crashsuite's frame names filled in) instead of the
+        /// verdicts; the exit code is still the grade's.
+        #[arg(long, conflicts_with = "json")]
+        stackwalk: bool,
     },
     /// Crash many clients against one reference monitor, several at a time,
     /// and check that every crash has exactly one dump that passes every MUST

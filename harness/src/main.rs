@@ -50,8 +50,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 repeat: repeat.into(),
             })
         }
-        Command::Verify { dump, truth, made_here, json } => {
-            commands::verify::verify(&dump, truth.as_deref(), made_here, json)
+        Command::Verify { dump, truth, made_here, json, stackwalk } => {
+            let show = match (json, stackwalk) {
+                (true, _) => commands::verify::Show::Json,
+                (_, true) => commands::verify::Show::Stackwalk,
+                _ => commands::verify::Show::Text,
+            };
+            commands::verify::verify(&dump, truth.as_deref(), made_here, show)
         }
         Command::Stress { clients, crashes, json } => {
             commands::stress::stress(clients, crashes, json)

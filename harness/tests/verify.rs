@@ -91,6 +91,90 @@ fn a_call_through_a_null_pointer_keeps_the_function_that_made_it() {
     assert!(digest.contains("our frames: crashsuite_call_null"), "{digest}");
 }
 
+/// What a dashboard reads first of minidump-stackwalk's JSON, as
+/// minidump-processor's `json-schema.md` documents it: a typed reader of
+/// that schema (every field optional, as the schema says).
+mod stackwalk_schema {
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    pub struct Walk {
+        pub status: Option<String>,
+        pub system_info: Option<SystemInfo>,
+        pub crash_info: Option<CrashInfo>,
+        pub crashing_thread: Option<Thread>,
+        pub threads: Option<Vec<Thread>>,
+        pub modules: Option<Vec<Module>>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct SystemInfo {
+        pub os: Option<String>,
+        pub cpu_arch: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct CrashInfo {
+        #[serde(rename = "type")]
+        pub kind: Option<String>,
+        pub address: Option<String>,
+        pub crashing_thread: Option<u32>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct Thread {
+        pub frames: Option<Vec<Frame>>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct Frame {
+        pub frame: Option<u32>,
+        pub function: Option<String>,
+        pub module: Option<String>,
+        pub trust: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct Module {
+        pub filename: Option<String>,
+        pub debug_id: Option<String>,
+    }
+}
+
+#[test]
+fn the_stack_walk_is_written_in_minidump_stackwalks_schema() {
+    let crashed = common::reference_dump("segv_null_call");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crashsuite"))
+        .args(["verify", "--stackwalk", "--truth"])
+        .arg(crashed.dir.path().join("truth.json"))
+        .arg(&crashed.dump)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let walk: stackwalk_schema::Walk = serde_json::from_slice(&out.stdout).expect("the schema");
+    assert_eq!(walk.status.as_deref(), Some("OK"));
+    let system = walk.system_info.expect("system_info");
+    assert_eq!(system.os.as_deref(), Some("Linux"));
+    assert!(system.cpu_arch.is_some());
+    let crash = walk.crash_info.expect("crash_info");
+    assert!(crash.kind.as_deref().is_some_and(|k| k.contains("SIGSEGV")), "{crash:?}");
+    assert!(crash.address.is_some() && crash.crashing_thread.is_some(), "{crash:?}");
+    assert!(!walk.threads.expect("threads").is_empty());
+    let modules = walk.modules.expect("modules");
+    assert!(
+        modules.iter().any(|m| m.filename.as_deref() == Some("crashsuite-case")),
+        "{modules:?}"
+    );
+    assert!(modules.iter().all(|m| m.debug_id.is_some()));
+    // crashsuite's names fill the frames the processor could not name, the
+    // caller it put back included.
+    let frames = walk.crashing_thread.and_then(|t| t.frames).expect("crashing thread frames");
+    let named = |name: &str| frames.iter().any(|f| f.function.as_deref() == Some(name));
+    assert!(named("crashsuite_call_null"), "{frames:#?}");
+    assert_eq!(frames[0].frame, Some(0));
+    assert!(frames.iter().all(|f| f.trust.is_some() && f.module.is_some() || f.frame == Some(0)));
+}
+
 #[test]
 fn the_cli_reports_garbage_and_exits_non_zero() {
     let dir = tempfile::tempdir().expect("tempdir");
