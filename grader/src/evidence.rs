@@ -171,6 +171,9 @@ pub struct DumpEvidence<'a> {
     /// The names of the crashing (requesting) thread's frames, innermost
     /// first, from the verified module files.
     pub frame_names: Vec<Option<String>>,
+    /// Names any address in the verified module files (each file loaded
+    /// once), for the walks of the other threads.
+    pub namer: symbols::Namer,
 }
 
 impl DumpEvidence<'_> {
@@ -267,6 +270,7 @@ impl<'a> DumpEvidence<'a> {
             breakpad_info: stream(dump),
             state,
             frame_names,
+            namer,
         }
     }
 }

@@ -1,10 +1,7 @@
 //! Every thread's walked and named stack in a dump: what shows where a hung
 //! process waits, and the walk as minidump-stackwalk's JSON.
 
-use crate::{
-    evidence::{DumpError, DumpEvidence, DumpFile},
-    symbols,
-};
+use crate::evidence::{DumpError, DumpEvidence, DumpFile};
 use minidump::Module as _;
 use serde::Serialize;
 
@@ -22,13 +19,9 @@ pub struct ThreadStack {
 /// The stacks of every thread of the dump at `path`, in the dump's order.
 pub fn thread_stacks(path: &std::path::Path) -> Result<Vec<ThreadStack>, DumpError> {
     let file = DumpFile::read(path)?;
-    let evidence = DumpEvidence::gather(&file);
+    let mut evidence = DumpEvidence::gather(&file);
     let Ok(state) = &evidence.state else { return Ok(Vec::new()) };
-    let mut namer = evidence
-        .modules
-        .as_ref()
-        .map(|modules| symbols::Namer::new(symbols::verified_modules(modules)))
-        .ok();
+    let namer = &mut evidence.namer;
     let names = evidence.thread_names.as_ref().ok();
     let stacks = state
         .threads
@@ -40,7 +33,7 @@ pub fn thread_stacks(path: &std::path::Path) -> Result<Vec<ThreadStack>, DumpErr
                 .frames
                 .iter()
                 .map(|frame| {
-                    let named = namer.as_mut().and_then(|n| n.name(frame.instruction));
+                    let named = namer.name(frame.instruction);
                     named.unwrap_or_else(|| match &frame.module {
                         Some(module) => {
                             let file = module.code_file();
@@ -81,12 +74,9 @@ pub fn stackwalk_json(path: &std::path::Path, pretty: bool) -> Result<String, St
     let file = DumpFile::read(path)?;
     let mut evidence = DumpEvidence::gather(&file);
     let state = evidence.state.as_mut().map_err(|e| StackwalkError::Walk(e.to_string()))?;
-    if let Ok(modules) = &evidence.modules {
-        let mut namer = symbols::Namer::new(symbols::verified_modules(modules));
-        for frame in state.threads.iter_mut().flat_map(|thread| thread.frames.iter_mut()) {
-            if frame.function_name.is_none() {
-                frame.function_name = namer.name(frame.instruction);
-            }
+    for frame in state.threads.iter_mut().flat_map(|thread| thread.frames.iter_mut()) {
+        if frame.function_name.is_none() {
+            frame.function_name = evidence.namer.name(frame.instruction);
         }
     }
     let mut out = Vec::new();

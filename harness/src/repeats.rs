@@ -66,21 +66,9 @@ pub fn tally(trials: &[Trial], platform: &str, rounds: &[Vec<Outcome>]) -> Vec<T
         }
         let known = trial.handler.deviations.for_case(&trial.case.id, platform);
         for entry in known.list.iter().filter(|d| d.intermittent) {
-            let at = tallies.iter().position(|t| {
-                t.handler == trial.handler.name && t.case == entry.case && t.rule == entry.rule
-            });
-            let at = at.unwrap_or_else(|| {
-                tallies.push(Tally {
-                    handler: trial.handler.name.clone(),
-                    case: entry.case.clone(),
-                    rule: entry.rule.clone(),
-                    seen: Seen { failed: 0, runs: 0 },
-                    recorded: entry.seen,
-                    finding: Finding::Unobserved,
-                });
-                tallies.len() - 1
-            });
-            let seen = &mut tallies[at].seen;
+            let tally = tally_of(&mut tallies, &trial.handler.name, &entry.case, &entry.rule);
+            tally.recorded = entry.seen;
+            let seen = &mut tally.seen;
             for grade in &graded {
                 match grade.verdicts.iter().find(|v| v.id == entry.rule).map(|v| &v.verdict) {
                     Some(Verdict::Deviation { .. }) => seen.failed += 1,
@@ -95,6 +83,29 @@ pub fn tally(trials: &[Trial], platform: &str, rounds: &[Vec<Outcome>]) -> Vec<T
         tally.finding = finding(tally.seen, tally.recorded);
     }
     tallies
+}
+
+/// The tally of `rule` on `case` under `handler`, added (with nothing
+/// counted) when there is none yet.
+fn tally_of<'t>(
+    tallies: &'t mut Vec<Tally>,
+    handler: &str,
+    case: &str,
+    rule: &str,
+) -> &'t mut Tally {
+    let at = tallies.iter().position(|t| t.handler == handler && t.case == case && t.rule == rule);
+    let at = at.unwrap_or_else(|| {
+        tallies.push(Tally {
+            handler: handler.to_owned(),
+            case: case.to_owned(),
+            rule: rule.to_owned(),
+            seen: Seen { failed: 0, runs: 0 },
+            recorded: None,
+            finding: Finding::Unobserved,
+        });
+        tallies.len() - 1
+    });
+    &mut tallies[at]
 }
 
 /// What counts of failures and runs mean, given the rate the manifest
@@ -130,24 +141,9 @@ pub fn unlisted(trials: &[Trial], rounds: &[Vec<Outcome>]) -> Vec<Tally> {
                 if !failed && !passed {
                     continue;
                 }
-                let at = tallies.iter().position(|t| {
-                    t.handler == trial.handler.name
-                        && t.case == trial.case.id
-                        && t.rule == verdict.id
-                });
-                let at = at.unwrap_or_else(|| {
-                    tallies.push(Tally {
-                        handler: trial.handler.name.clone(),
-                        case: trial.case.id.clone(),
-                        rule: verdict.id.to_owned(),
-                        seen: Seen { failed: 0, runs: 0 },
-                        recorded: None,
-                        finding: Finding::Unobserved,
-                    });
-                    tallies.len() - 1
-                });
-                tallies[at].seen.runs += 1;
-                tallies[at].seen.failed += u32::from(failed);
+                let tally = tally_of(&mut tallies, &trial.handler.name, &trial.case.id, verdict.id);
+                tally.seen.runs += 1;
+                tally.seen.failed += u32::from(failed);
             }
         }
     }

@@ -105,32 +105,31 @@ impl HangWatch {
 
     /// Dumps every process of the group into `dir` and walks each dump.
     pub fn diagnose(&self, quiet: Duration, dir: &Path) -> Hang {
+        let made = std::fs::create_dir_all(dir)
+            .map_err(|e| (None, format!("making {}: {e}", dir.display())));
         let processes = group_members(self.pgid)
             .into_iter()
-            .map(|pid| {
-                let written = std::fs::create_dir_all(dir)
-                    .map_err(|e| format!("making {}: {e}", dir.display()))
-                    .and_then(|()| write_dump(dir, pid));
-                match written {
-                    Ok(path) => match thread_stacks(&path) {
-                        Ok(stacks) => HungProcess { pid, dump: Some(path), stacks, error: None },
-                        Err(e) => HungProcess {
-                            pid,
-                            dump: Some(path),
-                            stacks: Vec::new(),
-                            error: Some(format!("walking its dump: {e}")),
-                        },
-                    },
-                    Err(e) => HungProcess {
-                        pid,
-                        dump: None,
-                        stacks: Vec::new(),
-                        error: Some(format!("dumping it: {e}")),
-                    },
+            .map(|pid| match made.clone().and_then(|()| dump_and_walk(dir, pid)) {
+                Ok((path, stacks)) => HungProcess { pid, dump: Some(path), stacks, error: None },
+                Err((dump, error)) => {
+                    HungProcess { pid, dump, stacks: Vec::new(), error: Some(error) }
                 }
             })
             .collect();
         Hang { quiet_ms: quiet.as_millis() as u64, after_crash_ms: None, processes }
+    }
+}
+
+/// Dumps process `pid` into `dir` and walks the dump: its path and stacks,
+/// or the dump (when it was written) and what failed.
+fn dump_and_walk(
+    dir: &Path,
+    pid: u32,
+) -> Result<(PathBuf, Vec<ThreadStack>), (Option<PathBuf>, String)> {
+    let path = write_dump(dir, pid).map_err(|e| (None, format!("dumping it: {e}")))?;
+    match thread_stacks(&path) {
+        Ok(stacks) => Ok((path, stacks)),
+        Err(e) => Err((Some(path), format!("walking its dump: {e}"))),
     }
 }
 
@@ -215,6 +214,18 @@ fn files(dir: &Path) -> Vec<(PathBuf, u64)> {
 mod tests {
     use super::*;
 
+    /// Looks every 20 ms until the watch calls its group hung or `limit`
+    /// passes.
+    fn watch_up_to(mut watch: HangWatch, limit: Duration) -> (HangWatch, Option<Duration>) {
+        let started = Instant::now();
+        let mut hung = None;
+        while hung.is_none() && started.elapsed() < limit {
+            hung = watch.hung_for();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        (watch, hung)
+    }
+
     #[test]
     fn a_sleeping_group_is_hung_once_quiet_and_a_busy_one_is_not() {
         let dir = tempfile::tempdir().unwrap();
@@ -222,13 +233,8 @@ mod tests {
         std::fs::write(&truth, b"{}").unwrap();
         let mut sleeper = std::process::Command::new("sleep");
         let mut sleeper = crate::process::own_group(sleeper.arg("30")).spawn().unwrap();
-        let mut watch = HangWatch::new(sleeper.id(), Vec::new(), dir.path(), &truth);
-        let started = Instant::now();
-        let mut hung = None;
-        while hung.is_none() && started.elapsed() < QUIET * 10 {
-            hung = watch.hung_for();
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let watch = HangWatch::new(sleeper.id(), Vec::new(), dir.path(), &truth);
+        let (watch, hung) = watch_up_to(watch, QUIET * 10);
         let hung = hung.expect("a sleeping process is called hung");
         assert!(hung >= QUIET);
         let hang = watch.diagnose(hung, &dir.path().join("hung"));
@@ -242,13 +248,8 @@ mod tests {
         let mut busy = std::process::Command::new("sh");
         let busy = crate::process::own_group(busy.args(["-c", "while :; do :; done"]));
         let mut busy = busy.spawn().unwrap();
-        let mut watch = HangWatch::new(busy.id(), Vec::new(), dir.path(), &truth);
-        let started = Instant::now();
-        let mut hung = None;
-        while hung.is_none() && started.elapsed() < QUIET * 2 {
-            hung = watch.hung_for();
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let watch = HangWatch::new(busy.id(), Vec::new(), dir.path(), &truth);
+        let (_, hung) = watch_up_to(watch, QUIET * 2);
         let _ = busy.kill();
         let _ = busy.wait();
         assert_eq!(hung, None);
