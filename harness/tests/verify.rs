@@ -81,6 +81,31 @@ fn without_a_truth_record_only_structural_rules_run() {
 }
 
 #[test]
+fn without_a_truth_record_a_dump_is_caught_contradicting_itself() {
+    let crashed = common::reference_dump("segv_null_write");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let told = |id: &str| {
+        let lie = crashsuite_mutate::lie::CATALOGUE.iter().find(|l| l.id == id).expect(id);
+        let mut bytes = std::fs::read(&crashed.dump).expect("readable");
+        (lie.tell)(&mut bytes, &crashed.truth).expect("the lie applies");
+        write(dir.path(), &format!("{id}.dmp"), &bytes)
+    };
+    // The system it names disagrees with its own Linux streams and with its
+    // crash context.
+    let os = crashsuite_grader::verify(&told("system-os"), None);
+    assert!(matches!(verdict(&os, "SYS-01"), Verdict::Fail { .. }), "{}", os.explain());
+    let cpu = crashsuite_grader::verify(&told("system-cpu"), None);
+    assert!(matches!(verdict(&cpu, "SYS-02"), Verdict::Fail { .. }), "{}", cpu.explain());
+    // A library's build id that no file here has: another build, for all a
+    // dump from elsewhere can prove; wrong, for a dump made here.
+    let id = told("library-code-id");
+    let elsewhere = crashsuite_grader::verify(&id, None);
+    assert!(!matches!(verdict(&elsewhere, "MOD-05"), Verdict::Fail { .. }));
+    let here = crashsuite_grader::verify_made_here(&id);
+    assert!(matches!(verdict(&here, "MOD-05"), Verdict::Fail { .. }), "{}", here.explain());
+}
+
+#[test]
 fn a_call_through_a_null_pointer_keeps_the_function_that_made_it() {
     // Frame 0 is address 0, in no module: the walk must still name the
     // function whose call jumped there as frame 1 (symbols::recover_lost_caller).
