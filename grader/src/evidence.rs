@@ -202,14 +202,18 @@ fn stream<'a, S: MinidumpStream<'a>>(
 }
 
 impl<'a> DumpEvidence<'a> {
-    /// Parses every stream the rules look at, walks the stacks with the call
-    /// frame information of the module files on disk whose build ids match,
-    /// and names the crashing thread's frames.
-    pub fn gather(file: &'a DumpFile) -> Self {
+    /// Parses every stream the rules look at, walks the stacks with the
+    /// unwind information of the module files here whose code ids match (at
+    /// the paths the dump names, or in the directories `symbols`), and names
+    /// the crashing thread's frames.
+    pub fn gather(file: &'a DumpFile, symbols: &[PathBuf]) -> Self {
         let dump = &file.dump;
         let system_info: Result<MinidumpSystemInfo, StreamError> = stream(dump);
         let modules: Result<MinidumpModuleList, StreamError> = stream(dump);
-        let verified = modules.as_ref().map(symbols::verified_modules).unwrap_or_default();
+        let verified = modules
+            .as_ref()
+            .map(|modules| symbols::verified_modules(modules, symbols))
+            .unwrap_or_default();
         // minidump-unwind 0.27's debug-info provider panics (`unimplemented!`)
         // for any CPU but x86_64 and arm64, which a corrupt SystemInfo can
         // claim (found by tests/hostile.rs): other CPUs get the plain walker.

@@ -114,6 +114,9 @@ pub struct Observation<'a> {
     pub handler_died: Option<&'a str>,
     /// The handler's known deviations on this case and platform.
     pub known: &'a Deviations,
+    /// Directories of module files the dump's paths do not lead to (see
+    /// [`VerifyOptions::symbols`]).
+    pub symbols: &'a [PathBuf],
 }
 
 /// Grades an observed crash with every rule, against the case's truth
@@ -149,6 +152,7 @@ pub fn grade(seen: &Observation<'_>) -> Grade {
         ending: Some(seen.ending),
         others,
         known: seen.known,
+        symbols: seen.symbols,
     };
     let mut grade = grade_file(seen.name.clone(), file, graded);
     let as_expected = seen.ending.matches(truth.ending);
@@ -166,32 +170,45 @@ pub fn grade(seen: &Observation<'_>) -> Grade {
     grade
 }
 
+/// How [`verify_with`] judges a dump on its own.
+#[derive(Debug, Default, Clone)]
+pub struct VerifyOptions<'a> {
+    /// The case's truth record, when the dump came with one: its system
+    /// applies, and the rules that compare with the crash's facts run.
+    pub truth: Option<&'a Truth>,
+    /// The dump was made on this machine: without a truth record, the
+    /// machine's system (OS, CPU, processor count) applies, and every
+    /// module's file at its path must have the ids the dump lists.
+    pub made_here: bool,
+    /// Directories holding module files (executables, libraries, DLLs) by
+    /// file name, for dumps made elsewhere: a file there whose code id is the
+    /// module's unwinds and names its frames.
+    pub symbols: Vec<PathBuf>,
+}
+
 /// Grades one dump file made by anything, with or without a truth record.
 /// Without one, the rules that compare with the crash's facts skip, and the
 /// dump is judged by what it says about itself: its streams must agree with
 /// each other, and a module is compared with the file at its path only when
-/// that file has the module's build id (elsewhere, the file is another
+/// that file has the module's code id (elsewhere, the file is another
 /// build). Nothing of the grading machine applies.
 pub fn verify(path: &std::path::Path, truth: Option<&Truth>) -> Grade {
-    let name = path.display().to_string();
-    let file = DumpFile::read(path).map_err(NoDump::Unreadable);
-    grade_file(name, file, Graded::alone(truth, truth.map(|t| &t.system)))
+    verify_with(path, &VerifyOptions { truth, ..VerifyOptions::default() })
 }
 
-/// [`verify`] for a dump made on this machine, without its truth record:
-/// the machine's system (OS, CPU, processor count) applies, and every
-/// module's file on disk must have the build id the dump lists.
-pub fn verify_made_here(path: &std::path::Path) -> Grade {
+/// [`verify`] with every option: made here, symbol directories.
+pub fn verify_with(path: &std::path::Path, options: &VerifyOptions<'_>) -> Grade {
     let name = path.display().to_string();
     let file = DumpFile::read(path).map_err(NoDump::Unreadable);
-    let here = SystemTruth::current();
-    grade_file(name, file, Graded::alone(None, Some(&here)))
+    let here = options.made_here.then(SystemTruth::current);
+    let system = options.truth.map(|t| &t.system).or(here.as_ref());
+    grade_file(name, file, Graded::alone(options.truth, system, &options.symbols))
 }
 
 /// [`verify`] for a dump held in memory; `name` names it in the grade.
 pub fn verify_bytes(name: &str, bytes: Vec<u8>, truth: Option<&Truth>) -> Grade {
     let file = DumpFile::from_bytes(bytes).map_err(NoDump::Unreadable);
-    grade_file(name.to_owned(), file, Graded::alone(truth, truth.map(|t| &t.system)))
+    grade_file(name.to_owned(), file, Graded::alone(truth, truth.map(|t| &t.system), &[]))
 }
 
 /// What a dump file is graded with besides itself.
@@ -206,27 +223,33 @@ struct Graded<'a> {
     others: usize,
     /// The handler's known deviations.
     known: &'a Deviations,
+    /// Directories of module files (see [`VerifyOptions::symbols`]).
+    symbols: &'a [PathBuf],
 }
 
 impl<'a> Graded<'a> {
     /// A dump on its own: no ending seen, no other dump, no deviations.
-    fn alone(truth: Option<&'a Truth>, here: Option<&'a SystemTruth>) -> Self {
+    fn alone(
+        truth: Option<&'a Truth>,
+        here: Option<&'a SystemTruth>,
+        symbols: &'a [PathBuf],
+    ) -> Self {
         static NONE: std::sync::LazyLock<Deviations> =
             std::sync::LazyLock::new(Deviations::default);
-        Self { truth, here, ending: None, others: 0, known: &NONE }
+        Self { truth, here, ending: None, others: 0, known: &NONE, symbols }
     }
 }
 
 /// Applies every rule to a read (or unreadable) dump file.
 fn grade_file(trial: String, file: Result<DumpFile, NoDump>, with: Graded<'_>) -> Grade {
-    let Graded { truth, here, ending, others, known } = with;
+    let Graded { truth, here, ending, others, known, symbols } = with;
     // The readers are fuzzed, but a hostile dump must never take the
     // verifier down: a panic while reading is reported as an unreadable dump.
     let panicked = NoDump::Panicked;
     let (evidence, no_dump) = match &file {
         Ok(file) => {
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                DumpEvidence::gather(file)
+                DumpEvidence::gather(file, symbols)
             })) {
                 Ok(evidence) => (Some(evidence), None),
                 Err(_) => (None, Some(&panicked)),

@@ -11,7 +11,7 @@
 //! - [`evidence`] parses the dump (`minidump`) and walks its stacks
 //!   (`minidump-processor`), with [`symbols`] unwinding and naming frames
 //!   from the module files whose build ids match, [`names`] remembering the
-//!   names by build id and [`elf`] reading build ids from files on disk;
+//!   names by file and [`module_file`] reading the ids of ELF and PE files on disk;
 //!   [`link_map`] reads the LinuxDsoDebug stream, which `minidump` does not;
 //! - [`rules`] holds the conformance rules, one module per stream, and the
 //!   known deviations;
@@ -25,11 +25,11 @@
 
 pub mod compare;
 pub mod digest;
-pub mod elf;
 pub mod evidence;
 pub mod fields;
 pub mod grade;
 pub mod link_map;
+pub mod module_file;
 pub mod names;
 pub mod quarantine;
 pub mod rules;
@@ -37,7 +37,7 @@ pub mod stacks;
 pub mod symbols;
 
 pub use evidence::NoDump;
-pub use grade::{Grade, Observation, grade, verify, verify_bytes, verify_made_here};
+pub use grade::{Grade, Observation, VerifyOptions, grade, verify, verify_bytes, verify_with};
 pub use rules::{
     Level, RuleVerdict, Verdict,
     deviations::{Deviations, Seen},

@@ -19,7 +19,7 @@ pub struct ThreadStack {
 /// The stacks of every thread of the dump at `path`, in the dump's order.
 pub fn thread_stacks(path: &std::path::Path) -> Result<Vec<ThreadStack>, DumpError> {
     let file = DumpFile::read(path)?;
-    let mut evidence = DumpEvidence::gather(&file);
+    let mut evidence = DumpEvidence::gather(&file, &[]);
     let Ok(state) = &evidence.state else { return Ok(Vec::new()) };
     let namer = &mut evidence.namer;
     let names = evidence.thread_names.as_ref().ok();
@@ -67,12 +67,17 @@ pub enum StackwalkError {
 /// The dump at `path` in minidump-stackwalk's JSON schema
 /// (minidump-processor's `ProcessState::print_json`, whose
 /// `json-schema.md` documents it), with crashsuite's frame names (from the
-/// module files on disk whose build ids match) filled in where the
+/// module files here, or in the directories `symbols`, whose code ids match)
+/// filled in where the
 /// processor had none, so that tools reading minidump-stackwalk's output
 /// read crashsuite's.
-pub fn stackwalk_json(path: &std::path::Path, pretty: bool) -> Result<String, StackwalkError> {
+pub fn stackwalk_json(
+    path: &std::path::Path,
+    symbols: &[std::path::PathBuf],
+    pretty: bool,
+) -> Result<String, StackwalkError> {
     let file = DumpFile::read(path)?;
-    let mut evidence = DumpEvidence::gather(&file);
+    let mut evidence = DumpEvidence::gather(&file, symbols);
     let state = evidence.state.as_mut().map_err(|e| StackwalkError::Walk(e.to_string()))?;
     for frame in state.threads.iter_mut().flat_map(|thread| thread.frames.iter_mut()) {
         if frame.function_name.is_none() {

@@ -1,41 +1,47 @@
 //! Stack walking and frame names from the module files on disk.
 //!
-//! Only files whose GNU build id equals the module's code id in the dump are
-//! used: minidump-unwind's debug-info provider and a plain path lookup would
-//! take a rebuilt file at the same path and name the wrong functions.
-//! Unwinding uses the files' call frame information (minidump-unwind's
-//! `debuginfo-unwind`, framehop); names come from their DWARF and symbol
-//! tables (addr2line), demangled, and are remembered by build id
+//! Only files whose code id (an ELF file's GNU build id, a PE file's
+//! timestamp and size) equals the module's in the dump are used:
+//! minidump-unwind's debug-info provider and a plain path lookup would take
+//! a rebuilt file at the same path and name the wrong functions. Unwinding
+//! uses the files' unwind information (minidump-unwind's `debuginfo-unwind`,
+//! framehop: ELF call frame information, PE unwind tables); names come from
+//! their DWARF (mingw writes it into PE files too) and symbol tables
+//! (addr2line), demangled, and are remembered by file
 //! ([`crate::names`]).
 
-use crate::elf;
+use crate::module_file::{self, FileFacts};
 use minidump::{MinidumpModule, MinidumpModuleList, Module as _};
 use std::{collections::HashMap, path::PathBuf};
 
-/// The modules whose file on disk is the one the dump describes, with the
-/// file's facts (first loadable address, executable segments).
-pub fn verified_modules(modules: &MinidumpModuleList) -> Vec<(MinidumpModule, elf::ElfFacts)> {
+/// The modules whose file is here (at the path the dump names, or in one of
+/// `dirs`) and is the one the dump describes, each renamed to that file's
+/// path (the unwinder opens the file by the module's name), with the file's
+/// facts.
+pub fn verified_modules(
+    modules: &MinidumpModuleList,
+    dirs: &[PathBuf],
+) -> Vec<(MinidumpModule, FileFacts)> {
     modules
         .iter()
         .filter_map(|module| {
-            let path = PathBuf::from(module.code_file().into_owned());
-            let facts = elf::facts(&path).ok()?;
-            let on_disk = elf::hex(facts.build_id.as_deref()?);
-            let listed = module.code_identifier()?.to_string().to_lowercase();
-            (on_disk == listed).then(|| (module.clone(), facts))
+            let (path, facts) = module_file::locate(module, dirs)?;
+            let mut here = module.clone();
+            here.name = path.display().to_string();
+            Some((here, facts))
         })
         .collect()
 }
 
 /// Names addresses in verified modules, loading each file once.
 pub struct Namer {
-    modules: Vec<(MinidumpModule, elf::ElfFacts)>,
+    modules: Vec<(MinidumpModule, FileFacts)>,
     loaders: HashMap<String, Option<addr2line::Loader>>,
 }
 
 impl Namer {
     /// A namer over the verified modules of a dump.
-    pub fn new(modules: Vec<(MinidumpModule, elf::ElfFacts)>) -> Self {
+    pub fn new(modules: Vec<(MinidumpModule, FileFacts)>) -> Self {
         Self { modules, loaders: HashMap::new() }
     }
 
@@ -48,14 +54,13 @@ impl Namer {
             .modules
             .iter()
             .find(|(m, _)| (m.base_address()..m.base_address() + m.size()).contains(&address))?;
-        let probe = address - module.base_address() + facts.first_load_vaddr;
+        let probe = address - module.base_address() + facts.file_base;
         if !facts.code.iter().any(|code| code.contains(&probe)) {
             return None;
         }
-        let build_id = elf::hex(facts.build_id.as_deref()?);
         let path = module.code_file().into_owned();
         let loaders = &mut self.loaders;
-        crate::names::name(&build_id, probe, || {
+        crate::names::name(&facts.names_key, probe, || {
             let loader =
                 loaders.entry(path.clone()).or_insert_with(|| addr2line::Loader::new(&path).ok());
             let loader = loader.as_ref()?;

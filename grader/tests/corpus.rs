@@ -67,7 +67,8 @@ fn a_dump_made_here_can_say_so() {
     // made here, this machine's system applies and is compared.
     let dump = corpus().join("linux-mini.dmp");
     let elsewhere = crashsuite_grader::verify(&dump, None);
-    let here = crashsuite_grader::verify_made_here(&dump);
+    let made_here = crashsuite_grader::VerifyOptions { made_here: true, ..Default::default() };
+    let here = crashsuite_grader::verify_with(&dump, &made_here);
     let verdict = |grade: &crashsuite_grader::Grade, id: &str| {
         grade.verdicts.iter().find(|v| v.id == id).map(|v| v.verdict.kind()).unwrap_or_default()
     };

@@ -84,10 +84,16 @@ pub enum Command {
         truth: Option<PathBuf>,
         /// The dump was made on this machine: its system (OS, CPU,
         /// processors) applies, and every module's file here must have the
-        /// build id the dump lists. Without it (or a truth record) the dump
+        /// code id the dump lists. Without it (or a truth record) the dump
         /// is judged by what it says about itself.
         #[arg(long, conflicts_with = "truth")]
         made_here: bool,
+        /// A directory of the dump's module files (executables, libraries,
+        /// DLLs, under their own file names), for a dump made elsewhere: a
+        /// file there with the module's code id (ELF build id, PE timestamp
+        /// and size) unwinds and names its frames. Repeatable.
+        #[arg(long, value_name = "DIR")]
+        symbols: Vec<PathBuf>,
         /// Print the verdicts as JSON.
         #[arg(long)]
         json: bool,

@@ -50,13 +50,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 repeat: repeat.into(),
             })
         }
-        Command::Verify { dump, truth, made_here, json, stackwalk } => {
+        Command::Verify { dump, truth, made_here, symbols, json, stackwalk } => {
             let show = match (json, stackwalk) {
                 (true, _) => commands::verify::Show::Json,
                 (_, true) => commands::verify::Show::Stackwalk,
                 _ => commands::verify::Show::Text,
             };
-            commands::verify::verify(&dump, truth.as_deref(), made_here, show)
+            commands::verify::verify(&dump, truth.as_deref(), made_here, symbols, show)
         }
         Command::Stress { clients, crashes, json } => {
             commands::stress::stress(clients, crashes, json)

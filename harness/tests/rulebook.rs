@@ -314,6 +314,7 @@ fn grade(crashed: &common::Crashed, bytes: Option<&[u8]>, ending: &ObservedEndin
         stderr: "",
         handler_died: None,
         known: &Deviations::default(),
+        symbols: &[],
     })
 }
 

@@ -101,8 +101,47 @@ fn without_a_truth_record_a_dump_is_caught_contradicting_itself() {
     let id = told("library-code-id");
     let elsewhere = crashsuite_grader::verify(&id, None);
     assert!(!matches!(verdict(&elsewhere, "MOD-05"), Verdict::Fail { .. }));
-    let here = crashsuite_grader::verify_made_here(&id);
+    let made_here = crashsuite_grader::VerifyOptions { made_here: true, ..Default::default() };
+    let here = crashsuite_grader::verify_with(&id, &made_here);
     assert!(matches!(verdict(&here, "MOD-05"), Verdict::Fail { .. }), "{}", here.explain());
+}
+
+#[test]
+fn module_files_found_in_a_symbol_directory_name_the_frames() {
+    // The dump names the case executable at a path that is not there (as a
+    // dump from another machine does); the same file in a directory given
+    // as --symbols is found by its file name and used because its build id
+    // is the module's.
+    let crashed = common::reference_dump("segv_null_write");
+    let exe = &crashed.truth.executable;
+    let utf16 = |s: &str| s.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>();
+    let parent = exe.parent().expect("a directory").display().to_string();
+    let moved = format!("/{}", "x".repeat(parent.len() - 1));
+    let mut bytes = crashed.bytes();
+    let (from, to) = (utf16(&parent), utf16(&moved));
+    let at = bytes.windows(from.len()).position(|w| w == from).expect("the module's name");
+    bytes[at..at + to.len()].copy_from_slice(&to);
+    let dump = write(crashed.dir.path(), "elsewhere.dmp", &bytes);
+    let named = |grade: &crashsuite_grader::Grade| {
+        grade.crashing_stack.iter().any(|frame| frame.contains("crashsuite_write_null"))
+    };
+    let alone = crashsuite_grader::verify(&dump, None);
+    assert!(!named(&alone), "no file here to name from: {:?}", alone.crashing_stack);
+    let dirs = vec![exe.parent().expect("a directory").to_owned()];
+    let options = crashsuite_grader::VerifyOptions { symbols: dirs, ..Default::default() };
+    let with = crashsuite_grader::verify_with(&dump, &options);
+    assert!(named(&with), "{:?}", with.crashing_stack);
+    // A file of that name with another build id is another build: unused.
+    let other = tempfile::tempdir().expect("tempdir");
+    let name = exe.file_name().expect("a file name");
+    std::fs::copy(std::env::current_exe().expect("this test"), other.path().join(name))
+        .expect("copy");
+    let options = crashsuite_grader::VerifyOptions {
+        symbols: vec![other.path().to_owned()],
+        ..Default::default()
+    };
+    let wrong = crashsuite_grader::verify_with(&dump, &options);
+    assert!(!named(&wrong), "{:?}", wrong.crashing_stack);
 }
 
 #[test]

@@ -179,6 +179,10 @@ pub struct TrialRecord {
     /// The hang, when the crashed case sat still and was dumped from
     /// outside (see [`crate::hang`]).
     pub hang: Option<Hang>,
+    /// Directories of the system's module files that the dump's paths do
+    /// not lead to, for its stack walks (under Wine, the prefix's
+    /// `system32`).
+    pub symbols: Vec<PathBuf>,
 }
 
 impl TrialRecord {
@@ -205,6 +209,7 @@ impl TrialRecord {
             stderr: &self.stderr,
             handler_died: self.handler_died.as_deref(),
             known: &known,
+            symbols: &self.symbols,
         })
     }
 
@@ -376,6 +381,7 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         dump_final_ns,
         ended_ns: Some(ended_ns),
         hang,
+        symbols: wine.iter().map(crate::wine::Wine::system_dir).collect(),
     })
 }
 

@@ -61,6 +61,13 @@ impl Wine {
         Ok(Self { loader, prefix, stripped: cache.join("bin") })
     }
 
+    /// The prefix's `C:\windows\system32`, where Wine's own DLLs are (PE
+    /// files with their unwind tables and DWARF): dumps name them there,
+    /// on drive `C:`, which is not the Linux root.
+    pub fn system_dir(&self) -> PathBuf {
+        self.prefix.join("drive_c").join("windows").join("system32")
+    }
+
     /// A command that runs `exe` under Wine, with an empty environment but
     /// for what Wine needs; the caller adds the case's (through
     /// [`windows_path`] for paths).

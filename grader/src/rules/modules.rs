@@ -1,7 +1,7 @@
 //! The ModuleList stream.
 
 use super::{Against, Facts, Field, Level, Rule, Verdict, need, on_linux, required};
-use crate::elf;
+use crate::module_file::{self, FileFacts};
 use minidump::Module as _;
 
 pub(super) const RULES: &[&Rule] = &[
@@ -22,13 +22,14 @@ fn main_module<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump::MinidumpModule
         .ok_or_else(|| Verdict::missing("the case executable (the module list is empty)"))
 }
 
-/// The build id of the case executable on disk, or a skip verdict.
-fn disk_build_id(facts: &Facts<'_, '_>) -> Result<Vec<u8>, Verdict> {
-    match elf::build_id(&facts.truth()?.executable) {
-        Ok(Some(id)) => Ok(id),
-        Ok(None) => Err(Verdict::skip("the case executable has no build id")),
-        Err(e) => Err(Verdict::skip(e)),
-    }
+/// The case executable's file here (see [`module_file::host_path`]) and its
+/// facts, or a skip verdict.
+fn executable(facts: &Facts<'_, '_>) -> Result<FileFacts, Verdict> {
+    let named = facts.truth()?.executable.display().to_string();
+    let Some(path) = module_file::host_path(&named) else {
+        return Err(Verdict::skip(format!("the case executable {named} is not a file here")));
+    };
+    module_file::facts(&path).map_err(Verdict::skip)
 }
 
 /// Processors take the first module as the main executable (rust-minidump's
@@ -49,36 +50,48 @@ static MAIN_IS_CASE: Rule = Rule {
     },
 };
 
-/// Symbol servers find an ELF module's symbols by its code id, the full GNU
-/// build id in hex (Breakpad's `FileID`, the `INFO CODE_ID` of `.sym` files).
+/// Symbol servers find a module's symbols by its code id: an ELF module's
+/// full GNU build id in hex (Breakpad's `FileID`, the `INFO CODE_ID` of
+/// `.sym` files), a PE module's link timestamp and image size (the
+/// MINIDUMP_MODULE's TimeDateStamp and SizeOfImage, as Windows' symbol
+/// servers key executables).
 static MAIN_CODE_ID: Rule = Rule {
     id: "MOD-02",
     level: Level::Must,
     stream: "ModuleList",
-    title: "the main module's code id is the executable's build id",
-    checks: &[Field::new("ModuleList", "CvRecord of the main module", Against::Disk)],
+    title: "the main module's code id is the executable's",
+    checks: &[Field::new(
+        "ModuleList",
+        "CvRecord (ELF) or TimeDateStamp and SizeOfImage (PE) of the main module",
+        Against::Disk,
+    )],
     check: |facts| {
         let main = need!(main_module(facts));
-        let build_id = need!(disk_build_id(facts));
+        let Some(expected) = need!(executable(facts)).code_id else {
+            return Verdict::skip("the case executable has no build id");
+        };
         let observed = main.code_identifier().map(|id| id.to_string().to_lowercase());
-        Verdict::present(observed, elf::hex(&build_id))
+        Verdict::present(observed, expected)
     },
 };
 
 /// Breakpad's debug id of an ELF module is the build id's first 16 bytes as a
 /// GUID (first three fields byte-swapped, short ids zero-padded) with age 0;
-/// `.sym` files are stored under it, so a wrong byte order loses symbols.
+/// a PE module's is its CodeView record's GUID and age. `.sym` files and
+/// PDBs are stored under it, so a wrong byte order loses symbols.
 static MAIN_DEBUG_ID: Rule = Rule {
     id: "MOD-03",
     level: Level::Must,
     stream: "ModuleList",
-    title: "the main module's debug id is the build id in GUID byte order",
+    title: "the main module's debug id is the executable's, in GUID byte order",
     checks: &[Field::new("ModuleList", "CvRecord of the main module", Against::Disk)],
     check: |facts| {
         let main = need!(main_module(facts));
-        let build_id = need!(disk_build_id(facts));
+        let Some(expected) = need!(executable(facts)).debug_id else {
+            return Verdict::skip("the case executable has no build id or CodeView record");
+        };
         let observed = main.debug_identifier().map(|id| id.breakpad().to_string());
-        Verdict::present(observed, elf::breakpad_debug_id(&build_id))
+        Verdict::present(observed, expected)
     },
 };
 
@@ -104,10 +117,12 @@ static LOADED_LIBRARIES: Rule = Rule {
                 absent.push(path);
                 continue;
             };
-            let on_disk = match elf::build_id(&loaded.path) {
-                Ok(Some(id)) => elf::hex(&id),
-                Ok(None) => return Verdict::skip(format!("{path} has no build id")),
-                Err(e) => return Verdict::skip(e),
+            let file = module_file::host_path(&path).map(|here| module_file::facts(&here));
+            let on_disk = match file {
+                Some(Ok(FileFacts { code_id: Some(id), .. })) => id,
+                Some(Ok(_)) => return Verdict::skip(format!("{path} has no build id")),
+                Some(Err(e)) => return Verdict::skip(e),
+                None => return Verdict::skip(format!("{path} is not a file here")),
             };
             match module.code_identifier().map(|id| id.to_string().to_lowercase()) {
                 Some(listed) if listed == on_disk => {}
@@ -125,46 +140,48 @@ static LOADED_LIBRARIES: Rule = Rule {
     },
 };
 
-/// The modules whose files are on disk, with their build ids, and how many
-/// were left out (the vDSO, deleted files, files without a build id).
+/// The modules whose files are here at the paths the dump names, with the
+/// id `from_file` takes of each, and how many were left out (the vDSO,
+/// deleted files, files without that id).
 fn modules_on_disk(
     modules: &minidump::MinidumpModuleList,
-) -> (Vec<(&minidump::MinidumpModule, Vec<u8>)>, usize) {
+    from_file: fn(FileFacts) -> Option<String>,
+) -> (Vec<(&minidump::MinidumpModule, String)>, usize) {
     let mut found = Vec::new();
     let mut left_out = 0;
     for module in modules.iter() {
-        let path = std::path::PathBuf::from(module.code_file().into_owned());
-        match path.is_absolute().then(|| elf::build_id(&path)) {
-            Some(Ok(Some(id))) => found.push((module, id)),
-            _ => left_out += 1,
+        let path = module_file::host_path(&module.code_file());
+        match path.and_then(|path| module_file::facts(&path).ok()).and_then(from_file) {
+            Some(id) => found.push((module, id)),
+            None => left_out += 1,
         }
     }
     (found, left_out)
 }
 
 /// Every module on disk: the id the dump lists (`listed`) against the one
-/// its file's build id makes (`from_file`): wrong, missing, or all there.
+/// its file makes (`from_file`): wrong, missing, or all there.
 fn every_module_id(
     facts: &Facts<'_, '_>,
     listed: impl Fn(&minidump::MinidumpModule) -> Option<String>,
-    from_file: fn(&[u8]) -> String,
+    from_file: fn(FileFacts) -> Option<String>,
     what: &str,
 ) -> Verdict {
     let dump = need!(facts.dump());
     let modules = need!(required(&dump.modules, "a ModuleList stream"));
-    let (on_disk, left_out) = modules_on_disk(modules);
+    let (on_disk, left_out) = modules_on_disk(modules, from_file);
     if on_disk.is_empty() {
         return Verdict::skip(format!(
-            "none of the {left_out} modules has an ELF file with a build id on disk here"
+            "none of the {left_out} modules has a file with {what} here"
         ));
     }
     // Made elsewhere, a file at a module's path is that module's file only
     // when its build id is the one the dump lists; another is another build.
     let made_here = facts.here.is_some();
     let (mut wrong, mut absent, mut elsewhere) = (Vec::new(), Vec::new(), 0);
-    for (module, build_id) in &on_disk {
+    for (module, from_file) in &on_disk {
         match listed(module) {
-            Some(id) if id == from_file(build_id) => {}
+            Some(id) if id == *from_file => {}
             Some(_) if !made_here => elsewhere += 1,
             Some(_) => wrong.push(module.code_file().into_owned()),
             None => absent.push(module.code_file().into_owned()),
@@ -172,12 +189,12 @@ fn every_module_id(
     }
     let checked = on_disk.len() - elsewhere;
     if !wrong.is_empty() {
-        Verdict::fail(wrong.join(", "), format!("{what} from the files' build ids"))
+        Verdict::fail(wrong.join(", "), format!("{what} of the files"))
     } else if !absent.is_empty() {
         Verdict::missing(format!("{what} of {}", absent.join(", ")))
     } else if checked == 0 {
         Verdict::skip(format!(
-            "no module's file here has its build id: the dump was made elsewhere, and its files \
+            "no module's file here has its {what}: the dump was made elsewhere, and its files \
              are other builds ({elsewhere} compared, {left_out} not on disk)"
         ))
     } else if elsewhere > 0 {
@@ -192,34 +209,34 @@ fn every_module_id(
 
 /// Symbol servers are keyed by each module's code id; a wrong one loses that
 /// module's symbols. Every module whose file is still on disk is checked
-/// against the file's GNU build id (Breakpad's `FileID`).
+/// against the file's (see MOD-02).
 static EVERY_CODE_ID: Rule = Rule {
     id: "MOD-05",
     level: Level::Must,
     stream: "ModuleList",
-    title: "every module's code id is its file's build id",
+    title: "every module's code id is its file's",
     checks: &[Field::new("ModuleList", "CvRecord of every module", Against::Disk)],
     check: |facts| {
         let listed = |module: &minidump::MinidumpModule| {
             module.code_identifier().map(|c| c.to_string().to_lowercase())
         };
-        every_module_id(facts, listed, elf::hex, "code ids")
+        every_module_id(facts, listed, |file| file.code_id, "code ids")
     },
 };
 
 /// See MOD-03: the debug id of every module, not only the executable's, is
-/// the build id as a GUID (first three fields byte-swapped, short ids padded).
+/// its file's (an ELF build id as a GUID, a PE file's CodeView GUID and age).
 static EVERY_DEBUG_ID: Rule = Rule {
     id: "MOD-06",
     level: Level::Must,
     stream: "ModuleList",
-    title: "every module's debug id is its build id in GUID byte order",
+    title: "every module's debug id is its file's, in GUID byte order",
     checks: &[Field::new("ModuleList", "CvRecord of every module", Against::Disk)],
     check: |facts| {
         let listed = |module: &minidump::MinidumpModule| {
             module.debug_identifier().map(|d| d.breakpad().to_string())
         };
-        every_module_id(facts, listed, elf::breakpad_debug_id, "debug ids")
+        every_module_id(facts, listed, |file| file.debug_id, "debug ids")
     },
 };
 

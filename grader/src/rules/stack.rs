@@ -125,14 +125,6 @@ static REACHES_TRIGGER: Rule = Rule {
     checks: &[Field::new("MemoryList", "the crashing thread's stack bytes", Against::Disk)],
     check: |facts| {
         let truth = need!(facts.truth());
-        if truth.system.os == "windows" {
-            // The grader's gap, not the handler's: frames are named from the
-            // ELF files the modules were loaded from.
-            return Verdict::skip(
-                "crashsuite names frames from ELF files only; a Windows executable's (its PE \
-                 unwind tables and mingw's DWARF) is not read yet",
-            );
-        }
         let function = &truth.trigger_function;
         let dump = need!(facts.dump());
         let stack = need!(crashing_stack(facts));

@@ -66,7 +66,7 @@ pub fn diff(
         }
     };
     let [left, right] = sides.as_slice() else { unreachable!("two sides") };
-    let summary = |side: &Side| compare::summarise(&DumpEvidence::gather(&side.file));
+    let summary = |side: &Side| compare::summarise(&DumpEvidence::gather(&side.file, &[]));
     let streams: Vec<compare::StreamRow> = compare::rows(&summary(left), &summary(right))
         .into_iter()
         .filter(|row| all || !row.same())

@@ -2,7 +2,8 @@
 
 use crashsuite::output;
 use crashsuite_data::{Exit, Truth};
-use std::path::Path;
+use crashsuite_grader::VerifyOptions;
+use std::path::{Path, PathBuf};
 
 /// What `verify` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,24 +17,23 @@ pub enum Show {
 }
 
 /// Grades `dump`: against `truth` when given, by this machine's system when
-/// it was `made_here`, else by what it says about itself; prints what `show`
-/// says.
+/// it was `made_here`, else by what it says about itself, with the module
+/// files in `symbols`; prints what `show` says.
 pub fn verify(
     dump: &Path,
     truth: Option<&Path>,
     made_here: bool,
+    symbols: Vec<PathBuf>,
     show: Show,
 ) -> anyhow::Result<Exit> {
     let truth = truth.map(Truth::read).transpose()?;
-    let grade = match made_here {
-        true => crashsuite_grader::verify_made_here(dump),
-        false => crashsuite_grader::verify(dump, truth.as_ref()),
-    };
+    let options = VerifyOptions { truth: truth.as_ref(), made_here, symbols };
+    let grade = crashsuite_grader::verify_with(dump, &options);
     match show {
         Show::Text => output::print(grade.explain())?,
         Show::Json => output::json(&grade)?,
         Show::Stackwalk => {
-            let walk = crashsuite_grader::stacks::stackwalk_json(dump, true)?;
+            let walk = crashsuite_grader::stacks::stackwalk_json(dump, &options.symbols, true)?;
             output::line(format_args!("{walk}"))?;
         }
     }

@@ -468,6 +468,7 @@ impl<'t> Batch<'t> {
             dump_final_ns: None,
             ended_ns: None,
             hang: None,
+            symbols: Vec::new(),
             run_dir,
         };
         Some((end.trial, Ok(record)))
