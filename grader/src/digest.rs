@@ -95,25 +95,36 @@ fn counted(items: impl IntoIterator<Item = String>) -> String {
 pub const NO_DUMP_THIS_TIME: &str =
     "dump: none this time (DMP-01 is an intermittent known deviation); not compared\n";
 
+/// What a dump was graded with, for its digest.
+pub struct Graded<'a> {
+    /// Every rule's verdict.
+    pub verdicts: &'a [RuleVerdict],
+    /// The rules whose outcome is known to vary (intermittent deviations).
+    pub intermittent: &'a [&'a str],
+    /// The rules for other systems' dumps, which skip: left out.
+    pub other_systems: &'a [&'a str],
+}
+
 /// The digest of one dump, given the verdicts it was graded with: those that
-/// are not a pass, one a line. A verdict whose outcome is known to vary (an
-/// intermittent deviation) is written as `known?` whichever way it went.
-/// When that is DMP-01 (whether a dump exists at all), the dump that does
-/// exist is digested as any other, and a trial that left none says only
-/// [`NO_DUMP_THIS_TIME`]: there is nothing to compare that time.
+/// are not a pass, one a line, but for the rules of other systems. A verdict
+/// whose outcome is known to vary (an intermittent deviation) is written as
+/// `known?` whichever way it went. When that is DMP-01 (whether a dump exists
+/// at all), the dump that does exist is digested as any other, and a trial
+/// that left none says only [`NO_DUMP_THIS_TIME`]: there is nothing to
+/// compare that time.
 pub fn digest(
     evidence: Option<&DumpEvidence<'_>>,
     truth: Option<&Truth>,
-    verdicts: &[RuleVerdict],
-    intermittent: &[&str],
+    graded: &Graded<'_>,
 ) -> String {
+    let Graded { verdicts, intermittent, other_systems } = *graded;
     let mut out = match evidence {
         Some(evidence) => describe(evidence, truth, intermittent.contains(&"STK-05")),
         None if intermittent.contains(&"DMP-01") => return NO_DUMP_THIS_TIME.into(),
         None => "dump: none\n".to_owned(),
     };
     let _ = writeln!(out, "verdicts other than pass:");
-    for v in verdicts {
+    for v in verdicts.iter().filter(|v| !other_systems.contains(&v.id)) {
         let word = if intermittent.contains(&v.id) { "known?" } else { v.verdict.kind() };
         if word != "pass" {
             let _ = writeln!(out, "  {} {word}", v.id);

@@ -259,10 +259,15 @@ fn grade_file(trial: String, file: Result<DumpFile, NoDump>, with: Graded<'_>) -
     };
     let facts =
         rules::Facts { truth, ending, dump: evidence.as_ref(), no_dump, other_dumps: others, here };
-    let verdicts: Vec<RuleVerdict> = rules::all()
+    let all = rules::all();
+    // The rules for other systems' dumps skip, saying so; the digest leaves
+    // them out.
+    let other_systems: Vec<&str> =
+        all.iter().filter(|rule| !rule.for_system_of(&facts)).map(|rule| rule.id).collect();
+    let verdicts: Vec<RuleVerdict> = all
         .into_iter()
         .map(|rule| {
-            let verdict = (rule.check)(&facts);
+            let verdict = rule.grade(&facts);
             let verdict = match known.find(rule.id) {
                 Some(deviation) => deviations::apply(verdict, deviation),
                 None => verdict,
@@ -274,7 +279,12 @@ fn grade_file(trial: String, file: Result<DumpFile, NoDump>, with: Graded<'_>) -
     let streams = evidence.as_ref().map(crate::compare::summarise).unwrap_or_default();
     let intermittent: Vec<&str> =
         known.list.iter().filter(|d| d.intermittent).map(|d| d.rule.as_str()).collect();
-    let digest = Some(crate::digest::digest(evidence.as_ref(), truth, &verdicts, &intermittent));
+    let graded = crate::digest::Graded {
+        verdicts: &verdicts,
+        intermittent: &intermittent,
+        other_systems: &other_systems,
+    };
+    let digest = Some(crate::digest::digest(evidence.as_ref(), truth, &graded));
     Grade { trial, error: None, case_note: None, verdicts, crashing_stack, streams, digest }
 }
 

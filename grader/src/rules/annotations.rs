@@ -1,6 +1,6 @@
 //! Annotations and breadcrumbs (the CrashpadInfo stream).
 
-use super::{Against, Facts, Field, Level, Rule, Verdict, need, required};
+use super::{Against, Facts, Field, Level, Rule, Systems, Verdict, need, required};
 use crashsuite_data::BREADCRUMBS_KEY;
 
 pub(super) const RULES: &[&Rule] = &[&ANNOTATIONS, &BREADCRUMBS];
@@ -17,6 +17,7 @@ fn simple_annotations<'e>(
 static ANNOTATIONS: Rule = Rule {
     id: "ANN-01",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "CrashpadInfo",
     title: "every annotation the case set is in the dump with its value",
     checks: &[Field::new("CrashpadInfo", "simple annotations", Against::Truth)],
@@ -50,6 +51,7 @@ static ANNOTATIONS: Rule = Rule {
 static BREADCRUMBS: Rule = Rule {
     id: "ANN-02",
     level: Level::May,
+    systems: Systems::ANY,
     stream: "CrashpadInfo",
     title: "the breadcrumbs the case left are in the dump, in order",
     checks: &[Field::new("CrashpadInfo", "the breadcrumbs annotation", Against::Truth)],

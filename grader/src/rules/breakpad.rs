@@ -1,6 +1,6 @@
 //! The BreakpadInfo stream.
 
-use super::{Against, Field, Level, Rule, Verdict, need, required};
+use super::{Against, Field, Level, Rule, Systems, Verdict, need, required};
 
 pub(super) const RULES: &[&Rule] = &[&REQUESTING_THREAD];
 
@@ -12,6 +12,7 @@ pub(super) const RULES: &[&Rule] = &[&REQUESTING_THREAD];
 static REQUESTING_THREAD: Rule = Rule {
     id: "BPI-01",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "BreakpadInfo",
     title: "BreakpadInfo, when written, names the exception's thread as requester",
     checks: &[Field::new("BreakpadInfo", "requesting and dump thread ids", Against::Dump)],

@@ -1,18 +1,11 @@
 //! The Exception stream.
 
-use super::{Against, Facts, Field, Level, Rule, Verdict, need, required};
+use super::{Against, Field, Level, Rule, Systems, Verdict, exception, need, required};
 use crashsuite_data::CrashSite;
 use minidump::Module as _;
 
 pub(super) const RULES: &[&Rule] =
     &[&CODE, &SI_CODE, &THREAD, &ADDRESS, &INSTRUCTION_POINTER, &CRASH_MODULE];
-
-fn exception<'e, 'a>(
-    facts: &Facts<'e, 'a>,
-) -> Result<&'e minidump::MinidumpException<'a>, Verdict> {
-    let dump = facts.dump()?;
-    required(&dump.exception, "an Exception stream")
-}
 
 fn hex(value: u64) -> String {
     format!("{value:#x}")
@@ -24,6 +17,7 @@ fn hex(value: u64) -> String {
 static CODE: Rule = Rule {
     id: "EXC-01",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "Exception",
     title: "the exception code is the crash's signal (or DUMP_REQUESTED)",
     checks: &[Field::new("Exception", "ExceptionCode", Against::Truth)],
@@ -41,6 +35,7 @@ static CODE: Rule = Rule {
 static SI_CODE: Rule = Rule {
     id: "EXC-02",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "Exception",
     title: "the exception flags are the signal's si_code",
     checks: &[Field::new("Exception", "ExceptionFlags", Against::Truth)],
@@ -59,6 +54,7 @@ static SI_CODE: Rule = Rule {
 static THREAD: Rule = Rule {
     id: "EXC-03",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "Exception",
     title: "the exception names the thread that crashed",
     checks: &[Field::new("Exception", "ThreadId", Against::Truth)],
@@ -81,6 +77,7 @@ static THREAD: Rule = Rule {
 static ADDRESS: Rule = Rule {
     id: "EXC-04",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "Exception",
     title: "the exception address is the faulting address",
     checks: &[Field::new("Exception", "ExceptionAddress", Against::Truth)],
@@ -114,6 +111,7 @@ static ADDRESS: Rule = Rule {
 static INSTRUCTION_POINTER: Rule = Rule {
     id: "EXC-05",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "Exception",
     title: "the crash context's instruction pointer is where execution stopped",
     checks: &[Field::new("Exception", "ThreadContext: instruction pointer", Against::Truth)],
@@ -137,6 +135,7 @@ static INSTRUCTION_POINTER: Rule = Rule {
 static CRASH_MODULE: Rule = Rule {
     id: "EXC-06",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "Exception",
     title: "the crash context's instruction pointer lies in the expected module",
     checks: &[Field::new("Exception", "ThreadContext: instruction pointer", Against::Truth)],

@@ -1,6 +1,6 @@
 //! The HandleDataStream.
 
-use super::{Against, Field, Level, Rule, Verdict, need, on_linux};
+use super::{Against, Field, Level, Rule, Systems, Verdict, need};
 use minidump::MinidumpHandleDataStream;
 
 pub(super) const RULES: &[&Rule] = &[&STANDARD_DESCRIPTORS];
@@ -12,11 +12,11 @@ pub(super) const RULES: &[&Rule] = &[&STANDARD_DESCRIPTORS];
 static STANDARD_DESCRIPTORS: Rule = Rule {
     id: "HDL-01",
     level: Level::Should,
+    systems: Systems::LINUX,
     stream: "HandleData",
     title: "the handle list holds the standard descriptors 0, 1 and 2",
     checks: &[Field::new("HandleData", "Handle of descriptors 0, 1 and 2", Against::Truth)],
     check: |facts| {
-        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let handles: MinidumpHandleDataStream = match dump.dump.get_stream() {
             Ok(handles) => handles,

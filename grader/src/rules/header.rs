@@ -1,6 +1,6 @@
 //! The header and the stream directory.
 
-use super::{Against, Field, Level, Rule, Verdict, need};
+use super::{Against, Field, Level, Rule, Systems, Verdict, need};
 use minidump::format::{MINIDUMP_SIGNATURE, MINIDUMP_STREAM_TYPE, MINIDUMP_VERSION};
 
 pub(super) const RULES: &[&Rule] =
@@ -23,6 +23,7 @@ fn used_entries<'d>(
 static SIGNATURE: Rule = Rule {
     id: "HDR-01",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "header",
     title: "the header has the MDMP signature and format version",
     checks: &[Field::new("header", "Signature, Version", Against::Format)],
@@ -56,6 +57,7 @@ static SIGNATURE: Rule = Rule {
 static IN_FILE: Rule = Rule {
     id: "HDR-02",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "directory",
     title: "every stream lies inside the file",
     checks: &[Field::new("directory", "Location of every stream", Against::Dump)],
@@ -80,6 +82,7 @@ static IN_FILE: Rule = Rule {
 static NO_OVERLAP: Rule = Rule {
     id: "HDR-03",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "directory",
     title: "no two streams overlap",
     checks: &[Field::new("directory", "Location of every stream", Against::Dump)],
@@ -101,6 +104,7 @@ static NO_OVERLAP: Rule = Rule {
 static NO_DUPLICATES: Rule = Rule {
     id: "HDR-04",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "directory",
     title: "no stream type appears twice (unused entries aside)",
     checks: &[Field::new("directory", "StreamType of every entry", Against::Dump)],
@@ -134,6 +138,7 @@ static NO_DUPLICATES: Rule = Rule {
 static COUNTS_FIT: Rule = Rule {
     id: "HDR-05",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "directory",
     title: "every list stream's entry count fits its size",
     checks: &[Field::new("list streams", "entry counts", Against::Dump)],

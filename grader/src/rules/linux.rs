@@ -1,6 +1,6 @@
 //! The Linux streams Breakpad added to the minidump format (`/proc` files).
 
-use super::{Against, Field, Level, Rule, Verdict, need, on_linux, raw, required};
+use super::{Against, Field, Level, Rule, Systems, Verdict, need, raw, required};
 use crate::link_map;
 use minidump::{Module as _, format::MINIDUMP_STREAM_TYPE, system_info::Cpu};
 use procfs_core::process::MMapPath;
@@ -25,11 +25,11 @@ pub(super) const RULES: &[&Rule] = &[
 static PROCESS_ID: Rule = Rule {
     id: "LNX-01",
     level: Level::Should,
+    systems: Systems::LINUX,
     stream: "LinuxProcStatus",
     title: "LinuxProcStatus is the status of the process that crashed (Tgid)",
     checks: &[Field::new("LinuxProcStatus", "Tgid", Against::Truth)],
     check: |facts| {
-        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let status = need!(required(&dump.proc_status, "a LinuxProcStatus stream"));
         match tgid(status) {
@@ -52,11 +52,11 @@ pub(super) fn tgid(status: &minidump::MinidumpLinuxProcStatus<'_>) -> Option<u32
 static CMDLINE: Rule = Rule {
     id: "LNX-02",
     level: Level::Should,
+    systems: Systems::LINUX,
     stream: "LinuxCmdLine",
     title: "the command line is the case's argv",
     checks: &[Field::new("LinuxCmdLine", "the arguments", Against::Truth)],
     check: |facts| {
-        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let raw = need!(raw(dump, MINIDUMP_STREAM_TYPE::LinuxCmdLine as u32, "the command line"));
         let args: Vec<String> = raw
@@ -79,11 +79,11 @@ static CMDLINE: Rule = Rule {
 static ENVIRON: Rule = Rule {
     id: "LNX-03",
     level: Level::Should,
+    systems: Systems::LINUX,
     stream: "LinuxEnviron",
     title: "the environment holds the marker variable the harness set",
     checks: &[Field::new("LinuxEnviron", "the marker variable", Against::Truth)],
     check: |facts| {
-        need!(on_linux(facts));
         let Some(marker) = &need!(facts.truth()).environ_marker else {
             return Verdict::skip("the case ran without a marker variable");
         };
@@ -108,11 +108,11 @@ static ENVIRON: Rule = Rule {
 static AUXV_VDSO: Rule = Rule {
     id: "LNX-04",
     level: Level::Should,
+    systems: Systems::LINUX,
     stream: "LinuxAuxv",
     title: "the auxiliary vector's AT_SYSINFO_EHDR is the vDSO module's base",
     checks: &[Field::new("LinuxAuxv", "AT_SYSINFO_EHDR", Against::Dump)],
     check: |facts| {
-        need!(on_linux(facts));
         const AT_SYSINFO_EHDR: u64 = 33;
         let dump = need!(facts.dump());
         let raw = need!(raw(dump, MINIDUMP_STREAM_TYPE::LinuxAuxv as u32, "an auxv"));
@@ -143,11 +143,11 @@ static AUXV_VDSO: Rule = Rule {
 static CPU_INFO: Rule = Rule {
     id: "LNX-05",
     level: Level::Should,
+    systems: Systems::LINUX,
     stream: "LinuxCpuInfo",
     title: "/proc/cpuinfo lists as many processors as SystemInfo counts",
     checks: &[Field::new("LinuxCpuInfo", "processor entries", Against::Dump)],
     check: |facts| {
-        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let cpu_info = need!(required(&dump.cpu_info, "a LinuxCpuInfo stream"));
         let system_info = need!(required(&dump.system_info, "a SystemInfo stream"));
@@ -162,11 +162,11 @@ static CPU_INFO: Rule = Rule {
 static MAPS: Rule = Rule {
     id: "LNX-06",
     level: Level::Should,
+    systems: Systems::LINUX,
     stream: "LinuxMaps",
     title: "/proc/<pid>/maps maps the main executable where the module list puts it",
     checks: &[Field::new("LinuxMaps", "the main executable's mapping", Against::Dump)],
     check: |facts| {
-        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let maps = need!(required(&dump.linux_maps, "a LinuxMaps stream"));
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
@@ -188,11 +188,11 @@ static MAPS: Rule = Rule {
 static LSB_RELEASE: Rule = Rule {
     id: "LNX-07",
     level: Level::May,
+    systems: Systems::LINUX,
     stream: "LinuxLsbRelease",
     title: "the distribution is named",
     checks: &[Field::new("LinuxLsbRelease", "ID", Against::Presence)],
     check: |facts| {
-        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let release = need!(required(&dump.lsb_release, "a LinuxLsbRelease stream"));
         let id = release
@@ -216,6 +216,7 @@ static LSB_RELEASE: Rule = Rule {
 static DSO_DEBUG: Rule = Rule {
     id: "LNX-08",
     level: Level::Should,
+    systems: Systems::LINUX,
     stream: "LinuxDsoDebug",
     title: "the dynamic linker's library list agrees with the process's mappings",
     checks: &[
@@ -223,7 +224,6 @@ static DSO_DEBUG: Rule = Rule {
         Field::new("LinuxDsoDebug", "r_debug's dynamic", Against::Dump),
     ],
     check: |facts| {
-        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let raw = need!(raw(dump, MINIDUMP_STREAM_TYPE::LinuxDsoDebug as u32, "the r_debug list"));
         if raw.is_empty() {
@@ -313,11 +313,11 @@ fn mapped_file(
 static LIMITS: Rule = Rule {
     id: "LNX-09",
     level: Level::May,
+    systems: Systems::LINUX,
     stream: "MozLinuxLimits",
     title: "the process's resource limits are captured",
     checks: &[Field::new("MozLinuxLimits", "Max stack size", Against::Presence)],
     check: |facts| {
-        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let raw =
             need!(raw(dump, MINIDUMP_STREAM_TYPE::MozLinuxLimits as u32, "/proc/<pid>/limits"));
@@ -335,11 +335,11 @@ static LIMITS: Rule = Rule {
 static NO_SOFT_ERRORS: Rule = Rule {
     id: "LNX-10",
     level: Level::Should,
+    systems: Systems::LINUX,
     stream: "MozSoftErrors",
     title: "the writer reports no soft errors",
     checks: &[Field::new("MozSoftErrors", "the list", Against::Presence)],
     check: |facts| {
-        need!(on_linux(facts));
         let dump = need!(facts.dump());
         match dump.raw_stream(MINIDUMP_STREAM_TYPE::MozSoftErrors as u32) {
             Ok(raw) => {

@@ -1,13 +1,13 @@
 //! The MemoryList / Memory64List and MemoryInfoList streams.
 
-use super::{Against, Facts, Field, Level, Rule, Verdict, need, required};
+use super::{Against, Facts, Field, Level, Rule, Systems, Verdict, need, required};
 
 pub(super) const RULES: &[&Rule] = &[&AROUND_IP, &NOTHING_AT_ZERO, &NO_OVERLAP, &INFO_NO_OVERLAP];
 
 /// The crash context's instruction pointer, or a skip verdict.
 fn crash_ip(facts: &Facts<'_, '_>) -> Result<u64, Verdict> {
     let dump = facts.dump()?;
-    let exception = required(&dump.exception, "an Exception stream")?;
+    let exception = super::exception(facts)?;
     let system_info = required(&dump.system_info, "a SystemInfo stream")?;
     exception
         .context(system_info, dump.misc.as_ref())
@@ -21,6 +21,7 @@ fn crash_ip(facts: &Facts<'_, '_>) -> Result<u64, Verdict> {
 static AROUND_IP: Rule = Rule {
     id: "MEM-01",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "MemoryList",
     title: "memory around the crashing instruction pointer is captured",
     checks: &[Field::new(
@@ -60,6 +61,7 @@ static AROUND_IP: Rule = Rule {
 static NOTHING_AT_ZERO: Rule = Rule {
     id: "MEM-02",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "MemoryList",
     title: "no captured region claims address 0",
     checks: &[Field::new("MemoryList", "StartOfMemoryRange", Against::Dump)],
@@ -83,6 +85,7 @@ static NOTHING_AT_ZERO: Rule = Rule {
 static NO_OVERLAP: Rule = Rule {
     id: "MEM-03",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "MemoryList",
     title: "captured memory regions do not overlap",
     checks: &[Field::new("MemoryList", "StartOfMemoryRange, DataSize", Against::Dump)],
@@ -105,6 +108,7 @@ static NO_OVERLAP: Rule = Rule {
 static INFO_NO_OVERLAP: Rule = Rule {
     id: "MEM-04",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "MemoryInfoList",
     title: "memory info regions do not overlap",
     checks: &[Field::new("MemoryInfoList", "BaseAddress, RegionSize", Against::Dump)],

@@ -25,6 +25,7 @@ mod process;
 mod stack;
 mod system;
 mod threads;
+mod windows;
 
 use crate::evidence::{DumpEvidence, StreamError};
 use crashsuite_data::{ObservedEnding, SystemTruth, Truth};
@@ -256,6 +257,8 @@ pub struct Rule {
     pub id: &'static str,
     /// How binding it is.
     pub level: Level,
+    /// The systems whose dumps it grades; on others it skips, saying so.
+    pub systems: Systems,
     /// The stream (or other source) it reads.
     pub stream: &'static str,
     /// One line saying what it requires.
@@ -264,6 +267,24 @@ pub struct Rule {
     pub checks: &'static [Field],
     /// The check.
     pub check: fn(&Facts<'_, '_>) -> Verdict,
+}
+
+impl Rule {
+    /// Whether the rule is for the system of the dump in `facts` (or
+    /// nothing names that system): a rule for another system's dumps skips,
+    /// saying so.
+    pub fn for_system_of(&self, facts: &Facts<'_, '_>) -> bool {
+        Systems::of(facts).is_none_or(|os| self.systems.include(&os))
+    }
+
+    /// The rule's verdict on `facts`: a skip for a dump of a system it does
+    /// not grade, else its check's.
+    pub fn grade(&self, facts: &Facts<'_, '_>) -> Verdict {
+        match self.systems.excludes(facts) {
+            Some(skip) => skip,
+            None => (self.check)(facts),
+        }
+    }
 }
 
 /// One rule's verdict in a grade ([`crate::Grade`]).
@@ -289,22 +310,72 @@ macro_rules! need {
 }
 pub(crate) use need;
 
-/// Lets a rule on a stream only Linux dumps carry (Breakpad's `/proc`
-/// copies, the vDSO, file descriptors) run on Linux dumps only: the system
-/// the case ran on (its truth record), else the dump's SystemInfo.
-fn on_linux(facts: &Facts<'_, '_>) -> Result<(), Verdict> {
-    let os = match (facts.truth, facts.dump) {
-        (Some(truth), _) => truth.system.os.clone(),
-        (None, Some(dump)) => match &dump.system_info {
-            Ok(info) => format!("{:?}", info.os).to_lowercase(),
-            Err(_) => return Err(Verdict::skip("a Linux stream; no SystemInfo names the system")),
-        },
-        (None, None) => return Err(Verdict::skip("a Linux stream; nothing names the system")),
-    };
-    if os == "linux" {
-        Ok(())
-    } else {
-        Err(Verdict::skip(format!("a Linux stream; the process ran on {os}")))
+/// The systems whose dumps a rule grades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Systems {
+    /// Every system's: the rule reads what the format defines for all.
+    Any,
+    /// Only these systems' (as a truth record names them: `linux`,
+    /// `windows`, `macos`): the rule reads streams or conventions only their
+    /// writers define.
+    Only(&'static [&'static str]),
+}
+
+impl Systems {
+    /// Linux dumps only (Breakpad's `/proc` copies, signals, the vDSO, file
+    /// descriptors).
+    pub const LINUX: Self = Self::Only(&["linux"]);
+    /// Windows dumps only (the streams dbghelp's writer defines).
+    pub const WINDOWS: Self = Self::Only(&["windows"]);
+    /// Dumps of every system.
+    pub const ANY: Self = Self::Any;
+
+    /// The systems in words: `any`, or their names joined by `,`.
+    pub fn names(self) -> String {
+        match self {
+            Self::Any => "any".to_owned(),
+            Self::Only(systems) => systems.join(","),
+        }
+    }
+
+    /// The system the dump in `facts` comes from, as a truth record names
+    /// it: the case's (its truth record), else the one the dump's
+    /// SystemInfo names; `None` when nothing names it.
+    fn of(facts: &Facts<'_, '_>) -> Option<String> {
+        match (facts.truth, facts.dump) {
+            (Some(truth), _) => Some(truth.system.os.clone()),
+            (None, Some(dump)) => {
+                dump.system_info.as_ref().ok().map(|info| format!("{:?}", info.os).to_lowercase())
+            }
+            (None, None) => None,
+        }
+    }
+
+    /// Whether these are the systems of a dump from `os`.
+    fn include(self, os: &str) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Only(systems) => systems.contains(&os),
+        }
+    }
+
+    /// Why a rule for these systems does not grade the dump in `facts`, if
+    /// it does not: its system is another, or nothing names it.
+    fn excludes(self, facts: &Facts<'_, '_>) -> Option<Verdict> {
+        let what = match self {
+            Self::Any => return None,
+            Self::Only(systems) => systems.join(" or "),
+        };
+        match Self::of(facts) {
+            Some(os) if self.include(&os) => None,
+            Some(os) => {
+                Some(Verdict::skip(format!("a rule for {what} dumps; the process ran on {os}")))
+            }
+            None => Some(Verdict::skip(format!(
+                "a rule for {what} dumps; no SystemInfo names the system"
+            ))),
+        }
     }
 }
 
@@ -313,6 +384,23 @@ fn on_linux(facts: &Facts<'_, '_>) -> Result<(), Verdict> {
 /// does not parse (the bytes state something false).
 fn required<'s, T>(stream: &'s Result<T, StreamError>, expected: &str) -> Result<&'s T, Verdict> {
     stream.as_ref().map_err(|e| absent(e, expected))
+}
+
+/// The Exception stream, or its verdict without it. With a truth record the
+/// dump is of a crash or a request, and every such dump has one: missing.
+/// Without one nothing says the dump is of a crash (a dump of a live
+/// process, taken by a tool or a debugger, has none): a skip.
+fn exception<'e, 'a>(
+    facts: &Facts<'e, 'a>,
+) -> Result<&'e minidump::MinidumpException<'a>, Verdict> {
+    let dump = facts.dump()?;
+    match (&dump.exception, facts.truth) {
+        (Err(StreamError::Missing(_)), None) => Err(Verdict::skip(
+            "no Exception stream, and no truth record says the dump is of a crash (a dump of a \
+             live process has none)",
+        )),
+        (stream, _) => required(stream, "an Exception stream"),
+    }
 }
 
 /// The raw bytes of a stream the `minidump` crate has no type for, or its
@@ -372,6 +460,7 @@ pub fn all() -> Vec<&'static Rule> {
         handles::RULES,
         linux::RULES,
         annotations::RULES,
+        windows::RULES,
     ]
     .concat()
 }

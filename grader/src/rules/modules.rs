@@ -1,6 +1,6 @@
 //! The ModuleList stream.
 
-use super::{Against, Facts, Field, Level, Rule, Verdict, need, on_linux, required};
+use super::{Against, Facts, Field, Level, Rule, Systems, Verdict, need, required};
 use crate::module_file::{self, FileFacts};
 use minidump::Module as _;
 
@@ -38,6 +38,7 @@ fn executable(facts: &Facts<'_, '_>) -> Result<FileFacts, Verdict> {
 static MAIN_IS_CASE: Rule = Rule {
     id: "MOD-01",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "ModuleList",
     title: "the main module is the case executable",
     checks: &[Field::new("ModuleList", "ModuleName of the main module", Against::Truth)],
@@ -58,6 +59,7 @@ static MAIN_IS_CASE: Rule = Rule {
 static MAIN_CODE_ID: Rule = Rule {
     id: "MOD-02",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "ModuleList",
     title: "the main module's code id is the executable's",
     checks: &[Field::new(
@@ -82,6 +84,7 @@ static MAIN_CODE_ID: Rule = Rule {
 static MAIN_DEBUG_ID: Rule = Rule {
     id: "MOD-03",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "ModuleList",
     title: "the main module's debug id is the executable's, in GUID byte order",
     checks: &[Field::new("ModuleList", "CvRecord of the main module", Against::Disk)],
@@ -101,6 +104,7 @@ static MAIN_DEBUG_ID: Rule = Rule {
 static LOADED_LIBRARIES: Rule = Rule {
     id: "MOD-04",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "ModuleList",
     title: "every library the case loaded is listed with its build id",
     checks: &[Field::new("ModuleList", "the loaded library's entry and CvRecord", Against::Truth)],
@@ -213,6 +217,7 @@ fn every_module_id(
 static EVERY_CODE_ID: Rule = Rule {
     id: "MOD-05",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "ModuleList",
     title: "every module's code id is its file's",
     checks: &[Field::new("ModuleList", "CvRecord of every module", Against::Disk)],
@@ -229,6 +234,7 @@ static EVERY_CODE_ID: Rule = Rule {
 static EVERY_DEBUG_ID: Rule = Rule {
     id: "MOD-06",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "ModuleList",
     title: "every module's debug id is its file's, in GUID byte order",
     checks: &[Field::new("ModuleList", "CvRecord of every module", Against::Disk)],
@@ -245,6 +251,7 @@ static EVERY_DEBUG_ID: Rule = Rule {
 static NO_OVERLAP: Rule = Rule {
     id: "MOD-07",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "ModuleList",
     title: "no two modules overlap",
     checks: &[Field::new("ModuleList", "BaseOfImage, SizeOfImage", Against::Dump)],
@@ -268,11 +275,11 @@ static NO_OVERLAP: Rule = Rule {
 static VDSO: Rule = Rule {
     id: "MOD-08",
     level: Level::Should,
+    systems: Systems::LINUX,
     stream: "ModuleList",
     title: "the vDSO is listed",
     checks: &[Field::new("ModuleList", "the vDSO's entry", Against::System)],
     check: |facts| {
-        need!(on_linux(facts));
         let dump = need!(facts.dump());
         let modules = need!(required(&dump.modules, "a ModuleList stream"));
         let vdso = modules.iter().find(|m| {

@@ -1,6 +1,6 @@
 //! The dump file itself and how the crashed process ended.
 
-use super::{Against, Facts, Field, Level, Rule, Verdict, need};
+use super::{Against, Facts, Field, Level, Rule, Systems, Verdict, need};
 use crate::evidence::NoDump;
 use crashsuite_data::ObservedEnding;
 
@@ -17,6 +17,7 @@ const MAX_DUMP_BYTES: u64 = 64 << 20;
 static DUMP_WRITTEN: Rule = Rule {
     id: "DMP-01",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "file",
     title: "the handler wrote exactly one readable dump",
     checks: &[Field::new("file", "the dumps written for one crash", Against::Observed)],
@@ -42,6 +43,7 @@ static DUMP_WRITTEN: Rule = Rule {
 static DUMP_SMALL: Rule = Rule {
     id: "DMP-02",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "file",
     title: "the dump stays under 64 MiB, whatever the process's heap",
     checks: &[Field::new("file", "size", Against::Bound)],
@@ -67,6 +69,7 @@ static DUMP_SMALL: Rule = Rule {
 static ENDED_AS_EXPECTED: Rule = Rule {
     id: "PRC-01",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "process",
     title: "the process died of its crash's signal (or went on, after a dump on request)",
     checks: &[Field::new("process", "how it ended", Against::Observed)],
@@ -96,6 +99,7 @@ static ENDED_AS_EXPECTED: Rule = Rule {
 static NAMES_THE_PROCESS: Rule = Rule {
     id: "PRC-02",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "MiscInfo | LinuxProcStatus",
     title: "the dump names the process that crashed",
     checks: &[

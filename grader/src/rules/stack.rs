@@ -1,6 +1,6 @@
 //! The stack walk of the crashing thread (`minidump-processor`).
 
-use super::{Against, Facts, Field, Level, Rule, Verdict, need, required};
+use super::{Against, Facts, Field, Level, Rule, Systems, Verdict, need, required};
 use minidump_processor::{ProcessError, ProcessState};
 
 /// The processor's result, or its verdict without one: missing when the
@@ -39,11 +39,11 @@ fn crashing_stack<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump_unwind::Call
 static WALK_STARTS_AT_IP: Rule = Rule {
     id: "STK-01",
     level: Level::Should,
+    systems: Systems::LINUX,
     stream: "Exception | ThreadList",
     title: "the crashing thread's ThreadList context is the crash context",
     checks: &[Field::new("ThreadList", "ThreadContext of the crashing thread", Against::Dump)],
     check: |facts| {
-        need!(super::on_linux(facts));
         let dump = need!(facts.dump());
         let system_info = need!(required(&dump.system_info, "a SystemInfo stream"));
         let exception = need!(required(&dump.exception, "an Exception stream"));
@@ -71,6 +71,7 @@ static WALK_STARTS_AT_IP: Rule = Rule {
 static WALK_DEPTH: Rule = Rule {
     id: "STK-02",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "stack walk",
     title: "the crashing thread's walk gets through the case's call depth",
     checks: &[Field::new("MemoryList", "the crashing thread's stack bytes", Against::Truth)],
@@ -96,6 +97,7 @@ static WALK_DEPTH: Rule = Rule {
 static CONSISTENT_CRASH: Rule = Rule {
     id: "STK-04",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "stack walk",
     title: "the processor finds the crash consistent",
     checks: &[Field::new("MemoryList", "the bytes of the crashing instruction", Against::Dump)],
@@ -120,6 +122,7 @@ static CONSISTENT_CRASH: Rule = Rule {
 static REACHES_TRIGGER: Rule = Rule {
     id: "STK-05",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "stack walk",
     title: "the crashing thread's walk reaches the trigger function by name",
     checks: &[Field::new("MemoryList", "the crashing thread's stack bytes", Against::Disk)],

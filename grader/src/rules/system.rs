@@ -1,9 +1,9 @@
 //! The SystemInfo stream.
 
-use super::{Against, Facts, Field, Level, Rule, Verdict, need, required};
+use super::{Against, Facts, Field, Level, Rule, Systems, Verdict, need, required};
 use minidump::system_info::{Cpu, Os};
 
-pub(super) const RULES: &[&Rule] = &[&OS, &CPU, &CPU_COUNT, &MISC_PID];
+pub(super) const RULES: &[&Rule] = &[&OS, &CPU, &CPU_COUNT, &MISC_INFO];
 
 fn system_info<'e>(facts: &Facts<'e, '_>) -> Result<&'e minidump::MinidumpSystemInfo, Verdict> {
     required(&facts.dump()?.system_info, "a SystemInfo stream")
@@ -40,6 +40,7 @@ fn spelled_cpu(arch: &str) -> Option<Cpu> {
 static OS: Rule = Rule {
     id: "SYS-01",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "SystemInfo",
     title: "SystemInfo names the operating system the dump was made on",
     checks: &[Field::new("SystemInfo", "PlatformId", Against::System)],
@@ -75,6 +76,7 @@ static OS: Rule = Rule {
 static CPU: Rule = Rule {
     id: "SYS-02",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "SystemInfo",
     title: "SystemInfo names the CPU architecture the dump was made on",
     checks: &[Field::new("SystemInfo", "ProcessorArchitecture", Against::System)],
@@ -114,6 +116,7 @@ static CPU: Rule = Rule {
 static CPU_COUNT: Rule = Rule {
     id: "SYS-03",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "SystemInfo",
     title: "SystemInfo's processor count is the system's",
     checks: &[Field::new("SystemInfo", "NumberOfProcessors", Against::System)],
@@ -130,22 +133,55 @@ static CPU_COUNT: Rule = Rule {
     },
 };
 
-/// MiscInfo carries the process id on Windows and in Crashpad's Linux dumps;
-/// minidump-writer writes none (the pid is in LinuxProcStatus; PRC-02 takes either).
-static MISC_PID: Rule = Rule {
+/// MiscInfo carries the process id on Windows and in Crashpad's Linux dumps
+/// (minidump-writer writes none: the pid is in LinuxProcStatus; PRC-02 takes
+/// either), and its process times (MINIDUMP_MISC1_PROCESS_TIMES, which
+/// Windows' writer and Crashpad fill) say when the process was created, in
+/// seconds since 1970 like the header's TimeDateStamp, when the dump was
+/// written: a process created after its own dump, or at the epoch, is a
+/// false time (a crash report's uptime is computed from it).
+static MISC_INFO: Rule = Rule {
     id: "SYS-04",
     level: Level::May,
+    systems: Systems::ANY,
     stream: "MiscInfo",
-    title: "MiscInfo, when written, names the process that crashed",
-    checks: &[Field::new("MiscInfo", "ProcessId", Against::Truth)],
+    title: "MiscInfo, when written, names the process that crashed, created before the dump",
+    checks: &[
+        Field::new("MiscInfo", "ProcessId", Against::Truth),
+        Field::new("MiscInfo", "ProcessCreateTime", Against::Dump),
+    ],
     check: |facts| {
         let dump = need!(facts.dump());
         let Some(misc) = &dump.misc else {
             return Verdict::skip("the handler wrote no MiscInfo stream");
         };
-        match misc.raw.process_id() {
-            Some(pid) => Verdict::equal(*pid, need!(facts.truth()).pid),
-            None => Verdict::skip("MiscInfo carries no process id"),
+        let (mut seen, mut wrong, mut expected) = (Vec::new(), Vec::new(), Vec::new());
+        match (misc.raw.process_id(), facts.truth) {
+            (Some(&pid), Some(truth)) if pid != truth.pid => {
+                wrong.push(format!("process {pid}"));
+                expected.push(format!("process {}", truth.pid));
+            }
+            (Some(&pid), Some(_)) => seen.push(format!("process {pid}")),
+            _ => {}
+        }
+        if let Some(&created) = misc.raw.process_create_time() {
+            let written = dump.dump.header.time_date_stamp;
+            if created != 0 && created <= written {
+                seen.push(format!("created {}s before the dump", written - created));
+            } else {
+                wrong.push(format!("created at {created}, the dump written at {written}"));
+                expected.push("a creation time after 1970 and before the dump".to_owned());
+            }
+        }
+        if !wrong.is_empty() {
+            Verdict::fail(wrong.join("; "), expected.join("; "))
+        } else if seen.is_empty() {
+            Verdict::skip(match facts.truth {
+                Some(_) => "MiscInfo carries no process id or times",
+                None => "MiscInfo carries no process times, and no truth record names the process",
+            })
+        } else {
+            Verdict::pass(seen.join(", "))
         }
     },
 };

@@ -1,6 +1,6 @@
 //! The ThreadList and ThreadNames streams.
 
-use super::{Against, Facts, Field, Level, Rule, Verdict, need, required};
+use super::{Against, Facts, Field, Level, Rule, Systems, Verdict, need, required};
 use crashsuite_data::Trigger;
 use std::collections::BTreeSet;
 
@@ -41,11 +41,15 @@ fn thread_list<'e, 'a>(
 static CRASHING_THREAD_LISTED: Rule = Rule {
     id: "THR-01",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "ThreadList",
     title: "the crashing thread is in the thread list",
     checks: &[Field::new("ThreadList", "ThreadId of the crashing thread", Against::Truth)],
     check: |facts| {
         let threads = need!(thread_list(facts));
+        if facts.truth.is_none() {
+            need!(super::exception(facts));
+        }
         let tid = crashing_tid(facts);
         match threads.get_thread(tid) {
             Some(_) => Verdict::pass(format!("thread {tid} listed")),
@@ -63,6 +67,7 @@ static CRASHING_THREAD_LISTED: Rule = Rule {
 static STACK_POINTER_IN_STACK: Rule = Rule {
     id: "THR-02",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "ThreadList",
     title: "the crashing thread's stack pointer lies inside its captured stack",
     checks: &[
@@ -122,6 +127,7 @@ static STACK_POINTER_IN_STACK: Rule = Rule {
 static ALL_THREADS: Rule = Rule {
     id: "THR-03",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "ThreadList",
     title: "every thread the case made is in the thread list",
     checks: &[Field::new("ThreadList", "ThreadId of every thread", Against::Truth)],
@@ -151,6 +157,7 @@ static ALL_THREADS: Rule = Rule {
 static NAMES: Rule = Rule {
     id: "THR-04",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "ThreadNames",
     title: "thread names equal the names the kernel held",
     checks: &[Field::new("ThreadNames", "every name", Against::Truth)],
@@ -181,6 +188,7 @@ static NAMES: Rule = Rule {
 static UNIQUE_TIDS: Rule = Rule {
     id: "THR-05",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "ThreadList",
     title: "no thread id is listed twice",
     checks: &[Field::new("ThreadList", "ThreadId of every thread", Against::Dump)],
@@ -207,6 +215,7 @@ static UNIQUE_TIDS: Rule = Rule {
 static EVERY_STACK_POINTER: Rule = Rule {
     id: "THR-06",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "ThreadList",
     title: "every thread's stack pointer lies inside its captured stack",
     checks: &[
@@ -264,6 +273,7 @@ static EVERY_STACK_POINTER: Rule = Rule {
 static STACKS_CAPTURED: Rule = Rule {
     id: "THR-07",
     level: Level::Must,
+    systems: Systems::ANY,
     stream: "ThreadList",
     title: "every thread has stack memory",
     checks: &[Field::new("ThreadList", "Stack of every thread", Against::Dump)],
@@ -307,6 +317,7 @@ fn thread_stack_size(
 static OVERFLOW_STACK_IS_REAL: Rule = Rule {
     id: "THR-08",
     level: Level::Should,
+    systems: Systems::ANY,
     stream: "ThreadList",
     title: "after a stack overflow, the captured stack is the real stack, not a guard page",
     checks: &[Field::new("ThreadList", "Stack of the crashing thread", Against::Truth)],

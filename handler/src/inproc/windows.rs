@@ -181,11 +181,12 @@ fn write_job(job: Job) -> Result<(), WriteError> {
 }
 
 /// What the dump holds beyond `MiniDumpNormal`'s threads, stacks and
-/// modules: the memory map, each thread's times and state, and the modules
-/// already unloaded.
+/// modules: the memory map, each thread's times and state, the modules
+/// already unloaded and the open handles.
 const DUMP_TYPE: MinidumpType = MinidumpType::WithFullMemoryInfo
     .union(MinidumpType::WithThreadInfo)
-    .union(MinidumpType::WithUnloadedModules);
+    .union(MinidumpType::WithUnloadedModules)
+    .union(MinidumpType::WithHandleData);
 
 /// Runs the writer into a scratch file in the dump directory (the system
 /// writes to a file handle), then finishes the dump from its bytes.

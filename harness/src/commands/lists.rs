@@ -55,6 +55,8 @@ pub fn rules(json: bool) -> anyhow::Result<Exit> {
     struct Entry {
         id: &'static str,
         level: Level,
+        /// The systems whose dumps it grades: `any`, or their names.
+        systems: String,
         stream: &'static str,
         title: &'static str,
     }
@@ -62,15 +64,25 @@ pub fn rules(json: bool) -> anyhow::Result<Exit> {
     if json {
         let entries: Vec<Entry> = all
             .iter()
-            .map(|r| Entry { id: r.id, level: r.level, stream: r.stream, title: r.title })
+            .map(|r| Entry {
+                id: r.id,
+                level: r.level,
+                systems: r.systems.names(),
+                stream: r.stream,
+                title: r.title,
+            })
             .collect();
         output::json(&entries)?;
         return Ok(Exit::Success);
     }
     for rule in all {
         output::line(format_args!(
-            "{:<7} {:<6} {:<13} {}",
-            rule.id, rule.level, rule.stream, rule.title
+            "{:<7} {:<6} {:<7} {:<13} {}",
+            rule.id,
+            rule.level,
+            rule.systems.names(),
+            rule.stream,
+            rule.title
         ))?;
     }
     Ok(Exit::Success)
