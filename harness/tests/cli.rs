@@ -169,6 +169,7 @@ fn a_handler_that_hangs_is_reported_hung_with_where_it_waits() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "no dump and a hang fail the trial: {stderr}");
     let results: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    common::schema::check("results.schema.json", &results).expect("results.json's schema");
     let trial = &results["trials"][0];
     assert_eq!(trial["outcome"], "hung", "{trial}");
     // Called hung well before the 20 s deadline (the time itself is the

@@ -5,6 +5,21 @@ use crashsuite_data::{Exit, Truth};
 use crashsuite_grader::VerifyOptions;
 use std::path::{Path, PathBuf};
 
+/// The schema name and version of `verify --json` (`schemas/verify.schema.json`).
+pub const SCHEMA: &str = "crashsuite-verify/1";
+
+/// What `verify --json` prints: the grade, with its schema and whether it passed.
+#[derive(serde::Serialize)]
+struct Report<'g> {
+    /// Always [`SCHEMA`].
+    schema: &'static str,
+    /// Nothing failed the dump.
+    passed: bool,
+    /// Every verdict, the stack, the streams, the digest.
+    #[serde(flatten)]
+    grade: &'g crashsuite_grader::Grade,
+}
+
 /// What `verify` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Show {
@@ -31,7 +46,9 @@ pub fn verify(
     let grade = crashsuite_grader::verify_with(dump, &options);
     match show {
         Show::Text => output::print(grade.explain())?,
-        Show::Json => output::json(&grade)?,
+        Show::Json => {
+            output::json(&Report { schema: SCHEMA, passed: grade.passed(), grade: &grade })?
+        }
         Show::Stackwalk => {
             let walk = crashsuite_grader::stacks::stackwalk_json(dump, &options.symbols, true)?;
             output::line(format_args!("{walk}"))?;

@@ -117,3 +117,19 @@ pub mod bytes {
         (u32_at(bytes, at + 8) as usize, u32_at(bytes, at + 4) as usize)
     }
 }
+
+/// Validates JSON against the schemas crashsuite publishes in `schemas/`.
+#[allow(dead_code, reason = "each test file uses what it needs of this module")]
+pub mod schema {
+    /// Whether `value` matches `schemas/<file>`; the validator's errors, each
+    /// with where in the document it failed, when it does not.
+    pub fn check(file: &str, value: &serde_json::Value) -> Result<(), String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas").join(file);
+        let path = path.canonicalize().map_err(|e| format!("{file}: {e}"))?;
+        let mut schemas = boon::Schemas::new();
+        let index = boon::Compiler::new()
+            .compile(path.to_str().ok_or("a UTF-8 path")?, &mut schemas)
+            .map_err(|e| format!("{file} does not compile: {e:#}"))?;
+        schemas.validate(value, index).map_err(|e| format!("{e:#}"))
+    }
+}
