@@ -243,7 +243,11 @@ impl<'a> DumpEvidence<'a> {
                 symbols::recover_lost_caller(stack, modules, memory.as_ref());
             }
         }
-        let mut namer = symbols::Namer::new(verified);
+        let pdbs = modules
+            .as_ref()
+            .map(|modules| symbols::verified_pdbs(modules, symbols))
+            .unwrap_or_default();
+        let mut namer = symbols::Namer::new(verified, pdbs);
         let frame_names = state
             .as_ref()
             .ok()

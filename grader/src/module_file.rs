@@ -1,7 +1,7 @@
 //! The module files on disk: what identifies each (an ELF file's GNU build
-//! id; a PE file's link timestamp, image size and CodeView record), the
-//! identifiers a minidump derives from them, and where a dump's module has
-//! its file here.
+//! id; a PE file's link timestamp, image size and CodeView record; a PDB's
+//! GUID and age), the identifiers a minidump derives from them, and where a
+//! dump's module has its file (or its PDB) here.
 
 use minidump::Module as _;
 use std::{
@@ -22,8 +22,8 @@ pub enum FileError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The file is neither ELF nor PE.
-    #[error("{path} is not an ELF or PE file: {message}")]
+    /// The file is not a module file (ELF, PE) or a PDB.
+    #[error("{path} is not a module file: {message}")]
     Parse {
         /// Which file.
         path: String,
@@ -178,19 +178,55 @@ pub fn host_path(named: &str) -> Option<PathBuf> {
 }
 
 /// The file of `module` on this machine, with its facts, when one provably
-/// is its file: at the path the dump names (see [`host_path`]) or under its
-/// file name in one of `dirs` (symbol directories the user points at), and
-/// with the code id the dump lists. A file with another id is another build
-/// and is not used.
+/// is its file: at the path the dump names (see [`host_path`]), under its
+/// file name in one of `dirs` (symbol directories the user points at), or
+/// there as a separate debug file under its build id
+/// (`.build-id/ab/cdef….debug`, the layout of `/usr/lib/debug`); and with
+/// the code id the dump lists. A file with another id is another build and
+/// is not used.
 pub fn locate(module: &minidump::MinidumpModule, dirs: &[PathBuf]) -> Option<(PathBuf, FileFacts)> {
     let listed = module.code_identifier()?.to_string().to_lowercase();
     let named = module.code_file();
     let file_name = named.rsplit(['/', '\\']).next().filter(|n| !n.is_empty());
     let in_dirs = dirs.iter().filter_map(|dir| Some(dir.join(file_name?)));
-    host_path(&named).into_iter().chain(in_dirs).find_map(|path| {
+    let by_build_id = dirs.iter().filter_map(|dir| {
+        let (head, tail) = (listed.get(..2)?, listed.get(2..).filter(|t| !t.is_empty())?);
+        Some(dir.join(".build-id").join(head).join(format!("{tail}.debug")))
+    });
+    host_path(&named).into_iter().chain(in_dirs).chain(by_build_id).find_map(|path| {
         let facts = facts(&path).ok()?;
         (facts.code_id.as_deref() == Some(listed.as_str())).then_some((path, facts))
     })
+}
+
+/// The PDB of `module` (Microsoft's debug information, which MSVC builds
+/// keep beside the executable) in one of `dirs`, under the file name its
+/// CodeView record gives, when its GUID and age are the module's debug id.
+pub fn locate_pdb(module: &minidump::MinidumpModule, dirs: &[PathBuf]) -> Option<PathBuf> {
+    let listed = module.debug_identifier()?.breakpad().to_string();
+    let named = module.debug_file()?;
+    let file_name = named.rsplit(['/', '\\']).next().filter(|n| !n.is_empty())?;
+    dirs.iter()
+        .map(|dir| dir.join(file_name))
+        .find(|path| pdb_debug_id(path).is_ok_and(|id| id == listed))
+}
+
+/// The Breakpad debug id of the PDB at `path`: its GUID, then the age its
+/// debug information stream records (the one the linker wrote into the
+/// executable's CodeView record), else its header's.
+pub fn pdb_debug_id(path: &Path) -> Result<String, FileError> {
+    let display = path.display().to_string();
+    let file = std::fs::File::open(path)
+        .map_err(|source| FileError::Read { path: display.clone(), source })?;
+    let parse = |e: pdb_addr2line::pdb::Error| FileError::Parse {
+        path: display.clone(),
+        message: format!("not a PDB: {e}"),
+    };
+    let mut pdb = pdb_addr2line::pdb::PDB::open(file).map_err(parse)?;
+    let info = pdb.pdb_information().map_err(parse)?;
+    let age = pdb.debug_information().ok().and_then(|dbi| dbi.age()).unwrap_or(info.age);
+    let (data1, data2, data3, data4) = info.guid.as_fields();
+    Ok(format!("{data1:08X}{data2:04X}{data3:04X}{}{age:X}", hex(data4).to_uppercase()))
 }
 
 #[cfg(test)]

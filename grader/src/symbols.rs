@@ -33,23 +33,73 @@ pub fn verified_modules(
         .collect()
 }
 
+/// The modules whose PDB is in one of `dirs` (see
+/// [`module_file::locate_pdb`]), with its path.
+pub fn verified_pdbs(
+    modules: &MinidumpModuleList,
+    dirs: &[PathBuf],
+) -> Vec<(MinidumpModule, PathBuf)> {
+    modules
+        .iter()
+        .filter_map(|module| Some((module.clone(), module_file::locate_pdb(module, dirs)?)))
+        .collect()
+}
+
+/// A PDB's debug information, read once, for the names of a module's
+/// functions.
+type PdbData = pdb_addr2line::ContextPdbData<'static, 'static, std::fs::File>;
+
 /// Names addresses in verified modules, loading each file once.
 pub struct Namer {
     modules: Vec<(MinidumpModule, FileFacts)>,
     loaders: HashMap<String, Option<addr2line::Loader>>,
+    pdbs: Vec<(MinidumpModule, PathBuf)>,
+    pdb_data: HashMap<PathBuf, Option<PdbData>>,
 }
 
 impl Namer {
-    /// A namer over the verified modules of a dump.
-    pub fn new(modules: Vec<(MinidumpModule, FileFacts)>) -> Self {
-        Self { modules, loaders: HashMap::new() }
+    /// A namer over the verified modules of a dump and the modules whose
+    /// PDBs are here.
+    pub fn new(
+        modules: Vec<(MinidumpModule, FileFacts)>,
+        pdbs: Vec<(MinidumpModule, PathBuf)>,
+    ) -> Self {
+        Self { modules, loaders: HashMap::new(), pdbs, pdb_data: HashMap::new() }
+    }
+
+    /// The function at runtime `address`, from the module files or, for a
+    /// module named by neither, from its PDB.
+    pub fn name(&mut self, address: u64) -> Option<String> {
+        self.name_from_file(address).or_else(|| self.name_from_pdb(address))
+    }
+
+    /// The function at `address` in a module whose PDB is here: the
+    /// innermost inlined one, as the PDB spells it.
+    fn name_from_pdb(&mut self, address: u64) -> Option<String> {
+        let (module, path) = self
+            .pdbs
+            .iter()
+            .find(|(m, _)| (m.base_address()..m.base_address() + m.size()).contains(&address))?;
+        let rva = u32::try_from(address - module.base_address()).ok()?;
+        let key = format!("pdb-{}", module.debug_identifier()?.breakpad());
+        let data = &mut self.pdb_data;
+        crate::names::name(&key, u64::from(rva), || {
+            let data = data.entry(path.clone()).or_insert_with(|| {
+                let file = std::fs::File::open(path).ok()?;
+                let pdb = pdb_addr2line::pdb::PDB::open(file).ok()?;
+                pdb_addr2line::ContextPdbData::try_from_pdb(pdb).ok()
+            });
+            let context = data.as_ref()?.make_context().ok()?;
+            let frames = context.find_frames(rva).ok()??;
+            frames.frames.into_iter().next()?.function
+        })
     }
 
     /// The function at runtime `address` (the innermost one, when inlined),
     /// demangled, or `None` when no verified module holds it, it lies outside
     /// the module's code (a frame found by scanning can point at data, and
     /// the nearest symbol would be a variable), or it has no name.
-    pub fn name(&mut self, address: u64) -> Option<String> {
+    fn name_from_file(&mut self, address: u64) -> Option<String> {
         let (module, facts) = self
             .modules
             .iter()

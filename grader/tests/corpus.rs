@@ -77,3 +77,46 @@ fn a_dump_made_here_can_say_so() {
     assert_eq!(verdict(&elsewhere, "SYS-03"), "skip");
     assert_ne!(verdict(&here, "SYS-03"), "skip", "{}", here.explain());
 }
+
+#[test]
+fn a_windows_dump_is_named_from_its_pdb_in_a_symbol_directory() {
+    // sigsegv.exe, built by MSVC, crashed in `crash(bool)`; its PDB is in
+    // corpus/ beside the dump, its executable is not.
+    let dump = corpus().join("sigsegv.dmp");
+    let alone = crashsuite_grader::verify(&dump, None);
+    assert!(!alone.crashing_stack[0].contains("crash(bool)"), "{:?}", alone.crashing_stack);
+    let with_pdb =
+        crashsuite_grader::VerifyOptions { symbols: vec![corpus()], ..Default::default() };
+    let named = crashsuite_grader::verify_with(&dump, &with_pdb);
+    assert!(named.crashing_stack[0].starts_with("crash(bool)"), "{:?}", named.crashing_stack);
+    // A PDB of that name with another GUID is another build's: unused.
+    let other = tempfile::tempdir().expect("tempdir");
+    let mut bytes = std::fs::read(corpus().join("sigsegv.pdb")).expect("the PDB");
+    let guid =
+        crashsuite_grader::module_file::pdb_debug_id(&corpus().join("sigsegv.pdb")).expect("a PDB");
+    assert!(guid.len() > 32, "{guid}");
+    // The GUID, found by its bytes (as stored: the first three fields
+    // little-endian) wherever the PDB keeps it, and changed.
+    let stored = {
+        let hex = |s: &str| u32::from_str_radix(s, 16).expect("hex");
+        let mut stored = Vec::new();
+        stored.extend_from_slice(&hex(&guid[0..8]).to_le_bytes());
+        stored.extend_from_slice(&(hex(&guid[8..12]) as u16).to_le_bytes());
+        stored.extend_from_slice(&(hex(&guid[12..16]) as u16).to_le_bytes());
+        stored
+    };
+    let places: Vec<usize> = (0..bytes.len() - stored.len())
+        .filter(|&at| bytes[at..at + stored.len()] == stored[..])
+        .collect();
+    assert!(!places.is_empty(), "the GUID is in the PDB");
+    for at in places {
+        bytes[at] ^= 0xff;
+    }
+    std::fs::write(other.path().join("sigsegv.pdb"), bytes).expect("write");
+    let elsewhere = crashsuite_grader::VerifyOptions {
+        symbols: vec![other.path().to_owned()],
+        ..Default::default()
+    };
+    let unnamed = crashsuite_grader::verify_with(&dump, &elsewhere);
+    assert!(!unnamed.crashing_stack[0].contains("crash(bool)"), "{:?}", unnamed.crashing_stack);
+}

@@ -131,6 +131,25 @@ fn module_files_found_in_a_symbol_directory_name_the_frames() {
     let options = crashsuite_grader::VerifyOptions { symbols: dirs, ..Default::default() };
     let with = crashsuite_grader::verify_with(&dump, &options);
     assert!(named(&with), "{:?}", with.crashing_stack);
+    // Its debug information alone, as a separate debug file under its
+    // build id (`objcopy --only-keep-debug`, the layout of /usr/lib/debug).
+    let debug = tempfile::tempdir().expect("tempdir");
+    let id = crashsuite_grader::module_file::facts(exe).expect("ELF").code_id.expect("a build id");
+    let place = debug.path().join(".build-id").join(&id[..2]);
+    std::fs::create_dir_all(&place).expect("mkdir");
+    let status = std::process::Command::new("objcopy")
+        .arg("--only-keep-debug")
+        .arg(exe)
+        .arg(place.join(format!("{}.debug", &id[2..])))
+        .status()
+        .expect("binutils' objcopy runs");
+    assert!(status.success());
+    let options = crashsuite_grader::VerifyOptions {
+        symbols: vec![debug.path().to_owned()],
+        ..Default::default()
+    };
+    let from_debug = crashsuite_grader::verify_with(&dump, &options);
+    assert!(named(&from_debug), "{:?}", from_debug.crashing_stack);
     // A file of that name with another build id is another build: unused.
     let other = tempfile::tempdir().expect("tempdir");
     let name = exe.file_name().expect("a file name");
