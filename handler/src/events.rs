@@ -29,6 +29,14 @@ pub enum Event {
         bytes: u64,
         /// Time spent writing, in microseconds.
         micros: u64,
+        /// `CLOCK_MONOTONIC` when the request arrived, in nanoseconds.
+        received_ns: u64,
+        /// Of `micros`, the system's writer (threads stopped, `/proc` and
+        /// memory read, the dump laid out in memory).
+        writer_micros: u64,
+        /// Of `micros`, the file written, fsynced and renamed into place,
+        /// and the directory fsynced.
+        persist_micros: u64,
     },
     /// A dump request was refused.
     Refused {

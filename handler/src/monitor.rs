@@ -279,6 +279,7 @@ impl Shared {
 
     /// Serves one dump request and returns the reply kind.
     fn dump_request(&self, peer: u32, payload: &[u8]) -> u32 {
+        let received_ns = crashsuite_cases::monotonic_ns();
         let Some(context) = CrashContext::from_bytes(payload) else {
             self.emit(Event::Refused {
                 peer_pid: peer,
@@ -307,14 +308,17 @@ impl Shared {
         let _one_dump_at_a_time = dumping.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let started = Instant::now();
         match self.write_dump(peer, context, requested) {
-            Ok((path, bytes)) => {
+            Ok(published) => {
                 self.emit(Event::Dump {
                     pid: peer,
                     tid: tid as u32,
                     requested,
-                    path,
-                    bytes,
+                    path: published.path,
+                    bytes: published.bytes,
                     micros: started.elapsed().as_micros() as u64,
+                    received_ns,
+                    writer_micros: published.writer.as_micros() as u64,
+                    persist_micros: published.persist.as_micros() as u64,
                 });
                 wire::CRASH_ACK
             }
@@ -330,7 +334,7 @@ impl Shared {
         pid: u32,
         context: CrashContext,
         requested: bool,
-    ) -> Result<(PathBuf, u64), crate::error::WriteError> {
+    ) -> Result<writer::Published, crate::error::WriteError> {
         let pairs =
             self.lock_notes().get(&pid).map(|p| p.notes.simple_annotations()).unwrap_or_default();
         let name = writer::dump_name(pid, self.sequence.fetch_add(1, Ordering::Relaxed));

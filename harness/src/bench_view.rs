@@ -3,7 +3,7 @@
 //! charts.
 
 use crashsuite_runner::{
-    bench::{Row, Sample, show},
+    bench::{ProfileRow, Row, Sample, show},
     curves::{Axis, Curve, Point},
 };
 use plotters::prelude::*;
@@ -69,6 +69,43 @@ pub fn bench_table(rows: &[Row]) -> String {
         table.add_row(cells);
     }
     table.to_string()
+}
+
+/// Where the time of the rows whose monitor reported it went, p50 ms: crash
+/// to the request at the monitor, the system's writer, persisting the file;
+/// `None` when no row has a profile.
+pub fn profile_table(rows: &[Row]) -> Option<String> {
+    let profiled: Vec<(&Row, &ProfileRow)> =
+        rows.iter().filter_map(|row| Some((row, row.profile.as_ref()?))).collect();
+    if profiled.is_empty() {
+        return None;
+    }
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::ASCII_MARKDOWN);
+    table.set_header([
+        "handler",
+        "case",
+        "crash→request ms",
+        "writer ms",
+        "persist ms",
+        "crash→dump ms",
+        "dump KiB",
+    ]);
+    for (row, profile) in profiled {
+        table.add_row([
+            row.handler.clone(),
+            row.case.clone(),
+            format!("{:.2}", profile.request_ms.p50),
+            format!("{:.2}", profile.writer_ms.p50),
+            format!("{:.2}", profile.persist_ms.p50),
+            row.latency_ms.map_or("—".to_owned(), |s| format!("{:.2}", s.p50)),
+            row.dump_bytes.map_or("—".to_owned(), |s| format!("{:.0}", s.p50 / 1024.0)),
+        ]);
+    }
+    Some(format!(
+        "where the time goes (p50; writer: threads stopped, /proc and memory read, the dump laid \
+         out; persist: written, fsynced, renamed, directory fsynced):\n{table}"
+    ))
 }
 
 /// The curves as a table: one row per point.
@@ -199,6 +236,7 @@ mod tests {
                     passed: true,
                     verify_process_ms: None,
                     stackwalk_ms: None,
+                    profile: None,
                 })
             })
             .collect();

@@ -68,6 +68,40 @@ pub struct Sample {
     /// Whole-process `minidump-stackwalk --use-local-debuginfo` on the same
     /// dump, in ms (with `--stackwalk`).
     pub stackwalk_ms: Option<f64>,
+    /// Where the time went, for a handler whose monitor reports it (the
+    /// reference handler's, in its `dump` event).
+    pub profile: Option<Profile>,
+}
+
+/// Where one dump's time went, in ms, as the monitor measured it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Profile {
+    /// Crash (the truth stamp) to the request at the monitor: the signal
+    /// delivered, the client's handler, the request sent.
+    pub request_ms: f64,
+    /// The system's writer: threads stopped, `/proc` and memory read, the
+    /// dump laid out in memory.
+    pub writer_ms: f64,
+    /// Annotations appended, the file written and fsynced, renamed into
+    /// place, the directory fsynced.
+    pub persist_ms: f64,
+}
+
+impl Profile {
+    /// The profile of `record`'s first dump, from its monitor's `dump` event.
+    fn of(record: &trial::TrialRecord) -> Option<Self> {
+        let stamp = record.truth.as_ref().ok()?.monotonic_ns;
+        record.monitor_events.iter().find_map(|event| match event {
+            crashsuite_handler::Event::Dump {
+                received_ns, writer_micros, persist_micros, ..
+            } => Some(Self {
+                request_ms: received_ns.saturating_sub(stamp) as f64 / 1e6,
+                writer_ms: *writer_micros as f64 / 1e3,
+                persist_ms: *persist_micros as f64 / 1e3,
+            }),
+            _ => None,
+        })
+    }
 }
 
 /// Options of a measurement.
@@ -143,6 +177,7 @@ fn measure_one(binaries: &Binaries, trial: Trial, options: &Options) -> Result<S
         passed: grade.passed(),
         verify_process_ms,
         stackwalk_ms,
+        profile: Profile::of(&record),
     })
 }
 
@@ -222,6 +257,29 @@ pub struct Row {
     pub stackwalk_ratio: Option<f64>,
     /// The medians behind `stackwalk_ratio`, ms: ours, then stackwalk's.
     pub stackwalk_ms: Option<(f64, f64)>,
+    /// Where the time went (see [`Profile`]), when the monitor reported it.
+    pub profile: Option<ProfileRow>,
+}
+
+/// The spreads of a row's [`Profile`]s.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ProfileRow {
+    /// Crash to the request at the monitor, ms.
+    pub request_ms: Spread,
+    /// The system's writer, ms.
+    pub writer_ms: Spread,
+    /// Writing, fsyncing and renaming the file, ms.
+    pub persist_ms: Spread,
+}
+
+impl ProfileRow {
+    fn of(profiles: &[Profile]) -> Option<Self> {
+        Some(Self {
+            request_ms: Spread::of(profiles.iter().map(|p| p.request_ms))?,
+            writer_ms: Spread::of(profiles.iter().map(|p| p.writer_ms))?,
+            persist_ms: Spread::of(profiles.iter().map(|p| p.persist_ms))?,
+        })
+    }
 }
 
 /// One row per (handler, case), in the order first measured.
@@ -266,6 +324,9 @@ pub fn summarise(samples: &[Sample]) -> Vec<Row> {
                 },
                 stackwalk_ratio: ours.zip(theirs).map(|(o, t)| o.p50 / t.p50),
                 stackwalk_ms: ours.zip(theirs).map(|(o, t)| (o.p50, t.p50)),
+                profile: ProfileRow::of(
+                    &of(samples, handler, case).filter_map(|s| s.profile).collect::<Vec<_>>(),
+                ),
             }
         })
         .collect()

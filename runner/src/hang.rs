@@ -137,7 +137,7 @@ fn dump_and_walk(
 #[cfg(target_os = "linux")]
 fn write_dump(dir: &Path, pid: u32) -> Result<PathBuf, String> {
     crashsuite_handler::writer::write_dump_of(dir, &format!("hung-{pid}"), pid)
-        .map(|(path, _)| path)
+        .map(|published| published.path)
         .map_err(|e| e.to_string())
 }
 

@@ -1,6 +1,7 @@
 //! Linux: minidump-writer's ptrace dump of a process (another, or the parent
 //! of the in-process handler's dumping child), from its crash context.
 
+use super::Published;
 use crate::error::WriteError;
 use minidump_writer::{
     CrashContextExt, crash_context::CrashContext, minidump_writer::MinidumpWriterConfig,
@@ -8,8 +9,8 @@ use minidump_writer::{
 use std::{
     collections::BTreeMap,
     io::Cursor,
-    path::{Path, PathBuf},
-    time::Duration,
+    path::Path,
+    time::{Duration, Instant},
 };
 
 /// How long the writer waits for the process to stop after `SIGSTOP` before it
@@ -20,11 +21,18 @@ use std::{
 /// nothing but time on the rare slow stop.
 const STOP_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How much of each thread's stack the dump holds, from the page of its
+/// stack pointer: enough for the deepest walk a case makes (500 C frames,
+/// `deep_stack`), twice Breakpad's 32 KiB, and a dump of a thread that
+/// overflowed an 8 MiB stack stays small (minidump-writer's upstream copies
+/// to the end of the mapping: vendor/minidump-writer/PATCH.md).
+const STACK_CAPTURE: usize = 64 << 10;
+
 /// Writes a dump of `context.pid`, blaming `context.tid`, to `<dir>/<name>.dmp`
 /// with `notes` as its annotations. A `requested` dump carries no crash
 /// context: its exception stream says `DUMP_REQUESTED`. `edit` may change the
 /// finished bytes and `before_publish` runs just before the synced file takes
-/// its `.dmp` name (both for fault injection). Returns the path and the size.
+/// its `.dmp` name (both for fault injection).
 pub fn write_process_dump(
     dir: &Path,
     name: &str,
@@ -33,26 +41,30 @@ pub fn write_process_dump(
     notes: &BTreeMap<String, String>,
     edit: impl FnOnce(&mut Vec<u8>),
     before_publish: impl FnOnce(),
-) -> Result<(PathBuf, u64), WriteError> {
+) -> Result<Published, WriteError> {
     let mut config = MinidumpWriterConfig::new(context.pid, context.tid);
     if !requested {
         restore_fault_address(&mut context);
         config.set_crash_context(CrashContextExt { inner: context });
     }
-    super::publish(dir, name, write(config)?, notes, edit, before_publish)
+    let started = Instant::now();
+    let dump = write(config)?;
+    let writer = started.elapsed();
+    let published = super::publish(dir, name, dump, notes, edit, before_publish)?;
+    Ok(Published { writer, ..published })
 }
 
 /// Writes a dump of the live process `pid`, which did not ask for one (its
 /// exception stream says `DUMP_REQUESTED`, blaming its main thread), to
 /// `<dir>/<name>.dmp`: how a watcher shows where a hung process waits.
-pub fn write_dump_of(dir: &Path, name: &str, pid: u32) -> Result<(PathBuf, u64), WriteError> {
+pub fn write_dump_of(dir: &Path, name: &str, pid: u32) -> Result<Published, WriteError> {
     let config = MinidumpWriterConfig::new(pid as i32, pid as i32);
     super::publish(dir, name, write(config)?, &BTreeMap::new(), |_| {}, || {})
 }
 
 /// The dump `config` describes, in memory.
 fn write(mut config: MinidumpWriterConfig) -> Result<Vec<u8>, WriteError> {
-    config.stop_timeout(STOP_TIMEOUT);
+    config.stop_timeout(STOP_TIMEOUT).set_stack_capture_limit(STACK_CAPTURE);
     let mut cursor = Cursor::new(Vec::new());
     config.write(&mut cursor).map_err(|e| WriteError::Writer(Box::new(e)))?;
     Ok(cursor.into_inner())

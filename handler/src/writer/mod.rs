@@ -6,7 +6,7 @@ use crate::{annotations, dumpfile, error::WriteError};
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
-    time::{SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 #[cfg(target_os = "linux")]
@@ -20,10 +20,26 @@ pub fn dump_name(pid: u32, sequence: u64) -> String {
     format!("{millis}-{pid}-{sequence}")
 }
 
+/// A dump final on disk, and what it cost.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// Its path.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// The system's writer: stopping the threads, reading `/proc` and the
+    /// process's memory, laying the dump out in memory (zero when the bytes
+    /// came from elsewhere).
+    pub writer: Duration,
+    /// Appending the annotations, writing the file, fsyncing it, renaming
+    /// it into place and fsyncing the directory.
+    pub persist: Duration,
+}
+
 /// Finishes a dump the writer made: appends the annotation stream with
 /// `notes`, lets `edit` change the bytes (fault injection), and writes
 /// `<dir>/<name>.dmp` atomically, `before_publish` running just before the
-/// synced file takes its name. Returns the path and the size.
+/// synced file takes its name.
 pub fn publish(
     dir: &Path,
     name: &str,
@@ -31,11 +47,13 @@ pub fn publish(
     notes: &BTreeMap<String, String>,
     edit: impl FnOnce(&mut Vec<u8>),
     before_publish: impl FnOnce(),
-) -> Result<(PathBuf, u64), WriteError> {
+) -> Result<Published, WriteError> {
+    let started = Instant::now();
     dumpfile::append_stream(&mut dump, annotations::STREAM_TYPE, |rva| {
         annotations::encode_crashpad_info(rva, notes)
     })?;
     edit(&mut dump);
     let path = dumpfile::write_atomically(dir, name, &dump, before_publish)?;
-    Ok((path, dump.len() as u64))
+    let bytes = dump.len() as u64;
+    Ok(Published { path, bytes, writer: Duration::ZERO, persist: started.elapsed() })
 }

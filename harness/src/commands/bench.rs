@@ -65,6 +65,9 @@ pub fn bench(request: Request<'_>) -> anyhow::Result<Exit> {
     let rows = bench::summarise(&samples);
     if !rows.is_empty() && !json {
         output::line(format_args!("{}\n", bench_view::bench_table(&rows)))?;
+        if let Some(profile) = bench_view::profile_table(&rows) {
+            output::line(format_args!("{profile}\n"))?;
+        }
     }
     let curves = if with_curves {
         let points = curves::THREADS.len() + curves::BALLAST_MIB.len();
