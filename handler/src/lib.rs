@@ -19,6 +19,8 @@
 //!   (Crashpad's `CrashpadInfo` format).
 //! - [`wire`] is the message layout shared by both sides; [`error`] what can
 //!   go wrong on the application's side.
+//! - `floor` (Linux) measures what stopping a process's threads and reading
+//!   its memory cost here: the floor under every out-of-process writer.
 
 pub mod annotations;
 pub mod crash_path;
@@ -32,6 +34,7 @@ pub mod writer;
 cfg_if::cfg_if! {
     if #[cfg(target_os = "linux")] {
         pub mod client;
+        pub mod floor;
         pub mod monitor;
         #[path = "inproc/linux.rs"]
         pub mod inproc;

@@ -185,6 +185,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A process for the floor probe of `bench --curves` to stop and read:
+    /// THREADS threads and BYTES of touched memory; prints its pid and the
+    /// memory's address, and lives until its standard input closes.
+    #[command(hide = true)]
+    FloorTarget {
+        /// Threads, this one included.
+        #[arg(long)]
+        threads: usize,
+        /// Bytes of touched memory.
+        #[arg(long)]
+        bytes: usize,
+    },
     /// Compare a run's results with a baseline, at every rule level: facts
     /// broken or fixed, new failures, checks newly skipped, trials no longer
     /// run or gone. Exits with 1 on any regression.

@@ -3,7 +3,7 @@
 //! charts.
 
 use crashsuite_runner::{
-    bench::{ProfileRow, Row, Sample, show},
+    bench::{ProfileRow, Row, Sample, Spread, show},
     curves::{Axis, Curve, Point},
 };
 use plotters::prelude::*;
@@ -25,6 +25,65 @@ pub struct Report<'a> {
     pub rows: &'a [Row],
     /// The cost curves, when measured.
     pub curves: Option<&'a [Curve]>,
+    /// The physical floor at each point of the threads curves, when
+    /// measured.
+    pub floor: Option<&'a [FloorPoint]>,
+}
+
+/// The physical floor at one point of the threads axis: stopping every
+/// thread of a process with ptrace and reading as many bytes as the
+/// reference handler's dump holds with `process_vm_readv`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FloorPoint {
+    /// Threads in the process.
+    pub threads: u32,
+    /// Bytes read: the reference handler's median dump size at the point.
+    pub bytes: u64,
+    /// Stopping every thread, ms.
+    pub stop_ms: Spread,
+    /// Reading the bytes, ms.
+    pub read_ms: Spread,
+    /// Each handler's median crash-to-dump latency divided by the floor's
+    /// median (stop and read).
+    pub ratios: Vec<(String, f64)>,
+}
+
+/// The floor as a table: one row per thread count, the floor's parts and
+/// each handler's distance from it.
+pub fn floor_table(points: &[FloorPoint]) -> String {
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::ASCII_MARKDOWN);
+    let handlers: Vec<&str> = points
+        .first()
+        .map(|p| p.ratios.iter().map(|(h, _)| h.as_str()).collect())
+        .unwrap_or_default();
+    let mut header = vec![
+        "threads".to_owned(),
+        "bytes read".to_owned(),
+        "stop ms p50".to_owned(),
+        "read ms p50".to_owned(),
+        "floor ms".to_owned(),
+    ];
+    header.extend(handlers.iter().map(|h| format!("{h} ÷ floor")));
+    table.set_header(header);
+    for point in points {
+        let mut cells = vec![
+            point.threads.to_string(),
+            format!("{} KiB", point.bytes / 1024),
+            format!("{:.2}", point.stop_ms.p50),
+            format!("{:.2}", point.read_ms.p50),
+            format!("{:.2}", point.stop_ms.p50 + point.read_ms.p50),
+        ];
+        cells.extend(handlers.iter().map(|h| {
+            let ratio = point.ratios.iter().find(|(name, _)| name == h).map(|(_, r)| *r);
+            ratio.map_or("—".to_owned(), |r| format!("{r:.1}"))
+        }));
+        table.add_row(cells);
+    }
+    format!(
+        "the floor: stopping every thread (ptrace) and reading the reference's dump size \
+         (process_vm_readv), nothing else:\n{table}"
+    )
 }
 
 /// The rows as a terminal or Markdown table.

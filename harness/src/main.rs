@@ -97,6 +97,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 json,
             )
         }
+        #[cfg(target_os = "linux")]
+        Command::FloorTarget { threads, bytes } => commands::floor::target(threads, bytes),
+        #[cfg(not(target_os = "linux"))]
+        Command::FloorTarget { .. } => anyhow::bail!("the floor probe is Linux's"),
         Command::Handlers { json } => commands::lists::handlers(json),
         Command::Rules { json } => commands::lists::rules(json),
         Command::Cases { json } => commands::lists::cases(json),

@@ -424,3 +424,28 @@ fn every_applicable_lie_is_caught() {
         }
     }
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_floor_target_has_its_threads_and_memory_for_the_probe() {
+    use std::io::BufRead as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crashsuite"))
+        .args(["floor-target", "--threads", "3", "--bytes", "65536"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("its pid and address");
+    let words: Vec<u64> = line.split_whitespace().map(|w| w.parse().expect("a number")).collect();
+    let (pid, address) = (words[0] as u32, words[1]);
+    while std::fs::read_dir(format!("/proc/{pid}/task")).expect("alive").count() < 3 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let floor = crashsuite_handler::floor::measure(pid, address, 65536).expect("measured");
+    assert_eq!((floor.threads, floor.bytes), (3, 65536));
+    drop(child.stdin.take());
+    assert!(child.wait().expect("ends").success(), "it ends when its input closes");
+}

@@ -87,12 +87,23 @@ pub fn bench(request: Request<'_>) -> anyhow::Result<Exit> {
     } else {
         None
     };
+    #[cfg(target_os = "linux")]
+    let floor = match &curves {
+        Some(curves) => Some(super::floor::measure(curves, options.runs)?),
+        None => None,
+    };
+    #[cfg(not(target_os = "linux"))]
+    let floor: Option<Vec<bench_view::FloorPoint>> = None;
+    if let (Some(floor), false) = (&floor, json) {
+        output::line(format_args!("\n{}", bench_view::floor_table(floor)))?;
+    }
     let report = bench_view::Report {
         schema: bench_view::SCHEMA,
         runs: options.runs,
         samples: &samples,
         rows: &rows,
         curves: curves.as_deref(),
+        floor: floor.as_deref(),
     };
     if json {
         output::json(&report)?;

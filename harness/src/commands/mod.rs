@@ -3,6 +3,8 @@
 
 pub mod bench;
 pub mod diff;
+#[cfg(target_os = "linux")]
+pub mod floor;
 pub mod fuzz;
 pub mod gate;
 pub mod lists;
