@@ -130,8 +130,10 @@ impl Wine {
 pub fn unsupported(trigger: Trigger) -> Option<&'static str> {
     match trigger {
         Trigger::StackOverflow => Some(
-            "Wine 8 does not hand EXCEPTION_STACK_OVERFLOW to the process's exception handlers \
-             (observed: the case hangs until its deadline, no dump)",
+            "under Wine 8 the process hangs after Rust's stack overflow handler reports the \
+             overflow (observed: \"thread 'main' has overflowed its stack\" on stderr, then no \
+             dump and no exit within 25 s); an unhandled-exception filter does receive \
+             EXCEPTION_STACK_OVERFLOW there, so a handler out of process could dump it",
         ),
         Trigger::WindowsPurecall => Some(
             "under Wine 8, mingw-w64's msvcrt ends the process (exit code 255) without calling \
