@@ -385,6 +385,19 @@ fn verdict<'g>(grade: &'g Grade, rule: &str) -> &'g Verdict {
     &grade.verdicts.iter().find(|v| v.id == rule).expect("every rule has a verdict").verdict
 }
 
+/// What is wrong with one scenario, if anything: `rule` must pass on the
+/// honest grade of the dump `on` names, and find a wrong or missing fact in
+/// the grade of its changed copy.
+fn judge(rule: &str, on: &str, honest: &Grade, changed: impl FnOnce() -> Grade) -> Option<String> {
+    if !matches!(verdict(honest, rule), Verdict::Pass { .. }) {
+        return Some(format!("{rule} does not pass on {on}: {:?}", verdict(honest, rule)));
+    }
+    match verdict(&changed(), rule) {
+        Verdict::Fail { .. } | Verdict::Missing { .. } => None,
+        other => Some(format!("{rule} on {on}: {other:?} after the change")),
+    }
+}
+
 #[test]
 fn every_rule_passes_on_a_real_dump_and_fails_when_its_fact_is_wrong_or_missing() {
     let scenarios = scenarios();
@@ -402,65 +415,37 @@ fn every_rule_passes_on_a_real_dump_and_fails_when_its_fact_is_wrong_or_missing(
             add(&mut honest_bytes, &crashed.truth);
         }
         let honest = grade(crashed, Some(&honest_bytes), &expected);
-        if !matches!(verdict(&honest, scenario.rule), Verdict::Pass { .. }) {
-            failures.push(format!(
-                "{} does not pass on {}'s honest dump: {:?}",
-                scenario.rule,
-                scenario.case,
-                verdict(&honest, scenario.rule)
-            ));
-            continue;
-        }
-        let mut bytes = honest_bytes;
-        let mut ending = expected.clone();
-        let changed = match &scenario.change {
-            Change::Lie(id) => {
-                let lie = CATALOGUE.iter().find(|l| l.id == *id).expect("a lie of the catalogue");
-                (lie.tell)(&mut bytes, &crashed.truth).expect("the lie applies");
-                grade(crashed, Some(&bytes), &ending)
-            }
-            Change::Bytes(f) => {
-                f(&mut bytes, &crashed.truth);
-                grade(crashed, Some(&bytes), &ending)
-            }
-            Change::NoDump => grade(crashed, None, &ending),
-            Change::Ending(other) => {
-                ending = other.clone();
-                grade(crashed, Some(&bytes), &ending)
+        let changed = || {
+            let mut bytes = honest_bytes.clone();
+            match &scenario.change {
+                Change::Lie(id) => {
+                    let lie =
+                        CATALOGUE.iter().find(|l| l.id == *id).expect("a lie of the catalogue");
+                    (lie.tell)(&mut bytes, &crashed.truth).expect("the lie applies");
+                    grade(crashed, Some(&bytes), &expected)
+                }
+                Change::Bytes(f) => {
+                    f(&mut bytes, &crashed.truth);
+                    grade(crashed, Some(&bytes), &expected)
+                }
+                Change::NoDump => grade(crashed, None, &expected),
+                Change::Ending(other) => grade(crashed, Some(&bytes), other),
             }
         };
-        match verdict(&changed, scenario.rule) {
-            Verdict::Fail { .. } | Verdict::Missing { .. } => {}
-            other => failures.push(format!(
-                "{} on {}: {other:?} after the change",
-                scenario.rule, scenario.case
-            )),
-        }
+        let on = format!("{}'s dump", scenario.case);
+        failures.extend(judge(scenario.rule, &on, &honest, changed));
     }
     let corpus = corpus_scenarios();
     let corpus_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
     for scenario in &corpus {
         let honest = std::fs::read(corpus_dir.join(scenario.dump)).expect("a corpus dump");
         let graded = crashsuite_grader::verify_bytes(scenario.dump, honest.clone(), None);
-        if !matches!(verdict(&graded, scenario.rule), Verdict::Pass { .. }) {
-            failures.push(format!(
-                "{} does not pass on {}: {:?}",
-                scenario.rule,
-                scenario.dump,
-                verdict(&graded, scenario.rule)
-            ));
-            continue;
-        }
-        let mut bytes = honest;
-        (scenario.change)(&mut bytes);
-        let changed = crashsuite_grader::verify_bytes(scenario.dump, bytes, None);
-        match verdict(&changed, scenario.rule) {
-            Verdict::Fail { .. } | Verdict::Missing { .. } => {}
-            other => failures.push(format!(
-                "{} on {}: {other:?} after the change",
-                scenario.rule, scenario.dump
-            )),
-        }
+        let changed = || {
+            let mut bytes = honest;
+            (scenario.change)(&mut bytes);
+            crashsuite_grader::verify_bytes(scenario.dump, bytes, None)
+        };
+        failures.extend(judge(scenario.rule, scenario.dump, &graded, changed));
     }
     let covered: Vec<&str> =
         scenarios.iter().map(|s| s.rule).chain(corpus.iter().map(|s| s.rule)).collect();
