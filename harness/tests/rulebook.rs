@@ -334,6 +334,13 @@ const UNLOADED_MODULES: u32 = 14;
 const MISC_INFO: u32 = 15;
 const THREAD_INFO: u32 = 17;
 
+/// The offset of the first entry of a Windows list stream (ThreadInfoList,
+/// UnloadedModuleList, HandleData), whose header starts with its own size.
+fn first_entry(bytes: &[u8], stream_type: u32) -> usize {
+    let (at, _) = stream(bytes, stream_type);
+    at + u32_at(bytes, at) as usize
+}
+
 fn corpus_scenarios() -> Vec<CorpusScenario> {
     vec![
         CorpusScenario {
@@ -341,8 +348,7 @@ fn corpus_scenarios() -> Vec<CorpusScenario> {
             rule: "WIN-01",
             dump: "fizzbuzz_no_heap.dmp",
             change: |bytes| {
-                let (at, _) = stream(bytes, THREAD_INFO);
-                let first = at + u32_at(bytes, at) as usize;
+                let first = first_entry(bytes, THREAD_INFO);
                 let tid = u32_at(bytes, first);
                 set_u32(bytes, first, tid + 1);
             },
@@ -352,8 +358,7 @@ fn corpus_scenarios() -> Vec<CorpusScenario> {
             rule: "WIN-02",
             dump: "tiny-exe-with-cet-xsave.dmp",
             change: |bytes| {
-                let (at, _) = stream(bytes, UNLOADED_MODULES);
-                let first = at + u32_at(bytes, at) as usize;
+                let first = first_entry(bytes, UNLOADED_MODULES);
                 set_u32(bytes, first + 8, 0);
             },
         },
@@ -363,9 +368,9 @@ fn corpus_scenarios() -> Vec<CorpusScenario> {
             dump: "tiny-exe-with-cet-xsave.dmp",
             change: |bytes| {
                 let (at, _) = stream(bytes, HANDLE_DATA);
-                let (header, size) = (u32_at(bytes, at) as usize, u32_at(bytes, at + 4) as usize);
-                let first = u64_at(bytes, at + header);
-                set_u64(bytes, at + header + size, first);
+                let (first, size) = (first_entry(bytes, HANDLE_DATA), u32_at(bytes, at + 4));
+                let handle = u64_at(bytes, first);
+                set_u64(bytes, first + size as usize, handle);
             },
         },
         CorpusScenario {
