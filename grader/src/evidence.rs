@@ -202,6 +202,11 @@ fn stream<'a, S: MinidumpStream<'a>>(
 }
 
 impl<'a> DumpEvidence<'a> {
+    /// A stream the evidence does not keep, parsed on demand.
+    pub fn stream<S: MinidumpStream<'a>>(&self) -> Result<S, StreamError> {
+        stream(self.dump)
+    }
+
     /// Parses every stream the rules look at, walks the stacks with the
     /// unwind information of the module files here whose code ids match (at
     /// the paths the dump names, or in the directories `symbols`), and names

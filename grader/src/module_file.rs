@@ -177,6 +177,12 @@ pub fn host_path(named: &str) -> Option<PathBuf> {
     (path.is_absolute() && !named.contains('\\')).then(|| path.to_owned())
 }
 
+/// The last component of a path a dump names, with either system's
+/// separators.
+fn file_name(named: &str) -> Option<&str> {
+    named.rsplit(['/', '\\']).next().filter(|n| !n.is_empty())
+}
+
 /// The file of `module` on this machine, with its facts, when one provably
 /// is its file: at the path the dump names (see [`host_path`]), under its
 /// file name in one of `dirs` (symbol directories the user points at), or
@@ -187,8 +193,7 @@ pub fn host_path(named: &str) -> Option<PathBuf> {
 pub fn locate(module: &minidump::MinidumpModule, dirs: &[PathBuf]) -> Option<(PathBuf, FileFacts)> {
     let listed = module.code_identifier()?.to_string().to_lowercase();
     let named = module.code_file();
-    let file_name = named.rsplit(['/', '\\']).next().filter(|n| !n.is_empty());
-    let in_dirs = dirs.iter().filter_map(|dir| Some(dir.join(file_name?)));
+    let in_dirs = dirs.iter().filter_map(|dir| Some(dir.join(file_name(&named)?)));
     let by_build_id = dirs.iter().filter_map(|dir| {
         let (head, tail) = (listed.get(..2)?, listed.get(2..).filter(|t| !t.is_empty())?);
         Some(dir.join(".build-id").join(head).join(format!("{tail}.debug")))
@@ -205,7 +210,7 @@ pub fn locate(module: &minidump::MinidumpModule, dirs: &[PathBuf]) -> Option<(Pa
 pub fn locate_pdb(module: &minidump::MinidumpModule, dirs: &[PathBuf]) -> Option<PathBuf> {
     let listed = module.debug_identifier()?.breakpad().to_string();
     let named = module.debug_file()?;
-    let file_name = named.rsplit(['/', '\\']).next().filter(|n| !n.is_empty())?;
+    let file_name = file_name(&named)?;
     dirs.iter()
         .map(|dir| dir.join(file_name))
         .find(|path| pdb_debug_id(path).is_ok_and(|id| id == listed))

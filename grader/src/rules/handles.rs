@@ -18,13 +18,8 @@ static STANDARD_DESCRIPTORS: Rule = Rule {
     checks: &[Field::new("HandleData", "Handle of descriptors 0, 1 and 2", Against::Truth)],
     check: |facts| {
         let dump = need!(facts.dump());
-        let handles: MinidumpHandleDataStream = match dump.dump.get_stream() {
-            Ok(handles) => handles,
-            Err(minidump::Error::StreamNotFound) => {
-                return Verdict::missing("a handle list with the open descriptors");
-            }
-            Err(e) => return Verdict::fail(format!("unreadable: {e}"), "the open descriptors"),
-        };
+        let handles: MinidumpHandleDataStream =
+            need!(super::parsed(dump, "a handle list with the open descriptors"));
         let fds: Vec<u64> =
             handles.handles.iter().filter_map(|h| h.raw.handle().copied()).collect();
         let missing: Vec<u64> = (0..3).filter(|fd| !fds.contains(fd)).collect();

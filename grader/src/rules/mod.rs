@@ -403,6 +403,15 @@ fn exception<'e, 'a>(
     }
 }
 
+/// A stream the evidence does not keep, parsed on demand, or its verdict
+/// without it (as [`required`]).
+fn parsed<'a, S: minidump::MinidumpStream<'a>>(
+    dump: &DumpEvidence<'a>,
+    expected: &str,
+) -> Result<S, Verdict> {
+    dump.stream::<S>().map_err(|e| absent(&e, expected))
+}
+
 /// The raw bytes of a stream the `minidump` crate has no type for, or its
 /// verdict without them (as [`required`]).
 fn raw<'e>(

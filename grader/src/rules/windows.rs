@@ -2,26 +2,11 @@
 //! and Linux writers leave out: ThreadInfoList, UnloadedModuleList and the
 //! handle list, each written when its `MINIDUMP_TYPE` flag asks for it.
 
-use super::{Against, Facts, Field, Level, Rule, Systems, Verdict, need, required};
-use minidump::{
-    MinidumpHandleDataStream, MinidumpStream, MinidumpThreadInfoList, MinidumpUnloadedModuleList,
-};
+use super::{Against, Field, Level, Rule, Systems, Verdict, need, parsed, required};
+use minidump::{MinidumpHandleDataStream, MinidumpThreadInfoList, MinidumpUnloadedModuleList};
 use std::collections::BTreeSet;
 
 pub(super) const RULES: &[&Rule] = &[&THREAD_INFO, &UNLOADED_MODULES, &HANDLES_ONCE];
-
-/// A stream of the dump, or its verdict without it: missing when absent, a
-/// failure when it is there and does not parse.
-fn windows_stream<'a, S: MinidumpStream<'a>>(
-    facts: &Facts<'a, '_>,
-    expected: &str,
-) -> Result<S, Verdict> {
-    match facts.dump()?.dump.get_stream::<S>() {
-        Ok(stream) => Ok(stream),
-        Err(minidump::Error::StreamNotFound) => Err(Verdict::missing(expected)),
-        Err(e) => Err(Verdict::fail(format!("unreadable: {e}"), expected)),
-    }
-}
 
 /// Seconds between 1601-01-01 (a FILETIME's epoch) and 1970-01-01.
 const FILETIME_TO_UNIX: u64 = 11_644_473_600;
@@ -49,7 +34,7 @@ static THREAD_INFO: Rule = Rule {
         let dump = need!(facts.dump());
         let threads = need!(required(&dump.threads, "a ThreadList stream"));
         let infos: MinidumpThreadInfoList =
-            need!(windows_stream(facts, "a ThreadInfoList (MiniDumpWithThreadInfo)"));
+            need!(parsed(dump, "a ThreadInfoList (MiniDumpWithThreadInfo)"));
         let listed: BTreeSet<u32> = threads.threads.iter().map(|t| t.raw.thread_id).collect();
         let described: BTreeSet<u32> = infos.thread_infos.iter().map(|i| i.raw.thread_id).collect();
         let written = u64::from(dump.dump.header.time_date_stamp);
@@ -72,6 +57,8 @@ static THREAD_INFO: Rule = Rule {
             )
         } else if !undescribed.is_empty() {
             Verdict::missing(format!("entries for threads {undescribed:?}"))
+        } else if described.is_empty() {
+            Verdict::skip("no thread listed or described")
         } else {
             Verdict::pass(format!("{} threads described", described.len()))
         }
@@ -90,8 +77,10 @@ static UNLOADED_MODULES: Rule = Rule {
     title: "every unloaded module is named and has a size",
     checks: &[Field::new("UnloadedModuleList", "ModuleNameRva, SizeOfImage", Against::Format)],
     check: |facts| {
-        let unloaded: MinidumpUnloadedModuleList =
-            need!(windows_stream(facts, "an UnloadedModuleList (MiniDumpWithUnloadedModules)"));
+        let unloaded: MinidumpUnloadedModuleList = need!(parsed(
+            need!(facts.dump()),
+            "an UnloadedModuleList (MiniDumpWithUnloadedModules)"
+        ));
         let unnamed: Vec<String> = unloaded
             .iter()
             .filter(|m| m.name.trim().is_empty() || m.raw.size_of_image == 0)
@@ -122,7 +111,7 @@ static HANDLES_ONCE: Rule = Rule {
     checks: &[Field::new("HandleData", "Handle of every descriptor", Against::Dump)],
     check: |facts| {
         let handles: MinidumpHandleDataStream =
-            need!(windows_stream(facts, "a handle list (MiniDumpWithHandleData)"));
+            need!(parsed(need!(facts.dump()), "a handle list (MiniDumpWithHandleData)"));
         let values: Vec<u64> =
             handles.handles.iter().filter_map(|h| h.raw.handle().copied()).collect();
         let mut seen = BTreeSet::new();
