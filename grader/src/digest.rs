@@ -39,12 +39,18 @@ fn role(file: &str, truth: Option<&Truth>) -> String {
 const OUR_FRAMES: usize = 8;
 
 /// The crashing thread's named frames in this repository's code (the cases,
-/// the handler, sadness-generator), innermost first, with a run of one
-/// function (a recursion) written once as `name (repeated)`.
+/// the handler, sadness-generator), innermost first, from the first outside
+/// the handler, with a run of one function (a recursion) written once as
+/// `name (repeated)`.
 fn our_frames(names: &[Option<String>]) -> Vec<String> {
-    let ours = names.iter().flatten().filter(|name| {
-        ["crashsuite", "sadness_generator", "<crashsuite"].iter().any(|p| name.starts_with(p))
-    });
+    const OURS: [&str; 3] = ["crashsuite", "sadness_generator", "<crashsuite"];
+    const HANDLER: [&str; 2] = ["crashsuite_handler::", "<crashsuite_handler::"];
+    let is = |prefixes: &[&str], name: &str| prefixes.iter().any(|p| name.starts_with(p));
+    // Where a thread that asked for a dump waits inside the handler depends
+    // on timing (the in-process twin's child can stop its parent before or
+    // after it reaches its wait): those innermost frames are left out.
+    let ours =
+        names.iter().flatten().filter(|name| is(&OURS, name)).skip_while(|name| is(&HANDLER, name));
     let mut kept: Vec<String> = Vec::new();
     let mut previous: Option<&String> = None;
     for name in ours {
