@@ -89,3 +89,35 @@ pub fn zeroed_context() -> CrashContext {
     // `from_bytes` only checks the length, which is right by construction.
     CrashContext::from_bytes(&zeros).unwrap_or_else(|| unreachable!("sized to CrashContext"))
 }
+
+/// Runs `dump` with a crash context for a dump on request (Windows): it
+/// blames the calling thread, whose context is recorded as an exception
+/// would record it (what crash-handler's `simulate_exception` does), with
+/// Crashpad's exception code for a dump without a crash. The pointers stay
+/// valid while `dump` runs.
+#[cfg(windows)]
+pub fn with_requested_exception<R>(dump: impl FnOnce(&CrashContext) -> R) -> R {
+    use crashsuite_cases::trigger::WINDOWS_DUMP_REQUESTED;
+    use minidump_writer::crash_context::{
+        CONTEXT, EXCEPTION_POINTERS, EXCEPTION_RECORD, capture_context,
+    };
+    #[expect(unsafe_code)]
+    // SAFETY: the record and context are plain data, zeroes valid for both;
+    // capture_context fills the context of the calling thread, and
+    // GetCurrentThreadId cannot fail. The pointers point into this frame,
+    // which outlives `dump`.
+    unsafe {
+        let mut record: EXCEPTION_RECORD = std::mem::zeroed();
+        record.ExceptionCode = WINDOWS_DUMP_REQUESTED as i32;
+        let mut context: CONTEXT = std::mem::zeroed();
+        capture_context(&mut context);
+        let pointers =
+            EXCEPTION_POINTERS { ExceptionRecord: &mut record, ContextRecord: &mut context };
+        dump(&CrashContext {
+            exception_pointers: &raw const pointers,
+            process_id: std::process::id(),
+            thread_id: windows_sys::Win32::System::Threading::GetCurrentThreadId(),
+            exception_code: record.ExceptionCode,
+        })
+    }
+}

@@ -2,6 +2,41 @@
 
 use std::{path::PathBuf, time::Duration};
 
+cfg_if::cfg_if! {
+    if #[cfg(target_os = "linux")] {
+        /// What the transport to the monitor reports: minidumper's errors.
+        pub type TransportError = minidumper::Error;
+    } else if #[cfg(windows)] {
+        /// What the transport to the monitor reports: the pipe's errors.
+        pub type TransportError = PipeError;
+    } else {
+        /// What the transport to the monitor would report (no monitor here).
+        pub type TransportError = std::io::Error;
+    }
+}
+
+/// What the named pipe to the monitor reports (Windows).
+#[cfg(windows)]
+#[derive(Debug, thiserror::Error)]
+pub enum PipeError {
+    /// Opening, reading or writing the pipe failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The monitor refused the request or could not write the dump (its
+    /// events say which).
+    #[error("the monitor refused the request")]
+    Refused,
+    /// The monitor closed the pipe before it answered.
+    #[error("the monitor closed the pipe")]
+    Closed,
+    /// The monitor answered with a frame of another kind, or no frame.
+    #[error("unexpected answer (kind {0})")]
+    Unexpected(u32),
+    /// A message too large for a frame.
+    #[error("message larger than a frame")]
+    TooLarge,
+}
+
 /// What can go wrong on the client side.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -11,7 +46,7 @@ pub enum ClientError {
         /// Socket path.
         socket: PathBuf,
         /// The underlying error.
-        source: minidumper::Error,
+        source: TransportError,
     },
     /// The monitor accepted the connection but did not answer in time.
     #[error("the monitor at {socket} did not answer within {deadline:?}")]
@@ -23,10 +58,10 @@ pub enum ClientError {
     },
     /// Sending a message failed.
     #[error("sending to the monitor: {0}")]
-    Send(minidumper::Error),
+    Send(TransportError),
     /// The monitor refused or failed a dump request (its events say which).
     #[error("the monitor did not write the dump: {0}")]
-    DumpNotWritten(minidumper::Error),
+    DumpNotWritten(TransportError),
     /// The signal handler could not be installed.
     #[error("attaching the crash handler: {0}")]
     Attach(#[from] crash_handler::Error),

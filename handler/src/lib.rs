@@ -1,18 +1,19 @@
 //! The reference crash handler of crashsuite: out of process, the way Crashpad and
 //! Chromium's Linux crash dumping describe it.
 //!
-//! - `client` (Linux) runs in the application: it connects to the monitor with
-//!   `minidumper`'s client, attaches `crash-handler`'s signal handler, and sends
-//!   annotations, breadcrumbs and on-demand dump requests.
+//! - `client` (Linux, Windows) runs in the application: it connects to the
+//!   monitor (with `minidumper`'s client on Linux, over a named pipe on
+//!   Windows), attaches `crash-handler`'s handler, and sends annotations,
+//!   breadcrumbs and on-demand dump requests.
 //! - [`inproc`] is the in-process twin, one file per system: on Linux the
 //!   crashing thread clones a child that writes the dump of its parent
 //!   (Breakpad's self dumping); on Windows and macOS the process dumps itself
 //!   from crash-handler's exception handler. Both implement [`Reporter`].
-//! - `monitor` (Linux) runs in a separate process (the `crashsuite-monitor`
-//!   binary): it takes each client's crash context over the socket, checks the
-//!   client's pid with the kernel's peer credentials, and writes the dump with
-//!   `minidump-writer`; [`MonitorProcess`] starts one and follows its
-//!   [`Event`]s.
+//! - `monitor` (Linux, Windows) runs in a separate process (the
+//!   `crashsuite-monitor` binary): it takes each client's crash context over
+//!   its socket or pipe, checks the client's pid with what the system says of
+//!   the peer, and writes the dump with `minidump-writer`; [`MonitorProcess`]
+//!   starts one and follows its [`Event`]s.
 //! - [`writer`] writes a dump of a process (minidump-writer, then the
 //!   annotation stream, then the file); [`dumpfile`] does the atomic write and
 //!   the stream appending; [`annotations`] encodes the annotation stream
@@ -40,8 +41,11 @@ cfg_if::cfg_if! {
         pub mod inproc;
         pub use client::{AttachedHandler, Client};
     } else if #[cfg(windows)] {
+        pub mod client;
+        pub mod monitor;
         #[path = "inproc/windows.rs"]
         pub mod inproc;
+        pub use client::{AttachedHandler, Client};
     } else if #[cfg(target_os = "macos")] {
         #[path = "inproc/macos.rs"]
         pub mod inproc;
@@ -50,7 +54,7 @@ cfg_if::cfg_if! {
     }
 }
 
-pub use error::{ClientError, InProcessError, WriteError};
+pub use error::{ClientError, InProcessError, TransportError, WriteError};
 pub use events::Event;
 pub use inproc::InProcessHandler;
 pub use monitor_process::MonitorProcess;

@@ -14,6 +14,8 @@ use std::{
 /// A `crashsuite-monitor` process started by this process.
 pub struct MonitorProcess {
     child: Child,
+    /// Its pid as its own system numbers it (its `ready` event's).
+    system_pid: u32,
     socket: PathBuf,
     events: mpsc::Receiver<Event>,
 }
@@ -32,15 +34,24 @@ impl MonitorProcess {
         dump_dir: &Path,
         args: &[&str],
     ) -> Result<Self, ClientError> {
-        let spawn_err = |reason: String| ClientError::Spawn { exe: exe.to_owned(), reason };
         // The monitor reads nothing from its environment, and gets nothing.
-        let mut child = Command::new(exe)
-            .env_clear()
-            .arg("--socket")
-            .arg(socket)
-            .arg("--dump-dir")
-            .arg(dump_dir)
-            .args(args)
+        let mut command = Command::new(exe);
+        command.env_clear().arg("--socket").arg(socket).arg("--dump-dir").arg(dump_dir).args(args);
+        Self::start(command, socket, CONNECT_DEADLINE)
+    }
+
+    /// Starts a monitor with `command`, which names its socket (`socket`)
+    /// and dump directory already (for a monitor started through another
+    /// program, such as Wine), and waits up to `ready_within` for it to be
+    /// ready.
+    pub fn start(
+        mut command: Command,
+        socket: &Path,
+        ready_within: Duration,
+    ) -> Result<Self, ClientError> {
+        let exe = PathBuf::from(command.get_program());
+        let spawn_err = |reason: String| ClientError::Spawn { exe: exe.clone(), reason };
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
@@ -49,15 +60,19 @@ impl MonitorProcess {
             return Err(spawn_err("no stdout pipe".into()));
         };
         let events = forward_events(stdout);
-        let mut monitor = Self { child, socket: socket.to_owned(), events };
-        match monitor.events.recv_timeout(CONNECT_DEADLINE) {
-            Ok(Event::Ready { .. }) => Ok(monitor),
+        // Dropped on an error, it kills the monitor.
+        let mut monitor = Self { child, system_pid: 0, socket: socket.to_owned(), events };
+        match monitor.events.recv_timeout(ready_within) {
+            Ok(Event::Ready { pid, .. }) => {
+                monitor.system_pid = pid;
+                Ok(monitor)
+            }
             Ok(other) => Err(spawn_err(format!("first event was {other:?}"))),
             Err(_) => {
                 let status = monitor.child.try_wait().ok().flatten();
                 Err(spawn_err(match status {
                     Some(status) => format!("exited before it was ready: {status}"),
-                    None => format!("not ready within {CONNECT_DEADLINE:?}"),
+                    None => format!("not ready within {ready_within:?}"),
                 }))
             }
         }
@@ -71,6 +86,12 @@ impl MonitorProcess {
     /// The monitor's pid.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The monitor's pid as its own system numbers it: under Wine, the
+    /// Windows pid its clients would name, not [`MonitorProcess::pid`].
+    pub fn system_pid(&self) -> u32 {
+        self.system_pid
     }
 
     /// Waits up to `timeout` for the next event.

@@ -1,11 +1,16 @@
-//! The message layout on the monitor socket.
+//! The message layout between a client and the monitor, on every system.
 //!
-//! The socket is a Unix `SOCK_SEQPACKET` socket, and each packet is
-//! `minidumper` 0.11's frame: a native-endian `{ kind: u32, size: u32 }` header
-//! followed by `size` bytes. The client side is `minidumper::Client` itself; the
-//! monitor speaks the same frames (see [`crate::monitor`] for why it does not use
-//! `minidumper::Server`). User messages carry `USER + kind`, where `kind` is one
-//! of the [`UserKind`] values below.
+//! Each message is `minidumper` 0.11's frame: a native-endian
+//! `{ kind: u32, size: u32 }` header followed by `size` bytes, one frame a
+//! packet of the transport (a Unix `SOCK_SEQPACKET` socket on Linux, a
+//! message-mode named pipe on Windows). On Linux the client side is
+//! `minidumper::Client` itself; the monitor speaks the same frames (see
+//! [`crate::monitor`] for why it does not use `minidumper::Server`). User
+//! messages carry `USER + kind`, where `kind` is one of the [`UserKind`]
+//! values below.
+//!
+//! A dump request's payload is the system's crash context: on Linux
+//! crash-context's `CrashContext` as bytes, on Windows a [`WindowsRequest`].
 
 /// A crash (or on-demand) dump request; the payload is a `CrashContext`.
 pub const CRASH: u32 = 0;
@@ -92,6 +97,53 @@ pub fn decode_annotation(payload: &[u8]) -> Option<(String, String)> {
     (!key.is_empty()).then(|| (key.to_owned(), value.to_owned()))
 }
 
+/// A dump request on Windows: what the crashing (or requesting) thread
+/// knows, the exception pointers being an address in its own process, which
+/// the monitor has the system's writer read from there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowsRequest {
+    /// The process to dump, which must be the sender.
+    pub process_id: u32,
+    /// The thread blamed.
+    pub thread_id: u32,
+    /// The exception code (Crashpad's "dump requested" code for a dump on
+    /// request).
+    pub exception_code: u32,
+    /// The address of the `EXCEPTION_POINTERS` in the sender.
+    pub exception_pointers: u64,
+}
+
+impl WindowsRequest {
+    /// Its size on the wire.
+    pub const LEN: usize = 20;
+
+    /// Encodes the request (native-endian, packed).
+    pub fn to_bytes(self) -> [u8; Self::LEN] {
+        let mut out = [0u8; Self::LEN];
+        out[..4].copy_from_slice(&self.process_id.to_ne_bytes());
+        out[4..8].copy_from_slice(&self.thread_id.to_ne_bytes());
+        out[8..12].copy_from_slice(&self.exception_code.to_ne_bytes());
+        out[12..].copy_from_slice(&self.exception_pointers.to_ne_bytes());
+        out
+    }
+
+    /// Decodes a request, or `None` if the payload is not one.
+    pub fn parse(payload: &[u8]) -> Option<Self> {
+        let bytes: &[u8; Self::LEN] = payload.try_into().ok()?;
+        let u32_at = |at: usize| {
+            u32::from_ne_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        let mut pointers = [0u8; 8];
+        pointers.copy_from_slice(&bytes[12..]);
+        Some(Self {
+            process_id: u32_at(0),
+            thread_id: u32_at(4),
+            exception_code: u32_at(8),
+            exception_pointers: u64::from_ne_bytes(pointers),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +166,19 @@ mod tests {
         assert_eq!(decode_annotation(b"no separator"), None);
         assert_eq!(decode_annotation(b"\0empty key"), None);
         assert_eq!(decode_annotation(b"k\0\xff"), None);
+    }
+
+    #[test]
+    fn windows_request_round_trips_and_rejects_other_sizes() {
+        let request = WindowsRequest {
+            process_id: 256,
+            thread_id: 260,
+            exception_code: 0xC000_0005,
+            exception_pointers: 0x0000_7ff0_1234_5678,
+        };
+        let bytes = request.to_bytes();
+        assert_eq!(WindowsRequest::parse(&bytes), Some(request));
+        assert_eq!(WindowsRequest::parse(&bytes[..19]), None);
+        assert_eq!(WindowsRequest::parse(&[0; 21]), None);
     }
 }

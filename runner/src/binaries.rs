@@ -14,12 +14,8 @@ pub const AARCH64_BIN_DIR_ENV: &str = "CRASHSUITE_AARCH64_BIN_DIR";
 /// looked for.
 pub const WINDOWS_BIN_DIR_ENV: &str = "CRASHSUITE_WINDOWS_BIN_DIR";
 
-/// The built-in handlers' executables, which every Linux binaries directory
-/// holds.
+/// The built-in handlers' executables, which every binaries directory holds.
 const BUILT_IN: &[&str] = &["crashsuite-case", "crashsuite-monitor"];
-/// The Windows build has the case executable only: the reference monitor is
-/// Linux's.
-const BUILT_IN_WINDOWS: &[&str] = &["crashsuite-case"];
 
 /// The directory of one build's executables: the built-in handlers' and any
 /// alternate handler's built into the same target directory.
@@ -95,8 +91,7 @@ impl Binaries {
     /// [`Binaries::in_dir`] for executables built for `platform`.
     pub fn in_dir_for(dir: &Path, platform: Platform) -> Result<Self, MissingBinary> {
         let binaries = Self { dir: dir.to_owned(), platform };
-        let built_in = if platform.os == "windows" { BUILT_IN_WINDOWS } else { BUILT_IN };
-        for name in built_in {
+        for name in BUILT_IN {
             binaries.find(name, None)?;
         }
         Ok(binaries)

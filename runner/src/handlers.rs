@@ -21,6 +21,18 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("sentry-native", include_str!("../handlers/sentry-native.toml")),
 ];
 
+/// Deviation lists that manifests share, by name (a manifest's `include`):
+/// what a writer several handlers use does on a platform.
+const SHARED: &[(&str, &str)] =
+    &[("dbghelp-wine", include_str!("../handlers/shared/dbghelp-wine.toml"))];
+
+/// A shared deviation list.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Shared {
+    deviation: Vec<deviations::Deviation>,
+}
+
 /// How long the harness waits for a dump after the case ends, unless the
 /// manifest says otherwise.
 const DEFAULT_DUMP_GRACE_MS: u64 = 3000;
@@ -89,6 +101,8 @@ struct Manifest {
     #[serde(default)]
     unsupported: Vec<Unsupported>,
     #[serde(default)]
+    include: Vec<String>,
+    #[serde(default)]
     deviation: Vec<deviations::Deviation>,
 }
 
@@ -115,9 +129,18 @@ impl Handler {
     /// and rule it names exists.
     pub fn parse(name: &str, text: &str) -> Result<Self, ManifestError> {
         let error = |message: String| ManifestError { name: name.to_owned(), message };
-        let manifest: Manifest = toml::from_str(text).map_err(|e| error(e.to_string()))?;
+        let mut manifest: Manifest = toml::from_str(text).map_err(|e| error(e.to_string()))?;
         let cases = crashsuite_cases::catalogue().map_err(|e| error(e.to_string()))?;
         let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        for name in &manifest.include {
+            let names = || SHARED.iter().map(|(n, _)| *n).collect::<Vec<_>>();
+            let (_, text) = SHARED.iter().find(|(n, _)| n == name).ok_or_else(|| {
+                error(format!("include: no list {name:?} (one of {:?})", names()))
+            })?;
+            let shared: Shared =
+                toml::from_str(text).map_err(|e| error(format!("include {name}: {e}")))?;
+            manifest.deviation.extend(shared.deviation);
+        }
         let deviations =
             deviations::check(manifest.deviation, &ids).map_err(|e| error(e.to_string()))?;
         if let Some(bad) = manifest.platforms.iter().find(|p| !PLATFORMS.contains(&p.as_str())) {
@@ -238,7 +261,9 @@ mod tests {
             .join("handlers");
         let mut files: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
-            .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+            .map(|e| e.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+            .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
             .collect();
         files.sort();
         let mut built_in: Vec<String> = BUILT_IN.iter().map(|(n, _)| (*n).to_owned()).collect();
@@ -261,5 +286,18 @@ mod tests {
         let bad_rule =
             format!("{head}[[deviation]]\ncase = \"abort\"\nrule = \"X-1\"\nreason = \"r\"\n");
         assert!(Handler::parse("h", &bad_rule).unwrap_err().message.contains("no rule"));
+        let bad_include = format!("{head}include = [\"dbghelp-linux\"]\n");
+        assert!(Handler::parse("h", &bad_include).unwrap_err().message.contains("no list"));
+    }
+
+    #[test]
+    fn an_included_list_adds_its_deviations() {
+        let head = "summary = \"s\"\nversion = \"v\"\nexecutable = \"e\"\n";
+        let wine = "windows-x86_64-wine";
+        let alone = Handler::parse("h", head).unwrap();
+        assert!(alone.deviations.for_case("abort", wine).list.is_empty());
+        let with = Handler::parse("h", &format!("{head}include = [\"dbghelp-wine\"]\n")).unwrap();
+        assert!(!with.deviations.for_case("abort", wine).list.is_empty());
+        assert!(with.deviations.for_case("abort", "linux-x86_64").list.is_empty());
     }
 }

@@ -270,7 +270,6 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         .map_err(RunError::RunDir)?;
     let dump_dir = run_dir.path().join("dumps");
     let truth_path = run_dir.path().join("truth.json");
-    let socket = run_dir.path().join("monitor.sock");
 
     let handler = trial.handler;
     let (exe, monitor_exe) = handler.executables(binaries)?;
@@ -280,10 +279,6 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
     };
     process::create_private_dir(&final_dumps).map_err(RunError::RunDir)?;
     let watch = DumpWatch::start(&final_dumps).map_err(RunError::RunDir)?;
-    let mut monitor = monitor_exe
-        .map(|monitor| MonitorProcess::spawn(&monitor, &socket, &dump_dir))
-        .transpose()
-        .map_err(|source| RunError::Handler { handler: handler.name.clone(), source })?;
 
     let case_err = |source| RunError::Case { exe: exe.clone(), source };
     // Windows executables run under Wine, which reads paths as Windows's.
@@ -297,6 +292,23 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         Some(_) => crate::wine::windows_path(path),
         None => path.as_os_str().to_owned(),
     };
+    // The monitor's socket; under Wine a pipe name, given as it is.
+    let socket = match &wine {
+        Some(_) => crate::wine::pipe_name(run_dir.path()),
+        None => run_dir.path().join("monitor.sock"),
+    };
+    let socket_env = match &wine {
+        Some(_) => socket.as_os_str().to_owned(),
+        None => path_env(&socket),
+    };
+    let mut monitor = monitor_exe
+        .map(|monitor| match &wine {
+            Some(wine) => wine.start_monitor(&monitor, &socket, &dump_dir),
+            None => MonitorProcess::spawn(&monitor, &socket, &dump_dir),
+        })
+        .transpose()
+        .map_err(|source| RunError::Handler { handler: handler.name.clone(), source })?;
+
     let mut command = match &wine {
         Some(wine) => wine.command(&exe).map_err(case_err)?,
         // The least environment: only what a case reads.
@@ -314,7 +326,7 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         })
         .args(&handler.args)
         .env(TRUTH_ENV, path_env(&truth_path))
-        .env(SOCKET_ENV, path_env(&socket))
+        .env(SOCKET_ENV, socket_env)
         .env(DUMP_DIR_ENV, path_env(&dump_dir))
         .env(MARKER_ENV, marker(&trial))
         .stdin(Stdio::null())

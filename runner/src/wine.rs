@@ -11,12 +11,18 @@
 //! after a crash ([`crashsuite_data::ObservedEnding::ExitLowByte`]).
 
 use crashsuite_cases::Trigger;
+use crashsuite_handler::{ClientError, MonitorProcess};
 use std::{
     ffi::OsString,
     io,
     path::{Path, PathBuf},
     process::Command,
+    time::Duration,
 };
+
+/// How long the reference monitor started under Wine may take to be ready:
+/// Wine starts a process in about a second here, more under load.
+const MONITOR_READY: Duration = Duration::from_secs(30);
 
 /// A Wine installation and the harness's prefix.
 #[derive(Debug, Clone)]
@@ -84,9 +90,24 @@ impl Wine {
         Ok(command)
     }
 
+    /// Starts the reference monitor `exe` under Wine, listening on the pipe
+    /// `pipe` (see [`pipe_name`]) and writing to `dump_dir`.
+    pub fn start_monitor(
+        &self,
+        exe: &Path,
+        pipe: &Path,
+        dump_dir: &Path,
+    ) -> Result<MonitorProcess, ClientError> {
+        let mut command = self
+            .command(exe)
+            .map_err(|e| ClientError::Spawn { exe: exe.to_owned(), reason: e.to_string() })?;
+        command.arg("--socket").arg(pipe).arg("--dump-dir").arg(windows_path(dump_dir));
+        MonitorProcess::start(command, pipe, MONITOR_READY)
+    }
+
     /// `exe` without its DWARF, made once per build of it (by size and
-    /// modification time) with mingw-w64's strip; old builds' copies are
-    /// removed.
+    /// modification time) with mingw-w64's strip; the copies of its old
+    /// builds are removed.
     fn stripped_copy(&self, exe: &Path) -> io::Result<PathBuf> {
         let metadata = std::fs::metadata(exe)?;
         let modified = metadata
@@ -94,15 +115,20 @@ impl Wine {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
             .as_nanos();
-        // One directory per build, so that the copy keeps the file's name.
-        let dir = self.stripped.join(format!("{}-{modified}", metadata.len()));
-        let copy = dir.join(exe.file_name().unwrap_or_default());
+        // One directory per executable, and in it one per build, so that
+        // the copy keeps the file's name.
+        let name = exe.file_name().unwrap_or_default();
+        let builds = self.stripped.join(name);
+        let dir = builds.join(format!("{}-{modified}", metadata.len()));
+        let copy = dir.join(name);
         if copy.is_file() {
             return Ok(copy);
         }
         std::fs::create_dir_all(&dir)?;
         // Trials run in parallel: each strips into a file of its own, and
-        // the last rename wins with the same bytes.
+        // the first to finish names the copy. The others use that one: strip
+        // stamps each copy's PE header with the time it ran, so a copy
+        // replaced under a running trial would not be the file it ran.
         let partial = tempfile::Builder::new().suffix(".exe").tempfile_in(&dir)?;
         let status = Command::new("x86_64-w64-mingw32-strip")
             .arg("--strip-debug")
@@ -114,8 +140,12 @@ impl Wine {
         if !status.success() {
             return Err(io::Error::other(format!("x86_64-w64-mingw32-strip failed: {status}")));
         }
-        partial.persist(&copy).map_err(|e| e.error)?;
-        for entry in std::fs::read_dir(&self.stripped)?.flatten() {
+        if let Err(e) = partial.persist_noclobber(&copy)
+            && !copy.is_file()
+        {
+            return Err(e.error);
+        }
+        for entry in std::fs::read_dir(&builds)?.flatten() {
             if entry.path() != dir {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
@@ -130,10 +160,13 @@ impl Wine {
 pub fn unsupported(trigger: Trigger) -> Option<&'static str> {
     match trigger {
         Trigger::StackOverflow => Some(
-            "under Wine 8 the process hangs after Rust's stack overflow handler reports the \
-             overflow (observed: \"thread 'main' has overflowed its stack\" on stderr, then no \
-             dump and no exit within 25 s); an unhandled-exception filter does receive \
-             EXCEPTION_STACK_OVERFLOW there, so a handler out of process could dump it",
+            "under Wine 8 the overflowing recursion faults again inside Wine's exception \
+             dispatch, with 1808 bytes of stack left (WINEDEBUG=+seh: \"dispatch_exception stack \
+             overflow 1808 bytes addr 0x17004368e stack 0x208f0 (0x20000-0x21000-0x220000)\", \
+             the address in Wine's ntdll), and the process hangs there: no handler runs, in \
+             process or out (the reference client's filter sends no request), no exit within \
+             40 s. Windows dispatches EXCEPTION_STACK_OVERFLOW with the stack Rust's \
+             SetThreadStackGuarantee keeps",
         ),
         Trigger::WindowsPurecall => Some(
             "under Wine 8, mingw-w64's msvcrt ends the process (exit code 255) without calling \
@@ -149,6 +182,14 @@ pub fn unsupported(trigger: Trigger) -> Option<&'static str> {
         ),
         _ => None,
     }
+}
+
+/// A name for the pipe of the monitor of the trial in `run_dir`, which no
+/// other trial's uses (Wine's pipes are shared by every process of the
+/// prefix).
+pub fn pipe_name(run_dir: &Path) -> PathBuf {
+    let unique = run_dir.file_name().unwrap_or_default().to_string_lossy();
+    PathBuf::from(format!(r"\\.\pipe\{unique}"))
 }
 
 /// `path` as a Windows program under Wine names it: on drive `Z:`, which

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the case executable for Windows (x86_64-pc-windows-gnu) with
+# Builds the case executable, the reference monitor and its pid check's
+# forged client (examples/forged_request.rs) for Windows (x86_64-pc-windows-gnu) with
 # Debian's rustc, building the standard library from its sources
 # (-Zbuild-std; rustup's toolchain has no Windows standard library here and
 # stays the default), linked by mingw-w64, into
@@ -21,4 +22,4 @@ export PATH="$(getconf PATH)"
 export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
 cargo build --locked --target x86_64-pc-windows-gnu -Zbuild-std=std,panic_abort \
-    -p crashsuite-handler --bin crashsuite-case "$@"
+    -p crashsuite-handler --bin crashsuite-case --bin crashsuite-monitor --example forged_request "$@"

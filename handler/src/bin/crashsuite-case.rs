@@ -1,7 +1,8 @@
 //! `crashsuite-case`: runs one crash case under a built-in handler.
 //!
 //! `crashsuite-case <case> --handler reference|inproc|none` attaches the
-//! handler (the reference monitor's socket comes from `CRASHSUITE_SOCKET`,
+//! handler (the reference monitor's socket, or pipe name on Windows, comes
+//! from `CRASHSUITE_SOCKET`,
 //! the in-process handler's dump directory from `CRASHSUITE_DUMP_DIR`),
 //! writes the truth record to `CRASHSUITE_TRUTH`, and crashes. `--list`
 //! prints the cases. The protocol is in handler/CONTRACT.md.
@@ -15,8 +16,9 @@ use crashsuite_cases::{
 use crashsuite_handler::{InProcessHandler, Reporter, crash_path};
 use std::path::PathBuf;
 
-/// The reference handler, reporting to the monitor on `socket` (Linux).
-#[cfg(target_os = "linux")]
+/// The reference handler, reporting to the monitor on `socket` (Linux; on
+/// Windows a pipe name).
+#[cfg(any(target_os = "linux", windows))]
 struct Reference {
     socket: PathBuf,
 }
@@ -26,7 +28,7 @@ struct InProcess {
     dump_dir: PathBuf,
 }
 
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", windows))]
 impl CaseHandler for Reference {
     fn name(&self) -> &str {
         "reference"
@@ -86,13 +88,14 @@ fn main() -> anyhow::Result<()> {
         std::env::args_os(),
         |name| -> anyhow::Result<Box<dyn CaseHandler>> {
             match name.unwrap_or("reference") {
-                #[cfg(target_os = "linux")]
+                #[cfg(any(target_os = "linux", windows))]
                 "reference" => {
                     Ok(Box::new(Reference { socket: env_path(crashsuite_cases::SOCKET_ENV)? }))
                 }
-                #[cfg(not(target_os = "linux"))]
+                #[cfg(not(any(target_os = "linux", windows)))]
                 "reference" => bail!(
-                    "the reference handler's monitor runs on Linux only; use `--handler inproc`"
+                    "the reference handler's monitor runs on Linux and Windows; use `--handler \
+                     inproc`"
                 ),
                 "inproc" => Ok(Box::new(InProcess { dump_dir: env_path(DUMP_DIR_ENV)? })),
                 other => {

@@ -1,11 +1,12 @@
 //! `crashsuite-monitor`: the reference handler's monitor process.
 //!
-//! Prints one JSON event per line on stdout (the first is `ready`). Its
-//! transport (a `SOCK_SEQPACKET` socket and the kernel's peer credentials)
-//! is Linux's; elsewhere it says so and exits with 2.
+//! Prints one JSON event per line on stdout (the first is `ready`). It runs
+//! on Linux (a `SOCK_SEQPACKET` socket and the kernel's peer credentials)
+//! and Windows (a named pipe and the system's record of its client); on
+//! other systems it says so and exits with 2.
 
-#[cfg(target_os = "linux")]
-mod linux {
+#[cfg(any(target_os = "linux", windows))]
+mod serve {
     use anyhow::Context as _;
     use clap::Parser;
     use crashsuite_handler::monitor::{Fault, Monitor};
@@ -15,10 +16,11 @@ mod linux {
     #[derive(Parser)]
     #[command(version)]
     struct Args {
-        /// Socket to listen on (a path; a stale socket file there is replaced).
+        /// Where clients connect: on Linux a socket path (a stale socket file
+        /// there is replaced), on Windows a pipe name (`\\.\pipe\NAME`).
         #[arg(long)]
         socket: PathBuf,
-        /// Directory for dumps; created with mode 0700.
+        /// Directory for dumps; created private to the user.
         #[arg(long)]
         dump_dir: PathBuf,
         /// Inject a fault into every dump, for fault tests.
@@ -28,6 +30,7 @@ mod linux {
 
     /// A full disk or a file size limit must fail one dump, not end the monitor:
     /// with SIGXFSZ ignored, an oversized write returns EFBIG instead of killing.
+    #[cfg(target_os = "linux")]
     fn survive_file_size_limits() {
         #[expect(unsafe_code)]
         // SAFETY: SIG_IGN is always a valid disposition; no other thread exists yet.
@@ -37,10 +40,18 @@ mod linux {
     }
 
     pub fn main() -> anyhow::Result<()> {
-        survive_file_size_limits();
         let args = Args::parse();
+        #[cfg(target_os = "linux")]
+        {
+            survive_file_size_limits();
+            if args.fault == Some(Fault::DenyPtrace) {
+                crashsuite_handler::monitor::deny_ptrace()
+                    .context("installing the seccomp filter")?;
+            }
+        }
+        #[cfg(windows)]
         if args.fault == Some(Fault::DenyPtrace) {
-            crashsuite_handler::monitor::deny_ptrace().context("installing the seccomp filter")?;
+            anyhow::bail!("--fault deny-ptrace is Linux's: Windows has no ptrace");
         }
         let monitor = Monitor::bind_with_fault(&args.socket, &args.dump_dir, args.fault, |event| {
             let line =
@@ -54,16 +65,16 @@ mod linux {
     }
 }
 
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", windows))]
 fn main() -> anyhow::Result<()> {
-    linux::main()
+    serve::main()
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 fn main() {
     eprintln!(
-        "crashsuite-monitor: the reference monitor runs on Linux only (a SOCK_SEQPACKET socket \
-         and the kernel's peer credentials); use the in-process handler here"
+        "crashsuite-monitor: the reference monitor runs on Linux and Windows; use the in-process \
+         handler here"
     );
     std::process::exit(2);
 }

@@ -9,17 +9,14 @@ use crate::{
     error::{InProcessError, WriteError},
     writer,
 };
-use crashsuite_cases::trigger::WINDOWS_DUMP_REQUESTED;
-use minidump_writer::{MinidumpType, crash_context::CrashContext, minidump_writer::MinidumpWriter};
+use minidump_writer::crash_context::CrashContext;
 use std::{
-    fs::File,
     sync::{
         Condvar, MutexGuard, OnceLock, PoisonError,
         atomic::{AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
-use windows_sys::Win32::System::Threading::GetCurrentThreadId;
 
 include!("common.rs");
 
@@ -139,75 +136,32 @@ fn dump_crash(context: &CrashContext) -> bool {
 }
 
 /// Has the dumper thread write a dump of this process on request, blaming
-/// the calling thread, with Crashpad's exception code for a dump without a
-/// crash: the thread records its own context as an exception would (what
-/// crash-handler's `simulate_exception` does) and waits while it is dumped.
+/// the calling thread (see [`crash_path::with_requested_exception`]), while
+/// the thread waits.
 fn dump_requested() -> Result<(), ClientError> {
-    use minidump_writer::crash_context::{
-        CONTEXT, EXCEPTION_POINTERS, EXCEPTION_RECORD, capture_context,
-    };
-    #[expect(unsafe_code)]
-    // SAFETY: the record and context are plain data, zeroes valid for both;
-    // capture_context fills the context of the calling thread. The pointers
-    // stay valid while the dumper thread works: this frame waits for it.
-    let written = unsafe {
-        let mut record: EXCEPTION_RECORD = std::mem::zeroed();
-        record.ExceptionCode = WINDOWS_DUMP_REQUESTED as i32;
-        let mut context: CONTEXT = std::mem::zeroed();
-        capture_context(&mut context);
-        let pointers =
-            EXCEPTION_POINTERS { ExceptionRecord: &mut record, ContextRecord: &mut context };
-        hand_over(Job {
-            exception_pointers: &raw const pointers as usize,
-            exception_code: record.ExceptionCode,
-            thread_id: GetCurrentThreadId(),
-        })
-    };
-    if written { Ok(()) } else { Err(InProcessError::NoDump("dumper thread").into()) }
+    if crash_path::with_requested_exception(dump_crash) {
+        Ok(())
+    } else {
+        Err(InProcessError::NoDump("dumper thread").into())
+    }
 }
 
 /// On the dumper thread: the dump, with the exception (a crash's, or the
 /// one a request made up).
 fn write_job(job: Job) -> Result<(), WriteError> {
+    let state = STATE.get().ok_or(WriteError::NotAttached)?;
     let context = CrashContext {
         exception_pointers: job.exception_pointers as *const _,
         process_id: std::process::id(),
         thread_id: job.thread_id,
         exception_code: job.exception_code,
     };
-    // The exception pointers stay valid: the thread that handed them over
-    // waits until this returns.
-    write(|file| MinidumpWriter::dump_crash_context(&context, Some(DUMP_TYPE), file))
-}
-
-/// What the dump holds beyond `MiniDumpNormal`'s threads, stacks and
-/// modules: the memory map, each thread's times and state, the modules
-/// already unloaded and the open handles.
-const DUMP_TYPE: MinidumpType = MinidumpType::WithFullMemoryInfo
-    .union(MinidumpType::WithThreadInfo)
-    .union(MinidumpType::WithUnloadedModules)
-    .union(MinidumpType::WithHandleData);
-
-/// Runs the writer into a scratch file in the dump directory (the system
-/// writes to a file handle), then finishes the dump from its bytes.
-fn write(
-    dump: impl FnOnce(&mut File) -> Result<(), minidump_writer::errors::Error>,
-) -> Result<(), WriteError> {
-    let state = STATE.get().ok_or(WriteError::NotAttached)?;
     let name = writer::dump_name(std::process::id(), SEQUENCE.fetch_add(1, Ordering::Relaxed));
-    let scratch = state.dump_dir.join(format!("{name}.writing"));
-    let file_error = |what| {
-        let path = scratch.clone();
-        move |source| WriteError::File { what, path, source }
-    };
-    let written = File::create(&scratch)
-        .map_err(file_error("creating"))
-        .and_then(|mut file| dump(&mut file).map_err(|e| WriteError::Writer(Box::new(e))))
-        .and_then(|()| std::fs::read(&scratch).map_err(file_error("reading back")));
-    let _ = std::fs::remove_file(&scratch);
     let notes = crash_notes(state);
     let swap = |dump: &mut Vec<u8>| swap_breakpad_threads(dump);
-    writer::publish(&state.dump_dir, &name, written?, &notes, swap, || ())?;
+    // The exception pointers stay valid: the thread that handed them over
+    // waits until this returns.
+    writer::write_crash_dump(&state.dump_dir, &name, &context, &notes, swap, || ())?;
     Ok(())
 }
 

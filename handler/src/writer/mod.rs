@@ -9,10 +9,15 @@ use std::{
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-#[cfg(target_os = "linux")]
-mod linux;
-#[cfg(target_os = "linux")]
-pub use linux::{restore_fault_address, write_dump_of, write_process_dump};
+cfg_if::cfg_if! {
+    if #[cfg(target_os = "linux")] {
+        mod linux;
+        pub use linux::{restore_fault_address, write_dump_of, write_process_dump};
+    } else if #[cfg(windows)] {
+        mod windows;
+        pub use windows::write_crash_dump;
+    }
+}
 
 /// A dump file name (without `.dmp`) unique to this pid and sequence number.
 pub fn dump_name(pid: u32, sequence: u64) -> String {

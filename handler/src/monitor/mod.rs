@@ -1,15 +1,23 @@
 //! The monitor: the process that writes dumps of its clients.
 //!
-//! It listens on a `SOCK_SEQPACKET` socket and serves each connection on its
-//! own thread. Every request is checked against the pid the kernel reports for
-//! the peer (`SO_PEERCRED`), never against what the message claims, as
-//! Chromium's crash dumping does: a process can only have itself dumped.
+//! It listens for clients and serves each connection on its own thread.
+//! Every request is checked against the pid the system reports for the peer
+//! (`SO_PEERCRED` on Linux, the named pipe's client process id on Windows),
+//! never against what the message claims, as Chromium's crash dumping does: a
+//! process can only have itself dumped.
+//!
+//! The protocol (frames, notes, one dump of a process at a time, events) is
+//! here; each system's file holds its transport, how a request is checked and
+//! which writer writes the dump: `linux.rs` (a `SOCK_SEQPACKET` socket,
+//! minidump-writer's ptrace writer) and `windows.rs` (a message-mode named
+//! pipe, the system's `MiniDumpWriteDump` reading the client's memory).
 //!
 //! Why not `minidumper::Server`: in minidumper 0.11 a request naming another
 //! pid ends the server loop with an error, so one bad client stops the monitor
-//! for all; and its handler callbacks are not told which client a message came
-//! from, so annotations could not be tied to the process that crashed. The
-//! frames are minidumper's (see [`crate::wire`]) and clients use
+//! for all; its handler callbacks are not told which client a message came
+//! from, so annotations could not be tied to the process that crashed; and on
+//! Windows it needs AF_UNIX sockets, which Wine 8 lacks. The frames are
+//! minidumper's (see [`crate::wire`]); on Linux clients use
 //! `minidumper::Client` unchanged.
 
 pub use crate::events::Event;
@@ -19,10 +27,8 @@ use crate::{
     wire::{self, Header, UserKind},
     writer,
 };
-use minidump_writer::crash_context::CrashContext;
 use std::{
     collections::HashMap,
-    io::IoSliceMut,
     path::{Path, PathBuf},
     sync::{
         Arc, Mutex,
@@ -30,7 +36,28 @@ use std::{
     },
     time::Instant,
 };
-use uds::{UnixSeqpacketConn, UnixSeqpacketListener};
+
+cfg_if::cfg_if! {
+    if #[cfg(target_os = "linux")] {
+        mod linux;
+        use linux as system;
+        pub use linux::deny_ptrace;
+    } else {
+        mod windows;
+        use windows as system;
+    }
+}
+use system::{Connection, Listener};
+
+/// What one receive from a client brought.
+enum Received {
+    /// The peer hung up.
+    Closed,
+    /// A packet larger than the buffer.
+    Truncated,
+    /// A packet of this many bytes.
+    Packet(usize),
+}
 
 /// A fault the monitor injects on purpose, for fault tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -43,7 +70,7 @@ pub enum Fault {
     DropThreadList,
     /// Run under a seccomp filter that makes `ptrace` and
     /// `process_vm_readv` fail with EPERM, as a sandbox that denies ptrace
-    /// does (Docker's default profile did, before Linux 4.8).
+    /// does (Docker's default profile did, before Linux 4.8). Linux only.
     DenyPtrace,
 }
 
@@ -51,26 +78,10 @@ pub enum Fault {
 /// drops.
 const THREAD_LIST_STREAM: u32 = 3;
 
-/// Installs [`Fault::DenyPtrace`]'s filter on the calling thread, which the
-/// threads it starts later inherit.
-pub fn deny_ptrace() -> Result<(), seccompiler::Error> {
-    use seccompiler::{SeccompAction, SeccompFilter, TargetArch};
-    let arch = TargetArch::try_from(std::env::consts::ARCH)?;
-    let denied = [libc::SYS_ptrace, libc::SYS_process_vm_readv].map(|call| (call, Vec::new()));
-    let filter = SeccompFilter::new(
-        denied.into_iter().collect(),
-        SeccompAction::Allow,
-        SeccompAction::Errno(libc::EPERM as u32),
-        arch,
-    )?;
-    let program: seccompiler::BpfProgram = filter.try_into()?;
-    seccompiler::apply_filter(&program)
-}
-
 /// Errors that stop the monitor.
 #[derive(Debug, thiserror::Error)]
 pub enum MonitorError {
-    /// The socket could not be bound.
+    /// The socket (on Windows, the pipe) could not be made.
     #[error("binding monitor socket {path}: {source}")]
     Bind {
         /// Socket path.
@@ -111,7 +122,7 @@ type EventSink = dyn Fn(&Event) + Send + Sync;
 
 /// A bound monitor, ready to [`serve`](Monitor::serve).
 pub struct Monitor {
-    listener: UnixSeqpacketListener,
+    listener: Listener,
     shared: Arc<Shared>,
 }
 
@@ -136,8 +147,10 @@ struct ProcessNotes {
 }
 
 impl Monitor {
-    /// Prepares the dump directory (mode 0700) and binds `socket`, replacing a
-    /// stale socket file. `events` is told of everything the monitor does.
+    /// Prepares the dump directory (private to the user) and binds `socket`:
+    /// on Linux a socket path (a stale socket file there is replaced), on
+    /// Windows a pipe name (`\\.\pipe\...`). `events` is told of
+    /// everything the monitor does.
     pub fn bind(
         socket: &Path,
         dump_dir: &Path,
@@ -154,8 +167,7 @@ impl Monitor {
         events: impl Fn(&Event) + Send + Sync + 'static,
     ) -> Result<Self, MonitorError> {
         dumpfile::ensure_private_dir(dump_dir)?;
-        let _ = std::fs::remove_file(socket);
-        let listener = UnixSeqpacketListener::bind(socket)
+        let listener = Listener::bind(socket)
             .map_err(|source| MonitorError::Bind { path: socket.to_owned(), source })?;
         events(&Event::Ready { socket: socket.to_owned(), pid: std::process::id() });
         Ok(Self {
@@ -171,10 +183,10 @@ impl Monitor {
     }
 
     /// Accepts clients until the process ends, each on its own thread.
-    pub fn serve(self) -> ! {
+    pub fn serve(mut self) -> ! {
         loop {
-            match self.listener.accept_unix_addr() {
-                Ok((conn, _)) => {
+            match self.listener.accept() {
+                Ok(conn) => {
                     let shared = Arc::clone(&self.shared);
                     let spawned = std::thread::Builder::new()
                         .name("monitor-conn".into())
@@ -205,12 +217,11 @@ impl Shared {
         (self.events)(&event);
     }
 
-    fn serve_connection(&self, conn: &UnixSeqpacketConn) {
-        let Some(peer) = conn.initial_peer_credentials().ok().and_then(|c| c.pid()) else {
+    fn serve_connection(&self, conn: &Connection) {
+        let Some(peer) = conn.peer_pid() else {
             self.emit(Event::Dropped { peer_pid: None, reason: "peer pid unknown".into() });
             return;
         };
-        let peer = peer.get();
         self.lock_notes().entry(peer).or_default().connections += 1;
         if let Err(reason) = self.converse(conn, peer) {
             self.emit(Event::Dropped { peer_pid: Some(peer), reason: reason.to_string() });
@@ -231,17 +242,14 @@ impl Shared {
 
     /// Reads frames until the peer hangs up (`Ok`) or sends something that
     /// ends the connection (`Err` with the reason).
-    fn converse(&self, conn: &UnixSeqpacketConn, peer: u32) -> Result<(), Hangup> {
+    fn converse(&self, conn: &Connection, peer: u32) -> Result<(), Hangup> {
         let mut buf = vec![0u8; wire::MAX_PACKET];
         loop {
-            let (len, truncated) =
-                conn.recv_vectored(&mut [IoSliceMut::new(&mut buf)]).map_err(Hangup::Receive)?;
-            if len == 0 {
-                return Ok(());
-            }
-            if truncated {
-                return Err(Hangup::TooLarge);
-            }
+            let len = match conn.recv(&mut buf).map_err(Hangup::Receive)? {
+                Received::Closed => return Ok(()),
+                Received::Truncated => return Err(Hangup::TooLarge),
+                Received::Packet(len) => len,
+            };
             let (header, payload) = Header::parse(&buf[..len]).ok_or(Hangup::Malformed(len))?;
             let reply = match header.kind {
                 wire::CRASH => Some(self.dump_request(peer, payload)),
@@ -280,38 +288,22 @@ impl Shared {
     /// Serves one dump request and returns the reply kind.
     fn dump_request(&self, peer: u32, payload: &[u8]) -> u32 {
         let received_ns = crashsuite_cases::monotonic_ns();
-        let Some(context) = CrashContext::from_bytes(payload) else {
-            self.emit(Event::Refused {
-                peer_pid: peer,
-                reason: format!("crash context of {} bytes", payload.len()),
-            });
-            return wire::CRASH_NACK;
+        let request = match system::Request::check(peer, payload) {
+            Ok(request) => request,
+            Err(reason) => {
+                self.emit(Event::Refused { peer_pid: peer, reason });
+                return wire::CRASH_NACK;
+            }
         };
-        let (claimed_pid, tid) = (context.pid, context.tid);
-        if u32::try_from(claimed_pid).ok() != Some(peer) {
-            self.emit(Event::Refused {
-                peer_pid: peer,
-                reason: format!("asked for a dump of pid {claimed_pid}, not its own"),
-            });
-            return wire::CRASH_NACK;
-        }
-        if !Path::new(&format!("/proc/{peer}/task/{tid}")).exists() {
-            self.emit(Event::Refused {
-                peer_pid: peer,
-                reason: format!("thread {tid} is not a thread of pid {peer}"),
-            });
-            return wire::CRASH_NACK;
-        }
-        // A zero signal number marks an on-demand request: no signal happened.
-        let requested = context.siginfo.ssi_signo == 0;
+        let (tid, requested) = (request.tid(), request.requested());
         let dumping = Arc::clone(&self.lock_notes().entry(peer).or_default().dumping);
         let _one_dump_at_a_time = dumping.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let started = Instant::now();
-        match self.write_dump(peer, context, requested) {
+        match self.write_dump(peer, request) {
             Ok(published) => {
                 self.emit(Event::Dump {
                     pid: peer,
-                    tid: tid as u32,
+                    tid,
                     requested,
                     path: published.path,
                     bytes: published.bytes,
@@ -332,8 +324,7 @@ impl Shared {
     fn write_dump(
         &self,
         pid: u32,
-        context: CrashContext,
-        requested: bool,
+        request: system::Request,
     ) -> Result<writer::Published, crate::error::WriteError> {
         let pairs =
             self.lock_notes().get(&pid).map(|p| p.notes.simple_annotations()).unwrap_or_default();
@@ -350,6 +341,6 @@ impl Shared {
                 }
             }
         };
-        writer::write_process_dump(&self.dump_dir, &name, context, requested, &pairs, edit, stall)
+        request.write(&self.dump_dir, &name, &pairs, edit, stall)
     }
 }

@@ -1,7 +1,12 @@
 //! The application side: connect to a monitor, attach the crash handler, send
 //! annotations, breadcrumbs and on-demand dump requests.
+//!
+//! What differs per system is the transport, in its own file: on Linux
+//! `minidumper::Client` over the monitor's socket (`linux.rs`), on Windows a
+//! message-mode named pipe (`windows.rs`). Both carry [`crate::wire`]'s
+//! frames.
 
-use crate::{CONNECT_DEADLINE, ClientError, crash_path, wire};
+use crate::{CONNECT_DEADLINE, ClientError, TransportError, crash_path, wire};
 use crash_handler::CrashHandler;
 use minidump_writer::crash_context::CrashContext;
 use std::{
@@ -9,21 +14,32 @@ use std::{
     sync::{Arc, Mutex, mpsc},
 };
 
+cfg_if::cfg_if! {
+    if #[cfg(target_os = "linux")] {
+        mod linux;
+        use linux::Transport;
+    } else {
+        mod windows;
+        use windows::Transport;
+    }
+}
+
 /// A connection to a monitor.
 pub struct Client {
-    inner: minidumper::Client,
+    transport: Transport,
     /// Dump requests wait for their own reply; one at a time.
     dump_lock: Mutex<()>,
 }
 
 impl Client {
-    /// Connects to the monitor listening on `socket` and checks that it answers
-    /// within [`CONNECT_DEADLINE`]. Never blocks longer than that.
+    /// Connects to the monitor listening on `socket` (on Windows, a pipe
+    /// name) and checks that it answers within [`CONNECT_DEADLINE`]. Never
+    /// blocks longer than that.
     pub fn connect(socket: &Path) -> Result<Arc<Self>, ClientError> {
-        let unreachable = |source| ClientError::Unreachable { socket: socket.to_owned(), source };
-        let inner = minidumper::Client::with_name(minidumper::SocketName::Path(socket))
-            .map_err(unreachable)?;
-        let client = Arc::new(Self { inner, dump_lock: Mutex::new(()) });
+        let unreachable =
+            |source: TransportError| ClientError::Unreachable { socket: socket.to_owned(), source };
+        let transport = Transport::connect(socket).map_err(unreachable)?;
+        let client = Arc::new(Self { transport, dump_lock: Mutex::new(()) });
         // A stopped or wedged monitor still accepts into its backlog: only an
         // answer proves it serves. The probe thread outlives a timeout and ends
         // when the monitor answers or dies; after an answer it is joined, so
@@ -31,7 +47,7 @@ impl Client {
         let (tx, rx) = mpsc::channel();
         let probe = Arc::clone(&client);
         let prober = std::thread::spawn(move || {
-            let _ = tx.send(probe.inner.ping());
+            let _ = tx.send(probe.transport.ping());
         });
         match rx.recv_timeout(CONNECT_DEADLINE) {
             Ok(answer) => {
@@ -48,14 +64,14 @@ impl Client {
     /// Sets a key/value annotation that goes into every later dump.
     pub fn annotate(&self, key: &str, value: &str) -> Result<(), ClientError> {
         let payload = wire::encode_annotation(key, value);
-        self.inner
-            .send_message(wire::UserKind::Annotation as u32, payload)
+        self.transport
+            .send_message(wire::UserKind::Annotation as u32, &payload)
             .map_err(ClientError::Send)
     }
 
     /// Records a breadcrumb; the monitor keeps the most recent ones.
     pub fn breadcrumb(&self, text: &str) -> Result<(), ClientError> {
-        self.inner
+        self.transport
             .send_message(wire::UserKind::Breadcrumb as u32, text.as_bytes())
             .map_err(ClientError::Send)
     }
@@ -64,41 +80,35 @@ impl Client {
     /// hang report). The dump's exception stream says "dump requested" and
     /// blames the calling thread. Returns when the dump is final on disk.
     pub fn dump_now(&self) -> Result<(), ClientError> {
-        let mut context = crash_path::zeroed_context();
-        context.pid = rustix::process::getpid().as_raw_nonzero().get();
-        context.tid = rustix::thread::gettid().as_raw_nonzero().get();
-        // Under Yama's restricted ptrace (ptrace_scope 1, common on CI hosts)
-        // the monitor may only trace us if we say so, as crash-handler does on
-        // a crash. The permission is withdrawn once the dump is written.
-        let _ = rustix::process::set_ptracer(rustix::process::PTracer::Any);
-        let result = self.request(&context);
-        let _ = rustix::process::set_ptracer(rustix::process::PTracer::None);
-        result
+        let _one_at_a_time = self.dump_lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.transport.dump_now().map_err(ClientError::DumpNotWritten)
     }
 
     /// Sends a raw dump request. Used by [`Client::dump_now`], by the crash
     /// handler, and by tests that check what the monitor refuses.
     pub fn request(&self, context: &CrashContext) -> Result<(), ClientError> {
         let _one_at_a_time = self.dump_lock.lock().unwrap_or_else(|p| p.into_inner());
-        self.inner.request_dump(context).map_err(ClientError::DumpNotWritten)
+        self.transport.request_dump(context).map_err(ClientError::DumpNotWritten)
     }
 
-    /// Installs the crash handler: on a crash signal the crashing thread sends
-    /// its context to the monitor, waits until the dump is written, and the
-    /// signal is then re-raised with the default action, so the process dies
-    /// as it would have without a handler.
+    /// Installs the crash handler: on a crash the crashing thread sends its
+    /// context to the monitor and waits until the dump is written; then the
+    /// crash goes on as it would have without a handler (on Linux the signal
+    /// is re-raised with the default action, on Windows the process ends
+    /// with the exception's code).
     pub fn attach(self: Arc<Self>) -> Result<AttachedHandler, ClientError> {
         let for_crash = Arc::clone(&self);
         #[expect(unsafe_code)]
-        // SAFETY: the closure runs in a signal handler. It calls only
-        // `request_dump`, which sends from and receives into buffers it already
-        // owns (no allocation, no lock), `write_stderr` (a raw write(2)) and
-        // `crash_path`'s functions, which are async-signal-safe.
+        // SAFETY: the closure runs in the crash handler (on Linux a signal
+        // handler). It calls only the transport's `request_dump`, which sends
+        // from and receives into buffers it already owns (no allocation, no
+        // lock), `write_stderr` (a raw write) and `crash_path`'s functions,
+        // which are async-signal-safe.
         let event = unsafe {
             crash_handler::make_crash_event(move |context: &CrashContext| {
                 crash_path::on_crash(
                     context,
-                    |context| for_crash.inner.request_dump(context).is_ok(),
+                    |context| for_crash.transport.request_dump(context).is_ok(),
                     "crashsuite: the monitor wrote no dump\n",
                 )
             })
