@@ -88,15 +88,18 @@ case "$job" in
             windows)
                 [ "${OS:-}" = Windows_NT ] || needs Windows
                 label=windows-x86_64
+                # The reference monitor runs on Windows (a named pipe).
+                handlers=reference,inproc
                 ;;
             macos)
                 needs Darwin
                 label=macos-$([ "$(uname -m)" = arm64 ] && echo aarch64 || uname -m)
+                handlers=inproc
                 ;;
         esac
         goldens_or_record "$label"
         cargo nextest run --workspace --profile ci --locked
-        cargo run --release --locked -p crashsuite -- run --handler inproc \
+        cargo run --release --locked -p crashsuite -- run --handler "$handlers" \
             --report "$CRASHSUITE_ARTIFACTS/matrix"
         post "$CRASHSUITE_ARTIFACTS/matrix"
         ;;

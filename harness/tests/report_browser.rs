@@ -5,7 +5,7 @@
 //! `CRASHSUITE_REQUIRE_BROWSER=1` (CI sets it, after installing both), when
 //! their absence fails it. The screenshot goes to `$CRASHSUITE_ARTIFACTS`
 //! (default: the system's temporary directory) as `report.png`.
-// The page is made from a run of the reference handler, whose monitor is Linux's.
+// The page is made from a run of the reference handler on this Linux host.
 #![cfg(target_os = "linux")]
 
 use base64::Engine as _;

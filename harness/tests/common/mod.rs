@@ -3,8 +3,8 @@
 /// Writes, into `dir`, the manifest of a deliberately broken handler: the
 /// reference handler with a monitor that drops the thread list from every
 /// dump (`crashsuite-monitor --fault drop-thread-list`), described as any
-/// handler would be. Its name is `broken`; THR-01 and THR-07 fail. The
-/// reference monitor is Linux's.
+/// handler would be. Its name is `broken`; THR-01 and THR-07 fail. Linux
+/// trials (the manifest runs the Linux monitor).
 #[cfg(target_os = "linux")]
 #[allow(dead_code, reason = "each test file uses what it needs of this module")]
 pub fn broken_handler(dir: &std::path::Path) -> std::path::PathBuf {
