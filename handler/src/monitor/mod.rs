@@ -169,6 +169,10 @@ impl Monitor {
         dumpfile::ensure_private_dir(dump_dir)?;
         let listener = Listener::bind(socket)
             .map_err(|source| MonitorError::Bind { path: socket.to_owned(), source })?;
+        // A monitor that cannot warm up still serves; its first dump is the
+        // slower (see `linux::warm_up`).
+        #[cfg(target_os = "linux")]
+        let _ = linux::warm_up(dump_dir);
         events(&Event::Ready { socket: socket.to_owned(), pid: std::process::id() });
         Ok(Self {
             listener,

@@ -101,6 +101,9 @@ pub struct MinidumpWriter {
     pub app_memory: AppMemoryList,
     pub memory_blocks: Vec<MDMemoryDescriptor>,
     pub process_inspector: ProcessInspector,
+    /// The process's parent and thread group ids, read from
+    /// `/proc/<pid>/status` once per dump (crashsuite patch: see PATCH.md).
+    process_ids: std::cell::OnceCell<(Pid, Pid)>,
 }
 
 #[derive(Debug, Clone)]
@@ -253,6 +256,7 @@ impl MinidumpWriterConfig {
             app_memory: self.app_memory,
             memory_blocks: self.memory_blocks,
             process_inspector: self.process_inspector,
+            process_ids: Default::default(),
         }
     }
 }
@@ -753,7 +757,19 @@ impl MinidumpWriter {
             return Err(ThreadInfoError::IndexOutOfBounds(index, self.threads.len()));
         }
 
-        ThreadInfo::create(&self.process_inspector, self.threads[index].tid)
+        // Every thread of a process has the process's parent and thread
+        // group: read once, not once per thread.
+        let ids = match self.process_ids.get() {
+            Some(ids) => *ids,
+            None => {
+                let ids = crate::linux::thread_info::get_ppid_and_tgid(
+                    &self.process_inspector,
+                    self.process_id,
+                )?;
+                *self.process_ids.get_or_init(|| ids)
+            }
+        };
+        ThreadInfo::create(&self.process_inspector, self.threads[index].tid, ids)
     }
 
     // Returns a valid stack pointer and the mapping that contains the stack.

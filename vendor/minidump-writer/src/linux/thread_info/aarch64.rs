@@ -34,8 +34,12 @@ impl ThreadInfoAarch64 {
         out.float_regs[..FP_REG_COUNT].copy_from_slice(&self.fpregs.vregs[..FP_REG_COUNT]);
     }
 
-    pub fn create(process_inspector: &ProcessInspector, tid: Pid) -> Result<Self, ThreadInfoError> {
-        let (ppid, tgid) = super::get_ppid_and_tgid(process_inspector, tid)?;
+    /// The thread `tid`, in a process whose parent and thread group are `(ppid, tgid)`.
+    pub fn create(
+        process_inspector: &ProcessInspector,
+        tid: Pid,
+        (ppid, tgid): (Pid, Pid),
+    ) -> Result<Self, ThreadInfoError> {
         let regs = process_inspector
             .get_gen_regs(tid)
             .map_err(ThreadInfoError::PtraceError)?;

@@ -54,7 +54,8 @@ cfg_if::cfg_if! {
     }
 }
 
-fn get_ppid_and_tgid(process_inspector: &ProcessInspector, tid: Pid) -> Result<(Pid, Pid)> {
+/// The parent and thread group ids of the process of `tid`, from its status.
+pub(crate) fn get_ppid_and_tgid(process_inspector: &ProcessInspector, tid: Pid) -> Result<(Pid, Pid)> {
     let mut ppid = -1;
     let mut tgid = -1;
 

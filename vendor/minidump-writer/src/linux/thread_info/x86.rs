@@ -17,8 +17,12 @@ pub struct ThreadInfoX86 {
 }
 
 impl ThreadInfoX86 {
-    pub fn create(process_inspector: &ProcessInspector, tid: Pid) -> Result<Self, ThreadInfoError> {
-        let (ppid, tgid) = super::get_ppid_and_tgid(process_inspector, tid)?;
+    /// The thread `tid`, in a process whose parent and thread group are `(ppid, tgid)`.
+    pub fn create(
+        process_inspector: &ProcessInspector,
+        tid: Pid,
+        (ppid, tgid): (Pid, Pid),
+    ) -> Result<Self, ThreadInfoError> {
         let regs = process_inspector
             .get_gen_regs(tid)
             .map_err(ThreadInfoError::PtraceError)?;
