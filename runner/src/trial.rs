@@ -292,14 +292,11 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         Some(_) => crate::wine::windows_path(path),
         None => path.as_os_str().to_owned(),
     };
-    // The monitor's socket; under Wine a pipe name, given as it is.
+    // The monitor's socket; under Wine a pipe name. Either goes to the case
+    // as it is.
     let socket = match &wine {
         Some(_) => crate::wine::pipe_name(run_dir.path()),
         None => run_dir.path().join("monitor.sock"),
-    };
-    let socket_env = match &wine {
-        Some(_) => socket.as_os_str().to_owned(),
-        None => path_env(&socket),
     };
     let mut monitor = monitor_exe
         .map(|monitor| match &wine {
@@ -326,7 +323,7 @@ pub fn run(binaries: &Binaries, trial: Trial, limits: Limits) -> Result<TrialRec
         })
         .args(&handler.args)
         .env(TRUTH_ENV, path_env(&truth_path))
-        .env(SOCKET_ENV, socket_env)
+        .env(SOCKET_ENV, &socket)
         .env(DUMP_DIR_ENV, path_env(&dump_dir))
         .env(MARKER_ENV, marker(&trial))
         .stdin(Stdio::null())

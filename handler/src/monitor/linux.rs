@@ -59,13 +59,10 @@ impl Request {
     pub(super) fn check(peer: u32, payload: &[u8]) -> Result<Self, String> {
         let context = CrashContext::from_bytes(payload)
             .ok_or_else(|| format!("crash context of {} bytes", payload.len()))?;
-        let (claimed_pid, tid) = (context.pid, context.tid);
-        if u32::try_from(claimed_pid).ok() != Some(peer) {
-            return Err(format!("asked for a dump of pid {claimed_pid}, not its own"));
-        }
-        if !Path::new(&format!("/proc/{peer}/task/{tid}")).exists() {
-            return Err(format!("thread {tid} is not a thread of pid {peer}"));
-        }
+        let tid = context.tid;
+        super::check_sender(peer, context.pid, tid, || {
+            Path::new(&format!("/proc/{peer}/task/{tid}")).exists()
+        })?;
         Ok(Self { context })
     }
 

@@ -49,6 +49,25 @@ cfg_if::cfg_if! {
 }
 use system::{Connection, Listener};
 
+/// Checks that a request from `peer` names `peer` itself (`claimed`) and
+/// one of its threads (`tid`, which `is_peers_thread` tells), or says why
+/// not: a process can only have itself dumped.
+fn check_sender(
+    peer: u32,
+    claimed: impl std::fmt::Display + TryInto<u32>,
+    tid: impl std::fmt::Display,
+    is_peers_thread: impl FnOnce() -> bool,
+) -> Result<(), String> {
+    let claimed_text = claimed.to_string();
+    if claimed.try_into().ok() != Some(peer) {
+        return Err(format!("asked for a dump of pid {claimed_text}, not its own"));
+    }
+    if !is_peers_thread() {
+        return Err(format!("thread {tid} is not a thread of pid {peer}"));
+    }
+    Ok(())
+}
+
 /// What one receive from a client brought.
 enum Received {
     /// The peer hung up.

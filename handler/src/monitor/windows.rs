@@ -145,12 +145,9 @@ impl Request {
     pub(super) fn check(peer: u32, payload: &[u8]) -> Result<Self, String> {
         let request = WindowsRequest::parse(payload)
             .ok_or_else(|| format!("dump request of {} bytes", payload.len()))?;
-        if request.process_id != peer {
-            return Err(format!("asked for a dump of pid {}, not its own", request.process_id));
-        }
-        if thread_owner(request.thread_id) != Some(peer) {
-            return Err(format!("thread {} is not a thread of pid {peer}", request.thread_id));
-        }
+        super::check_sender(peer, request.process_id, request.thread_id, || {
+            thread_owner(request.thread_id) == Some(peer)
+        })?;
         if request.exception_pointers == 0 {
             return Err("no exception pointers".into());
         }
