@@ -51,7 +51,7 @@ pub struct Scene {
     /// thread, as a client with its own would.
     pub tiny_sigaltstack: bool,
     /// Open files until the process has no descriptor left (EMFILE), just
-    /// before the trigger.
+    /// before the truth record (whose file is opened first) and the trigger.
     pub exhaust_fds: bool,
     /// Cap the address space (RLIMIT_AS) at what the process maps and take
     /// what is left of it, just before the trigger.

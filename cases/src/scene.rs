@@ -29,7 +29,6 @@ struct CrashRun {
     call_depth: u32,
     in_signal_handler: bool,
     tiny_sigaltstack: bool,
-    exhaust_fds: bool,
     exhaust_address_space: bool,
     several: bool,
     /// Crashers wait here twice: once arrived, once released.
@@ -109,7 +108,6 @@ pub fn run(
         call_depth: scene.call_depth,
         in_signal_handler: scene.in_signal_handler,
         tiny_sigaltstack: scene.tiny_sigaltstack,
-        exhaust_fds: scene.exhaust_fds,
         exhaust_address_space: scene.exhaust_address_space,
         several: scene.crashers > 1,
         barrier: Barrier::new(crashers + 1),
@@ -131,10 +129,19 @@ pub fn run(
         crashing.iter().filter(|c| !threads.contains(c)).cloned().collect();
     threads.extend(new_threads);
 
+    // A scene that uses up its descriptors does so now, with its record's
+    // file already open (and kept open until the crash, so that none is left
+    // then), and the stamp stays the last step before the trigger.
+    let mut truth_file = Truth::create(&truth_path)?;
+    let executable = std::env::current_exe().context("finding the case executable")?;
+    let system = SystemTruth::current();
+    if scene.exhaust_fds {
+        exhaust_descriptors();
+    }
     let truth = Truth {
         case: case.id.clone(),
         handler: handler.name().to_owned(),
-        system: SystemTruth::current(),
+        system,
         pid: std::process::id(),
         crashing_tids: crashing.iter().map(|t| t.tid).collect(),
         exception_code: expected.exception_code,
@@ -149,7 +156,7 @@ pub fn run(
         trigger_function: case.trigger.function().to_owned(),
         call_depth: scene.call_depth,
         ballast_bytes,
-        executable: std::env::current_exe().context("finding the case executable")?,
+        executable,
         argv: std::env::args().collect(),
         environ_marker: std::env::var(crate::MARKER_ENV).ok(),
         threads,
@@ -158,7 +165,7 @@ pub fn run(
         breadcrumbs,
         monotonic_ns: crate::monotonic_ns(),
     };
-    truth.write(&truth_path)?;
+    truth.write_to(&mut truth_file, &truth_path)?;
 
     if case.trigger == Trigger::RequestDump {
         attached.dump_now()?;
@@ -252,9 +259,6 @@ fn crash_here(run: &CrashRun) -> ! {
     {
         eprintln!("crashsuite-case: sigaltstack: {e}");
         std::process::exit(3);
-    }
-    if run.exhaust_fds {
-        exhaust_descriptors();
     }
     if run.exhaust_address_space {
         exhaust_address_space();

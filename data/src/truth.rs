@@ -157,11 +157,29 @@ impl Truth {
     /// it would add milliseconds of disk time between [`Truth::monotonic_ns`]
     /// and the trigger, and crash-to-dump latency is measured from there.
     pub fn write(&self, path: &Path) -> Result<(), TruthError> {
-        let io = |what| move |source| TruthError::Io { what, path: path.to_owned(), source };
+        self.write_to(&mut Self::create(path)?, path)
+    }
+
+    /// Creates the file at `path` that [`Truth::write_to`] fills: a case that
+    /// uses up its descriptors creates it first.
+    pub fn create(path: &Path) -> Result<std::fs::File, TruthError> {
+        std::fs::File::create(path).map_err(|source| TruthError::Io {
+            what: "creating",
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Writes the record as JSON into `file`, made by [`Truth::create`] at
+    /// `path`.
+    pub fn write_to(&self, file: &mut std::fs::File, path: &Path) -> Result<(), TruthError> {
         let json = serde_json::to_vec_pretty(self)
             .map_err(|source| TruthError::Parse { path: path.to_owned(), source })?;
-        let mut file = std::fs::File::create(path).map_err(io("creating"))?;
-        file.write_all(&json).map_err(io("writing"))
+        file.write_all(&json).map_err(|source| TruthError::Io {
+            what: "writing",
+            path: path.to_owned(),
+            source,
+        })
     }
 
     /// Reads a record written by [`Truth::write`].

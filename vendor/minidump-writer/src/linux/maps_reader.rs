@@ -8,11 +8,12 @@ use {
     crate::serializers::*,
     byteorder::{NativeEndian, ReadBytesExt},
     procfs_core::{
-        FromRead,
+        FromBufRead,
         process::{MMPermissions, MMapPath, MemoryMaps},
     },
     std::{
         ffi::{OsStr, OsString},
+        io::Read,
         mem::size_of,
         os::unix::ffi::{OsStrExt, OsStringExt},
         path::{Path, PathBuf},
@@ -20,6 +21,19 @@ use {
 };
 
 pub const LINUX_GATE_LIBRARY_NAME: &str = "linux-gate.so";
+
+/// What a module's image in the process's memory says of its SONAME
+/// (crashsuite patch, see PATCH.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemorySoName {
+    /// Its dynamic section names one.
+    Found(String),
+    /// Its dynamic section was read and names none. The file on disk holds
+    /// the same dynamic section, so it is not opened to look again.
+    Absent,
+    /// Memory could not say; the file on disk is read instead.
+    Unknown,
+}
 pub const DELETED_SUFFIX: &[u8] = b" (deleted)";
 
 type Result<T> = std::result::Result<T, MapsReaderError>;
@@ -65,6 +79,12 @@ pub type MappingList = Vec<MappingEntry>;
 pub enum MapsReaderError {
     #[error("failed to read /proc/<pid>/maps")]
     ReadFileFailed(#[source] process_inspection::Error),
+    #[error("failed to read /proc/<pid>/maps")]
+    MapsReadFailed(
+        #[source]
+        #[serde(serialize_with = "serialize_io_error")]
+        std::io::Error,
+    ),
     #[error("Couldn't parse as ELF file")]
     ELFParsingFailed(
         #[from]
@@ -140,12 +160,24 @@ impl MappingInfo {
         pid: i32,
         linux_gate_loc: Option<AuxvType>,
     ) -> Result<Vec<Self>> {
-        let maps_path = format!("/proc/{}/maps", pid);
-        let maps_file = process_inspector
-            .read_file(&maps_path)
-            .map_err(MapsReaderError::ReadFileFailed)?;
-        let maps = MemoryMaps::from_read(maps_file)?;
+        let (_, maps) = Self::read_maps(process_inspector, pid)?;
         Self::aggregate(maps, linux_gate_loc)
+    }
+
+    /// The text of `/proc/<pid>/maps` and its entries (crashsuite patch, see
+    /// PATCH.md: the writer reads it once per dump and reuses both).
+    pub fn read_maps(
+        process_inspector: &ProcessInspector,
+        pid: i32,
+    ) -> Result<(Vec<u8>, MemoryMaps)> {
+        let mut bytes = Vec::new();
+        process_inspector
+            .read_file(format!("/proc/{pid}/maps"))
+            .map_err(MapsReaderError::ReadFileFailed)?
+            .read_to_end(&mut bytes)
+            .map_err(MapsReaderError::MapsReadFailed)?;
+        let maps = MemoryMaps::from_buf_read(bytes.as_slice())?;
+        Ok((bytes, maps))
     }
 
     /// Return whether the `name` field is a path (contains a `/`).
@@ -312,7 +344,7 @@ impl MappingInfo {
     pub fn get_mapping_effective_path_name_and_version(
         &self,
         process_inspector: &ProcessInspector,
-        soname: Option<String>,
+        soname: MemorySoName,
     ) -> Result<(PathBuf, String, Option<SoVersion>)> {
         let mut file_path = PathBuf::from(self.name.clone().unwrap_or_default());
 
@@ -322,7 +354,12 @@ impl MappingInfo {
         // filesystem name of the module.
 
         // Just use the filesystem name if no SONAME is present.
-        let Some(file_name) = soname.or_else(|| self.so_name(process_inspector).ok()) else {
+        let soname = match soname {
+            MemorySoName::Found(soname) => Some(soname),
+            MemorySoName::Absent => None,
+            MemorySoName::Unknown => self.so_name(process_inspector).ok(),
+        };
+        let Some(file_name) = soname else {
             //   file_path := /path/to/libname.so
             //   file_name := libname.so
             let file_name = file_path
@@ -731,7 +768,7 @@ a4840000-a4873000 rw-p 09021000 08:12 393449     /data/app/org.mozilla.firefox-1
         let process_inspector = ProcessInspector::local(0);
 
         let (file_path, file_name, _version) = mappings[0]
-            .get_mapping_effective_path_name_and_version(&process_inspector, None)
+            .get_mapping_effective_path_name_and_version(&process_inspector, MemorySoName::Unknown)
             .expect("Couldn't get effective name for mapping");
         assert_eq!(file_name, "libmozgtk.so");
         assert_eq!(

@@ -89,6 +89,11 @@ pub enum WriterError {
     WriteLimitsFailed(#[source] MemoryWriterError),
     #[error("Failed writing handle data stream")]
     WriteHandleDataStreamFailed(#[source] SectionHandleDataStreamError),
+    #[error(
+        "the handle list holds the {listed} lowest numbered open descriptors of {}",
+        .open.map_or_else(|| "more".to_owned(), |n| n.to_string())
+    )]
+    HandleListTruncated { listed: usize, open: Option<usize> },
     #[error("Failed writing handle data stream direction entry")]
     WriteHandleDataStreamDirentFailed(#[source] FileWriterError),
     #[error("Failed to convert soft error list to JSON")]

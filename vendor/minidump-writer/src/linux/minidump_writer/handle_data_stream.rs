@@ -60,22 +60,41 @@ pub enum SectionHandleDataStreamError {
 }
 
 impl MinidumpWriter {
+    /// Writes the handle list. With a [`MinidumpWriter::handle_limit`] that
+    /// the open descriptors exceed, it holds the lowest numbered ones and
+    /// the second value says how many it holds, and how many were open if
+    /// the system says (crashsuite patch: see PATCH.md).
+    #[allow(clippy::type_complexity)]
     pub fn write_handle_data_stream(
         &mut self,
         buffer: &mut DumpBuf,
-    ) -> Result<MDRawDirectory, SectionHandleDataStreamError> {
+    ) -> Result<(MDRawDirectory, Option<(usize, Option<usize>)>), SectionHandleDataStreamError> {
         let proc_fd_path = PathBuf::from(format!("/proc/{}/fd", self.process_id));
         let proc_fd_iter = self
             .process_inspector
             .read_dir(&proc_fd_path)
             .map_err(SectionHandleDataStreamError::ReadDirFailed)?;
-        let descriptors: Vec<_> = proc_fd_iter
+        // /proc/<pid>/fd lists descriptors in ascending order.
+        let mut fd_names = proc_fd_iter
             .filter_map(|filename| filename.ok())
+            .filter(|filename| filename_to_fd(filename.as_ref()).is_some());
+        let limit = self.handle_limit.unwrap_or(usize::MAX);
+        let descriptors: Vec<_> = fd_names
+            .by_ref()
+            .take(limit)
             .filter_map(|filename| {
                 let path = proc_fd_path.join(filename);
                 descriptor_from_path(&self.process_inspector, buffer, &path)
             })
             .collect();
+        // Counting the rest by listing them would cost as much as describing
+        // them (procfs makes an inode for every entry listed): since Linux 6.2
+        // the directory's size is the number of open descriptors.
+        let truncated = fd_names.next().is_some().then(|| {
+            let open = self.process_inspector.stat_file(&proc_fd_path).ok();
+            let open = open.and_then(|stat| usize::try_from(stat.st_size).ok()).filter(|&n| n > 0);
+            (descriptors.len(), open)
+        });
         let number_of_descriptors = descriptors.len() as u32;
 
         let stream_header = MemoryWriter::<MDRawHandleDataStream>::alloc_with_val(
@@ -97,6 +116,6 @@ impl MinidumpWriter {
             MemoryArrayWriter::<MDRawHandleDescriptor>::alloc_from_iter(buffer, descriptors)?;
 
         dirent.location.data_size += descriptor_list.location().data_size;
-        Ok(dirent)
+        Ok((dirent, truncated))
     }
 }

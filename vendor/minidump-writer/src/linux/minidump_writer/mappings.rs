@@ -1,4 +1,10 @@
-use super::{super::maps_reader::MappingInfo, *};
+use super::{
+    super::{
+        maps_reader::{MappingInfo, MemorySoName},
+        module_reader::ModuleReaderError,
+    },
+    *,
+};
 
 #[derive(Debug, Error, serde::Serialize)]
 pub enum SectionMappingsError {
@@ -58,7 +64,19 @@ impl MinidumpWriter {
 
             // SONAME should always be accessible through program headers alone, so we don't really
             // need to fall back to trying to read from the mapping file.
-            let soname = self.soname_from_process_memory_for_index(map_idx).ok();
+            //
+            // crashsuite patch (PATCH.md): when the module's dynamic section was read
+            // and names no SONAME (an executable), the file is not opened to look again.
+            let soname = match self.soname_from_process_memory_for_index(map_idx) {
+                Ok(soname) => MemorySoName::Found(soname),
+                Err(WriterError::ModuleReaderError(ModuleReaderError::NoSoName {
+                    program_headers,
+                    ..
+                })) if matches!(*program_headers, ModuleReaderError::NoSoNameEntry) => {
+                    MemorySoName::Absent
+                }
+                Err(_) => MemorySoName::Unknown,
+            };
 
             let module = fill_raw_module(
                 &self.process_inspector,
@@ -78,7 +96,7 @@ impl MinidumpWriter {
                 buffer,
                 &user.mapping,
                 &user.identifier,
-                None,
+                MemorySoName::Unknown,
             )?;
             modules.push(module);
         }
@@ -103,7 +121,7 @@ fn fill_raw_module(
     buffer: &mut DumpBuf,
     mapping: &MappingInfo,
     identifier: &[u8],
-    soname: Option<String>,
+    soname: MemorySoName,
 ) -> Result<MDRawModule, SectionMappingsError> {
     let cv_record = if identifier.is_empty() {
         // Just zeroes

@@ -24,12 +24,21 @@ impl MinidumpWriter {
         &mut self,
         buffer: &mut DumpBuf,
     ) -> Result<MDRawDirectory, SectionMemInfoListError> {
-        let path = format!("/proc/{}/maps", self.blamed_thread);
-        let reader = self
-            .process_inspector
-            .read_file(&path)
-            .map_err(SectionMemInfoListError::ReadFileFailed)?;
-        let maps = procfs_core::process::MemoryMaps::from_read(reader)?;
+        // The maps the writer read while the process was stopped, if it could
+        // (crashsuite patch: see PATCH.md).
+        let read;
+        let maps = match &self.proc_maps {
+            Some((_, maps)) => maps,
+            None => {
+                let path = format!("/proc/{}/maps", self.blamed_thread);
+                let reader = self
+                    .process_inspector
+                    .read_file(&path)
+                    .map_err(SectionMemInfoListError::ReadFileFailed)?;
+                read = procfs_core::process::MemoryMaps::from_read(reader)?;
+                &read
+            }
+        };
 
         let list_header = MemoryWriter::alloc_with_val(
             buffer,
