@@ -22,6 +22,9 @@ use std::{
 const CRASHER_STACK: usize = 1024 * 1024;
 /// Stack size of the idle workers; a case may have hundreds.
 const WORKER_STACK: usize = 64 * 1024;
+/// Room for the truth record's JSON, reserved before a scene uses up its
+/// address space: a record of a thousand threads takes some 100 KiB.
+const TRUTH_RESERVE: usize = 256 * 1024;
 
 /// What the crashing threads share.
 struct CrashRun {
@@ -29,7 +32,6 @@ struct CrashRun {
     call_depth: u32,
     in_signal_handler: bool,
     tiny_sigaltstack: bool,
-    exhaust_address_space: bool,
     several: bool,
     /// Crashers wait here twice: once arrived, once released.
     barrier: Barrier,
@@ -108,7 +110,6 @@ pub fn run(
         call_depth: scene.call_depth,
         in_signal_handler: scene.in_signal_handler,
         tiny_sigaltstack: scene.tiny_sigaltstack,
-        exhaust_address_space: scene.exhaust_address_space,
         several: scene.crashers > 1,
         barrier: Barrier::new(crashers + 1),
         arrivals: Mutex::new(Vec::new()),
@@ -129,19 +130,16 @@ pub fn run(
         crashing.iter().filter(|c| !threads.contains(c)).cloned().collect();
     threads.extend(new_threads);
 
-    // A scene that uses up its descriptors does so now, with its record's
-    // file already open (and kept open until the crash, so that none is left
-    // then), and the stamp stays the last step before the trigger.
+    // A scene that uses up its descriptors or its address space does so now,
+    // with its record's file already open and room for the record reserved
+    // (both kept until the crash, so that nothing is left then), and the
+    // stamp stays the last step before the trigger.
     let mut truth_file = Truth::create(&truth_path)?;
-    let executable = std::env::current_exe().context("finding the case executable")?;
-    let system = SystemTruth::current();
-    if scene.exhaust_fds {
-        exhaust_descriptors();
-    }
-    let truth = Truth {
+    let mut truth_buffer = Vec::with_capacity(TRUTH_RESERVE);
+    let mut truth = Truth {
         case: case.id.clone(),
         handler: handler.name().to_owned(),
-        system,
+        system: SystemTruth::current(),
         pid: std::process::id(),
         crashing_tids: crashing.iter().map(|t| t.tid).collect(),
         exception_code: expected.exception_code,
@@ -156,16 +154,23 @@ pub fn run(
         trigger_function: case.trigger.function().to_owned(),
         call_depth: scene.call_depth,
         ballast_bytes,
-        executable,
+        executable: std::env::current_exe().context("finding the case executable")?,
         argv: std::env::args().collect(),
         environ_marker: std::env::var(crate::MARKER_ENV).ok(),
         threads,
         modules,
         annotations,
         breadcrumbs,
-        monotonic_ns: crate::monotonic_ns(),
+        monotonic_ns: 0,
     };
-    truth.write_to(&mut truth_file, &truth_path)?;
+    if scene.exhaust_fds {
+        exhaust_descriptors();
+    }
+    if scene.exhaust_address_space {
+        exhaust_address_space();
+    }
+    truth.monotonic_ns = crate::monotonic_ns();
+    truth.write_to(&mut truth_file, &truth_path, &mut truth_buffer)?;
 
     if case.trigger == Trigger::RequestDump {
         attached.dump_now()?;
@@ -259,9 +264,6 @@ fn crash_here(run: &CrashRun) -> ! {
     {
         eprintln!("crashsuite-case: sigaltstack: {e}");
         std::process::exit(3);
-    }
-    if run.exhaust_address_space {
-        exhaust_address_space();
     }
     native::descend(run.call_depth, at_the_bottom)
 }

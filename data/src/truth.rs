@@ -157,7 +157,7 @@ impl Truth {
     /// it would add milliseconds of disk time between [`Truth::monotonic_ns`]
     /// and the trigger, and crash-to-dump latency is measured from there.
     pub fn write(&self, path: &Path) -> Result<(), TruthError> {
-        self.write_to(&mut Self::create(path)?, path)
+        self.write_to(&mut Self::create(path)?, path, &mut Vec::new())
     }
 
     /// Creates the file at `path` that [`Truth::write_to`] fills: a case that
@@ -171,11 +171,18 @@ impl Truth {
     }
 
     /// Writes the record as JSON into `file`, made by [`Truth::create`] at
-    /// `path`.
-    pub fn write_to(&self, file: &mut std::fs::File, path: &Path) -> Result<(), TruthError> {
-        let json = serde_json::to_vec_pretty(self)
+    /// `path`, laid out in `buffer`: a case that uses up its address space
+    /// reserves the buffer first, and writing allocates nothing more.
+    pub fn write_to(
+        &self,
+        file: &mut std::fs::File,
+        path: &Path,
+        buffer: &mut Vec<u8>,
+    ) -> Result<(), TruthError> {
+        buffer.clear();
+        serde_json::to_writer_pretty(&mut *buffer, self)
             .map_err(|source| TruthError::Parse { path: path.to_owned(), source })?;
-        file.write_all(&json).map_err(|source| TruthError::Io {
+        file.write_all(buffer).map_err(|source| TruthError::Io {
             what: "writing",
             path: path.to_owned(),
             source,

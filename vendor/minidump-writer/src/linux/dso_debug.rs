@@ -126,6 +126,7 @@ pub fn write_dso_debug_stream(
     // Assume the program base is at the beginning of the same page as the PHDR
     let mut base = phdr & !0xfff;
     let mut dyn_addr = 0;
+    let mut dyn_memsz = 0;
     // Search for the program PT_DYNAMIC segment
     for ph in program_headers {
         // Adjust base address with the virtual address of the PT_LOAD segment
@@ -135,6 +136,7 @@ pub fn write_dso_debug_stream(
         }
         if ph.p_type == goblin::elf::program_header::PT_DYNAMIC {
             dyn_addr = ph.p_vaddr;
+            dyn_memsz = ph.p_memsz as usize;
         }
     }
 
@@ -153,23 +155,23 @@ pub fn write_dso_debug_stream(
     // The dynamic linker makes information available that helps gdb find all
     // DSOs loaded into the program. If this information is indeed available,
     // dump it to a MD_LINUX_DSO_DEBUG stream.
-    loop {
-        let dyn_data = MinidumpWriter::copy_from_process(
-            process_inspector,
-            dyn_addr as usize + dynamic_length,
-            dyn_size,
-        )?;
+    //
+    // crashsuite patch (PATCH.md): the segment is read whole, in one read, instead of one
+    // entry per read (some 35 reads for an executable), and its entries up to DT_NULL are
+    // what the stream keeps, as before.
+    let dyn_data = MinidumpWriter::copy_from_process(
+        process_inspector,
+        dyn_addr as usize,
+        dyn_memsz.max(dyn_size),
+    )?;
+    // goblin::elf::Dyn doesn't have padding bytes
+    let (head, entries, _tail) = unsafe { dyn_data.align_to::<goblin::elf::Dyn>() };
+    assert!(head.is_empty(), "Data was not aligned");
+    for entry in entries {
         dynamic_length += dyn_size;
-
-        // goblin::elf::Dyn doesn't have padding bytes
-        let (head, body, _tail) = unsafe { dyn_data.align_to::<goblin::elf::Dyn>() };
-        assert!(head.is_empty(), "Data was not aligned");
-        let dyn_struct = &body[0];
-
-        let debug_tag = goblin::elf::dynamic::DT_DEBUG;
-        if dyn_struct.d_tag == debug_tag {
-            r_debug = dyn_struct.d_val as usize;
-        } else if dyn_struct.d_tag == goblin::elf::dynamic::DT_NULL {
+        if entry.d_tag == goblin::elf::dynamic::DT_DEBUG {
+            r_debug = entry.d_val as usize;
+        } else if entry.d_tag == goblin::elf::dynamic::DT_NULL {
             break;
         }
     }
@@ -259,9 +261,7 @@ pub fn write_dso_debug_stream(
     };
 
     dirent.location.data_size += dynamic_length as u32;
-    let dso_debug_data =
-        MinidumpWriter::copy_from_process(process_inspector, dyn_addr as usize, dynamic_length)?;
-    MemoryArrayWriter::write_bytes(buffer, &dso_debug_data);
+    MemoryArrayWriter::write_bytes(buffer, &dyn_data[..dynamic_length]);
 
     Ok(dirent)
 }

@@ -37,8 +37,15 @@ impl MinidumpWriter {
                 continue;
             }
             log::debug!("retrieving build id for {:?}", self.mappings[map_idx]);
-            let identifier = self
-            .build_id_from_process_memory_for_index(map_idx)
+            // crashsuite patch (PATCH.md): one reader of the module's memory for its build id
+            // and its SONAME, which keeps the module's first page.
+            let process = self.process_inspector.process_reader();
+            let module = module_reader::ProcessModuleMemoryReader::new(
+                &process,
+                self.mappings[map_idx].start_address,
+            );
+            let identifier = module_reader::read_build_id_from_module(&module)
+            .map_err(WriterError::ModuleReaderError)
             .or_else(|e| {
                 // If the mapping has an associated name that is a file, try to read the build id
                 // from the file. If there is no note segment with the build id in
@@ -67,12 +74,11 @@ impl MinidumpWriter {
             //
             // crashsuite patch (PATCH.md): when the module's dynamic section was read
             // and names no SONAME (an executable), the file is not opened to look again.
-            let soname = match self.soname_from_process_memory_for_index(map_idx) {
+            let soname = match module_reader::read_soname_from_module(&module) {
                 Ok(soname) => MemorySoName::Found(soname),
-                Err(WriterError::ModuleReaderError(ModuleReaderError::NoSoName {
-                    program_headers,
-                    ..
-                })) if matches!(*program_headers, ModuleReaderError::NoSoNameEntry) => {
+                Err(ModuleReaderError::NoSoName {
+                    program_headers, ..
+                }) if matches!(*program_headers, ModuleReaderError::NoSoNameEntry) => {
                     MemorySoName::Absent
                 }
                 Err(_) => MemorySoName::Unknown,

@@ -105,9 +105,11 @@ pub struct MinidumpWriter {
     pub app_memory: AppMemoryList,
     pub memory_blocks: Vec<MDMemoryDescriptor>,
     pub process_inspector: ProcessInspector,
-    /// The process's parent and thread group ids, read from
-    /// `/proc/<pid>/status` once per dump (crashsuite patch: see PATCH.md).
-    process_ids: std::cell::OnceCell<(Pid, Pid)>,
+    /// `/proc/<pid>/status`, read once per dump, and the process's parent and
+    /// thread group ids in it, which every thread shares; the LinuxProcStatus
+    /// stream holds it too when the blamed thread is the main one (crashsuite
+    /// patch: see PATCH.md).
+    process_status: std::cell::OnceCell<(Vec<u8>, (Pid, Pid))>,
     /// The text and entries of `/proc/<pid>/maps`, read once while the
     /// process is stopped, for the module list, the memory info list and the
     /// LinuxMaps stream (crashsuite patch: see PATCH.md).
@@ -276,7 +278,7 @@ impl MinidumpWriterConfig {
             app_memory: self.app_memory,
             memory_blocks: self.memory_blocks,
             process_inspector: self.process_inspector,
-            process_ids: Default::default(),
+            process_status: Default::default(),
             proc_maps: None,
         }
     }
@@ -445,7 +447,15 @@ impl MinidumpWriter {
             LinuxCpuInfo,
             WriteCpuInfoFailed
         );
-        file_entry!("status", LinuxProcStatus, WriteThreadProcStatusFailed);
+        match self.process_status.get() {
+            Some((status, _)) if self.blamed_thread == self.process_id => {
+                let section = MemoryArrayWriter::write_bytes(buffer, status);
+                file_entry!(res Ok(section.location()), LinuxProcStatus, WriteThreadProcStatusFailed);
+            }
+            _ => {
+                file_entry!("status", LinuxProcStatus, WriteThreadProcStatusFailed);
+            }
+        }
 
         // Unfortunately neither of these files exist on Android, and there doesn't seem
         // to be a way to read equivalent information from elsewhere on the file system
@@ -465,11 +475,7 @@ impl MinidumpWriter {
         match &self.proc_maps {
             Some((text, _)) => {
                 let section = MemoryArrayWriter::write_bytes(buffer, text);
-                let dirent = MDRawDirectory {
-                    stream_type: MDStreamType::LinuxMaps as u32,
-                    location: section.location(),
-                };
-                dir_section.write_to_file(buffer, Some(dirent))?;
+                file_entry!(res Ok(section.location()), LinuxMaps, WriteMapsFailed);
             }
             None => {
                 file_entry!("maps", LinuxMaps, WriteMapsFailed);
@@ -659,13 +665,16 @@ impl MinidumpWriter {
             .map_err(StopProcessError::Stop)?;
 
         // Something like waitpid for non-child processes would be better, but we have no such
-        // tool, so we poll the status. A process usually stops within tens of microseconds, so
-        // the polls start 10 µs apart and back off to 1 ms (crashsuite patch: see PATCH.md; a
-        // first sleep of 1 ms made most dumps of a small process 1 ms slower).
+        // tool, so we poll the status. A small process stops within tens to hundreds of
+        // microseconds, mostly the time the system takes to run each thread once more, so the
+        // first polls come back to back, yielding the CPU in between, for up to SPIN; later
+        // ones sleep from 10 µs, doubling to 1 ms (crashsuite patch: see PATCH.md; a first
+        // sleep of 1 ms made most dumps of a small process 1 ms slower).
+        const SPIN: Duration = Duration::from_micros(500);
         const FIRST_POLL_INTERVAL: Duration = Duration::from_micros(10);
         const MAX_POLL_INTERVAL: Duration = Duration::from_millis(1);
         let proc_file = format!("/proc/{}/stat", self.process_id);
-        let end = Instant::now() + timeout;
+        let started = Instant::now();
         let mut poll_interval = FIRST_POLL_INTERVAL;
 
         loop {
@@ -677,10 +686,15 @@ impl MinidumpWriter {
                 return Ok(());
             }
 
-            std::thread::sleep(poll_interval);
-            poll_interval = (poll_interval * 2).min(MAX_POLL_INTERVAL);
-            if Instant::now() > end {
+            let waited = started.elapsed();
+            if waited > timeout {
                 return Err(StopProcessError::Timeout);
+            }
+            if waited < SPIN {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(poll_interval);
+                poll_interval = (poll_interval * 2).min(MAX_POLL_INTERVAL);
             }
         }
     }
@@ -800,14 +814,13 @@ impl MinidumpWriter {
 
         // Every thread of a process has the process's parent and thread
         // group: read once, not once per thread.
-        let ids = match self.process_ids.get() {
-            Some(ids) => *ids,
+        let ids = match self.process_status.get() {
+            Some((_, ids)) => *ids,
             None => {
-                let ids = crate::linux::thread_info::get_ppid_and_tgid(
-                    &self.process_inspector,
-                    self.process_id,
-                )?;
-                *self.process_ids.get_or_init(|| ids)
+                use crate::linux::thread_info::{ppid_and_tgid, read_status};
+                let status = read_status(&self.process_inspector, self.process_id)?;
+                let ids = ppid_and_tgid(&status, self.process_id)?;
+                self.process_status.get_or_init(|| (status, ids)).1
             }
         };
         ThreadInfo::create(&self.process_inspector, self.threads[index].tid, ids)

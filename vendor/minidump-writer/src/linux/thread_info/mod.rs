@@ -5,7 +5,7 @@ use {
     },
     crate::serializers::*,
     std::{
-        io::{self, BufRead},
+        io::{BufRead, Read},
         path,
     },
 };
@@ -54,16 +54,24 @@ cfg_if::cfg_if! {
     }
 }
 
-/// The parent and thread group ids of the process of `tid`, from its status.
-pub(crate) fn get_ppid_and_tgid(process_inspector: &ProcessInspector, tid: Pid) -> Result<(Pid, Pid)> {
+/// The text of `/proc/<tid>/status` (crashsuite patch: see PATCH.md).
+pub(crate) fn read_status(process_inspector: &ProcessInspector, tid: Pid) -> Result<Vec<u8>> {
+    let status_path = path::PathBuf::from(format!("/proc/{tid}/status"));
+    let mut status = Vec::new();
+    process_inspector
+        .read_file(status_path)
+        .map_err(ThreadInfoError::ReadFileFailed)?
+        .read_to_end(&mut status)?;
+    Ok(status)
+}
+
+/// The parent and thread group ids of the process of `tid`, from its
+/// `status` (as [`read_status`] read it).
+pub(crate) fn ppid_and_tgid(status: &[u8], tid: Pid) -> Result<(Pid, Pid)> {
     let mut ppid = -1;
     let mut tgid = -1;
 
-    let status_path = path::PathBuf::from(format!("/proc/{tid}/status"));
-    let status_file = process_inspector
-        .read_file(status_path)
-        .map_err(ThreadInfoError::ReadFileFailed)?;
-    for line in io::BufReader::new(status_file).lines() {
+    for line in status.lines() {
         let l = line?;
         let start = l
             .get(0..6)
