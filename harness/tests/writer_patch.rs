@@ -19,7 +19,7 @@ mod common;
 const STACK_CAPTURE: u64 = 64 << 10;
 
 /// The open descriptors each handler's writer lists at most.
-const HANDLE_LIMIT: usize = 256;
+const HANDLE_LIMIT: usize = 64;
 
 #[test]
 fn a_thread_that_overflowed_its_stack_is_dumped_small_and_whole() {

@@ -30,11 +30,11 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(2);
 const STACK_CAPTURE: usize = 64 << 10;
 
 /// How many open descriptors the handle list holds at most, the lowest
-/// numbered: each costs a `readlink` and a `stat` of `/proc/<pid>/fd/<n>`,
-/// 9 µs here, and `emfile`'s 20,000 took 180 ms to list whole. Past it the
-/// dump's soft errors (MozSoftErrors) say how many were open: the list
-/// omits, never misstates (vendor/minidump-writer/PATCH.md).
-const HANDLE_LIMIT: usize = 256;
+/// numbered: each costs a `readlink` and a `stat`, and `emfile`'s 20,000 took
+/// 180 ms to list whole. Past it the dump's soft errors (MozSoftErrors) say
+/// how many were open: the list omits, never misstates
+/// (vendor/minidump-writer/PATCH.md).
+const HANDLE_LIMIT: usize = 64;
 
 /// Writes a dump of `context.pid`, blaming `context.tid`, to `<dir>/<name>.dmp`
 /// with `notes` as its annotations. A `requested` dump carries no crash

@@ -1,22 +1,26 @@
 use {
     super::*,
-    crate::{linux::process_inspection, mem_writer::MemoryWriter},
+    crate::mem_writer::MemoryWriter,
+    rustix::fs::{AtFlags, Mode, OFlags, RawDir},
     std::{
-        ffi::OsStr,
-        mem,
-        path::{Path, PathBuf},
+        ffi::{CStr, OsStr},
+        mem::{self, MaybeUninit},
+        os::{fd::AsFd, unix::ffi::OsStrExt},
     },
 };
 
-fn descriptor_from_path(
-    process_inspector: &ProcessInspector,
+/// The descriptor `name` of the process, described through `fds`, its
+/// `/proc/<pid>/fd` directory (crashsuite patch: see PATCH.md; upstream looked
+/// each one up from `/`).
+fn describe_descriptor(
+    fds: impl AsFd,
     buffer: &mut DumpBuf,
-    path: &Path,
+    name: &CStr,
 ) -> Option<MDRawHandleDescriptor> {
-    let handle = filename_to_fd(path.file_name().unwrap())?;
-    let realpath = process_inspector.read_link(path).ok()?;
-    let path_rva = write_string_to_location(buffer, realpath.to_string_lossy().as_ref()).ok()?;
-    let stat = process_inspector.stat_file(path).ok()?;
+    let handle = filename_to_fd(OsStr::from_bytes(name.to_bytes()))?;
+    let realpath = rustix::fs::readlinkat(&fds, name, Vec::new()).ok()?;
+    let path_rva = write_string_to_location(buffer, &realpath.to_string_lossy()).ok()?;
+    let stat = rustix::fs::statat(&fds, name, AtFlags::empty()).ok()?;
 
     // TODO: We store the contents of `st_mode` into the `attributes` field, but
     // we could also store a human-readable string of the file type inside
@@ -48,7 +52,11 @@ pub enum SectionHandleDataStreamError {
         std::io::Error,
     ),
     #[error("failed to read /proc/<pid>/fd directory")]
-    ReadDirFailed(#[source] process_inspection::Error),
+    ReadDirFailed(
+        #[source]
+        #[serde(serialize_with = "serialize_io_error")]
+        std::io::Error,
+    ),
     #[error("Failed to write to memory")]
     MemoryWriterError(#[from] MemoryWriterError),
     #[error("Failed integer conversion")]
@@ -69,29 +77,39 @@ impl MinidumpWriter {
         &mut self,
         buffer: &mut DumpBuf,
     ) -> Result<(MDRawDirectory, Option<(usize, Option<usize>)>), SectionHandleDataStreamError> {
-        let proc_fd_path = PathBuf::from(format!("/proc/{}/fd", self.process_id));
-        let proc_fd_iter = self
-            .process_inspector
-            .read_dir(&proc_fd_path)
-            .map_err(SectionHandleDataStreamError::ReadDirFailed)?;
-        // /proc/<pid>/fd lists descriptors in ascending order.
-        let mut fd_names = proc_fd_iter
-            .filter_map(|filename| filename.ok())
-            .filter(|filename| filename_to_fd(filename.as_ref()).is_some());
+        let proc_fd_path = format!("/proc/{}/fd", self.process_id);
+        let fds = rustix::fs::open(
+            &proc_fd_path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| SectionHandleDataStreamError::ReadDirFailed(e.into()))?;
         let limit = self.handle_limit.unwrap_or(usize::MAX);
-        let descriptors: Vec<_> = fd_names
-            .by_ref()
-            .take(limit)
-            .filter_map(|filename| {
-                let path = proc_fd_path.join(filename);
-                descriptor_from_path(&self.process_inspector, buffer, &path)
-            })
-            .collect();
+        // procfs builds an inode for every entry it lists in one call, so the
+        // listing buffer holds about as many entries (some 24 bytes each, with
+        // "." and "..") as the list may take; /proc/<pid>/fd lists descriptors
+        // in ascending order.
+        let mut listing =
+            vec![MaybeUninit::uninit(); limit.saturating_add(3).saturating_mul(32).clamp(1 << 10, 32 << 10)];
+        let mut entries = RawDir::new(fds.as_fd(), &mut listing);
+        let mut descriptors = Vec::new();
+        let mut more = false;
+        while let Some(entry) = entries.next() {
+            let entry = entry.map_err(|e| SectionHandleDataStreamError::ReadDirFailed(e.into()))?;
+            if filename_to_fd(OsStr::from_bytes(entry.file_name().to_bytes())).is_none() {
+                continue;
+            }
+            if descriptors.len() == limit {
+                more = true;
+                break;
+            }
+            descriptors.extend(describe_descriptor(&fds, buffer, entry.file_name()));
+        }
         // Counting the rest by listing them would cost as much as describing
-        // them (procfs makes an inode for every entry listed): since Linux 6.2
-        // the directory's size is the number of open descriptors.
-        let truncated = fd_names.next().is_some().then(|| {
-            let open = self.process_inspector.stat_file(&proc_fd_path).ok();
+        // them: since Linux 6.2 the directory's size is the number of open
+        // descriptors.
+        let truncated = more.then(|| {
+            let open = rustix::fs::fstat(&fds).ok();
             let open = open.and_then(|stat| usize::try_from(stat.st_size).ok()).filter(|&n| n > 0);
             (descriptors.len(), open)
         });
