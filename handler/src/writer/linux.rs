@@ -72,10 +72,10 @@ pub fn write_dump_of(dir: &Path, name: &str, pid: u32) -> Result<Published, Writ
 
 /// The dump `config` describes, in memory.
 ///
-/// The writer polls for the process to stop with sleeps from 10 µs. Linux
-/// lengthens every sleep by the thread's timer slack, 50 µs by default, which
-/// made the median wait for a small crashed process stop 173 µs; the calling
-/// thread's slack is therefore set to 1 ns first.
+/// The writer polls for the process to stop back to back for 500 µs, then
+/// with sleeps from 10 µs (a process of many threads). Linux lengthens every
+/// sleep by the thread's timer slack, 50 µs by default, so the calling
+/// thread's slack is set to 1 ns first.
 fn write(mut config: MinidumpWriterConfig) -> Result<Vec<u8>, WriteError> {
     // Best effort: a system that refuses leaves the default slack.
     let _ = rustix::thread::set_current_timer_slack(NonZeroU64::new(1));
