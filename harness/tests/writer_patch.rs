@@ -49,7 +49,7 @@ fn threads_on_one_mapping_share_its_bytes() {
         let crashed = common::reference_dump("parallel_crashes");
         let grade = crashsuite_grader::verify(&crashed.dump, Some(&crashed.truth));
         for id in ["MEM-03", "THR-06"] {
-            let verdict = &grade.verdicts.iter().find(|v| v.id == id).expect(id).verdict;
+            let verdict = verdict(&grade, id);
             assert!(matches!(verdict, Verdict::Pass { .. }), "run {run}, {id}: {verdict:?}");
         }
     }
@@ -95,7 +95,7 @@ fn a_long_handle_list_is_cut_at_the_lowest_descriptors_and_says_so() {
     // Owned up to: a coverage gap, not a failure.
     let grade = crashsuite_grader::verify(&crashed.dump, Some(&crashed.truth));
     assert!(grade.passed(), "{}", grade.explain());
-    let verdict = &grade.verdicts.iter().find(|v| v.id == "LNX-10").expect("LNX-10").verdict;
+    let verdict = verdict(&grade, "LNX-10");
     assert!(matches!(verdict, Verdict::Missing { .. }), "{verdict:?}");
 }
 
@@ -106,6 +106,11 @@ fn a_short_handle_list_is_whole() {
     let handles: MinidumpHandleDataStream = dump.get_stream().expect("a handle list");
     assert!((3..HANDLE_LIMIT).contains(&handles.handles.len()), "{}", handles.handles.len());
     let grade = crashsuite_grader::verify(&crashed.dump, Some(&crashed.truth));
-    let verdict = &grade.verdicts.iter().find(|v| v.id == "LNX-10").expect("LNX-10").verdict;
+    let verdict = verdict(&grade, "LNX-10");
     assert!(matches!(verdict, Verdict::Pass { .. }), "{verdict:?}");
+}
+
+/// Rule `id`'s verdict in `grade`.
+fn verdict<'a>(grade: &'a crashsuite_grader::Grade, id: &str) -> &'a Verdict {
+    &grade.verdicts.iter().find(|v| v.id == id).unwrap_or_else(|| panic!("{id}")).verdict
 }

@@ -9,15 +9,15 @@ use {
     },
 };
 
-/// The descriptor `name` of the process, described through `fds`, its
+/// The process's descriptor `handle`, named `name` in `fds`, its
 /// `/proc/<pid>/fd` directory (crashsuite patch: see PATCH.md; upstream looked
 /// each one up from `/`).
 fn describe_descriptor(
     fds: impl AsFd,
     buffer: &mut DumpBuf,
+    handle: u64,
     name: &CStr,
 ) -> Option<MDRawHandleDescriptor> {
-    let handle = filename_to_fd(OsStr::from_bytes(name.to_bytes()))?;
     let realpath = rustix::fs::readlinkat(&fds, name, Vec::new()).ok()?;
     let path_rva = write_string_to_location(buffer, &realpath.to_string_lossy()).ok()?;
     let stat = rustix::fs::statat(&fds, name, AtFlags::empty()).ok()?;
@@ -96,14 +96,15 @@ impl MinidumpWriter {
         let mut more = false;
         while let Some(entry) = entries.next() {
             let entry = entry.map_err(|e| SectionHandleDataStreamError::ReadDirFailed(e.into()))?;
-            if filename_to_fd(OsStr::from_bytes(entry.file_name().to_bytes())).is_none() {
+            let name = entry.file_name();
+            let Some(handle) = filename_to_fd(OsStr::from_bytes(name.to_bytes())) else {
                 continue;
-            }
+            };
             if descriptors.len() == limit {
                 more = true;
                 break;
             }
-            descriptors.extend(describe_descriptor(&fds, buffer, entry.file_name()));
+            descriptors.extend(describe_descriptor(&fds, buffer, handle, name));
         }
         // Counting the rest by listing them would cost as much as describing
         // them: since Linux 6.2 the directory's size is the number of open
