@@ -25,6 +25,13 @@ const WORKER_STACK: usize = 64 * 1024;
 /// Room for the truth record's JSON, reserved before a scene uses up its
 /// address space: a record of a thousand threads takes some 100 KiB.
 const TRUTH_RESERVE: usize = 256 * 1024;
+/// How much of its stack a thread about to overflow it leaves untouched
+/// ahead of the truth stamp ([`native::fault_in_stack`]); room for the
+/// frames between here and the trigger.
+const STACK_LEFT: usize = 64 * 1024;
+/// The most of its stack such a thread faults in ahead, for a stack with no
+/// limit.
+const STACK_FAULTED_IN: usize = 64 * 1024 * 1024;
 
 /// What the crashing threads share.
 struct CrashRun {
@@ -32,6 +39,8 @@ struct CrashRun {
     call_depth: u32,
     in_signal_handler: bool,
     tiny_sigaltstack: bool,
+    /// Whether the crashing threads overflow their stacks.
+    overflows: bool,
     several: bool,
     /// Crashers wait here twice: once arrived, once released.
     barrier: Barrier,
@@ -110,6 +119,7 @@ pub fn run(
         call_depth: scene.call_depth,
         in_signal_handler: scene.in_signal_handler,
         tiny_sigaltstack: scene.tiny_sigaltstack,
+        overflows: case.trigger == Trigger::StackOverflow,
         several: scene.crashers > 1,
         barrier: Barrier::new(crashers + 1),
         arrivals: Mutex::new(Vec::new()),
@@ -168,6 +178,9 @@ pub fn run(
     }
     if scene.exhaust_address_space {
         exhaust_address_space();
+    }
+    if scene.thread == CrashThread::Main && run.overflows {
+        fault_in_stack();
     }
     truth.monotonic_ns = crate::monotonic_ns();
     truth.write_to(&mut truth_file, &truth_path, &mut truth_buffer)?;
@@ -231,6 +244,9 @@ fn crasher() -> ! {
         eprintln!("crashsuite-case: a crasher started before the run was set up");
         std::process::exit(3);
     };
+    if run.overflows {
+        fault_in_stack();
+    }
     match this_thread() {
         Ok(this) => run.arrivals.lock().unwrap_or_else(|p| p.into_inner()).push(this),
         Err(e) => {
@@ -266,6 +282,15 @@ fn crash_here(run: &CrashRun) -> ! {
         std::process::exit(3);
     }
     native::descend(run.call_depth, at_the_bottom)
+}
+
+/// Faults in the calling thread's stack ahead of its overflow, so that the
+/// time from the truth stamp to the fault is the trigger's, not the kernel's.
+fn fault_in_stack() {
+    if let Err(e) = native::fault_in_stack(STACK_LEFT, STACK_FAULTED_IN) {
+        eprintln!("crashsuite-case: faulting in the stack: {e}");
+        std::process::exit(3);
+    }
 }
 
 /// Opens `/dev/null` until the process has no descriptor left; the files

@@ -154,7 +154,7 @@ impl Trigger {
             Self::IllegalInstruction => "sadness_generator::raise_illegal_instruction",
             Self::Breakpoint => "sadness_generator::raise_trap",
             Self::BusError => "crashsuite_write_to",
-            Self::StackOverflow => "sadness_generator::raise_stack_overflow",
+            Self::StackOverflow => "crashsuite_cases::native::stack_overflow",
             Self::PureVirtualCall => "__cxa_pure_virtual",
             Self::UncaughtCppException => "crashsuite_throw_uncaught",
             Self::DoubleFree => "crashsuite_double_free",

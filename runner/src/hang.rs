@@ -1,6 +1,8 @@
 //! Hangs diagnosed, not waited out: after a case's crash (its truth record
 //! written), a process group whose every thread is blocked, that spends no
-//! CPU time and whose handler writes nothing for [`QUIET`] is hung. The
+//! CPU time and whose handler writes nothing for [`QUIET`] is hung. A thread
+//! waiting for the disk (state `D`) is not blocked: the system is working
+//! for it, and an `open` or `fsync` can take that long on a busy disk. The
 //! harness then dumps each of its processes from outside, with the
 //! reference handler's writer, and names every thread's stack: where the
 //! handler waits.
@@ -44,11 +46,11 @@ pub struct HungProcess {
 }
 
 /// What changes while a process group does anything: CPU time spent,
-/// threads running, files written.
+/// threads running or waiting for the disk, files written.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct Activity {
     cpu_ticks: u64,
-    running: bool,
+    working: bool,
     files: Vec<(PathBuf, u64)>,
 }
 
@@ -80,7 +82,7 @@ impl HangWatch {
         let now = Instant::now();
         let activity = self.activity();
         match &self.last {
-            Some((seen, since)) if *seen == activity && !activity.running => {
+            Some((seen, since)) if *seen == activity && !activity.working => {
                 let quiet = now.duration_since(*since);
                 (quiet >= QUIET).then_some(quiet)
             }
@@ -96,7 +98,7 @@ impl HangWatch {
         for pid in group_members(self.pgid).into_iter().chain(self.others.iter().copied()) {
             for task in tasks(pid) {
                 activity.cpu_ticks += task.cpu_ticks;
-                activity.running |= task.state == 'R';
+                activity.working |= task.working();
             }
         }
         activity.files = files(&self.dump_dir);
@@ -151,6 +153,13 @@ fn write_dump(_dir: &Path, _pid: u32) -> Result<PathBuf, String> {
 struct Task {
     state: char,
     cpu_ticks: u64,
+}
+
+impl Task {
+    /// Running, or in an uninterruptible wait for the disk: not blocked.
+    fn working(&self) -> bool {
+        matches!(self.state, 'R' | 'D')
+    }
 }
 
 /// The fields after the command name (which may hold spaces and parentheses)
@@ -224,6 +233,16 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
         }
         (watch, hung)
+    }
+
+    #[test]
+    fn a_thread_waiting_for_the_disk_is_working_and_one_sleeping_is_not() {
+        let task = |state| Task { state, cpu_ticks: 0 };
+        assert!(task('R').working());
+        assert!(task('D').working());
+        for blocked in ['S', 't', 'T', 'Z'] {
+            assert!(!task(blocked).working(), "{blocked}");
+        }
     }
 
     #[test]

@@ -312,3 +312,54 @@ pub fn cap_address_space(headroom: u64) -> io::Result<()> {
     let limit = Rlimit { current: Some(mapped + headroom), ..getrlimit(Resource::As) };
     setrlimit(Resource::As, limit).map_err(io::Error::from)
 }
+
+/// Faults in the calling thread's stack down to `margin` bytes above its
+/// lowest usable address (at most `cap` bytes below the caller), by
+/// recursing through frames of 64 KiB whose stack probes touch every page.
+///
+/// A stack overflow runs through the whole stack before it faults; with the
+/// pages already resident, that run is the trigger's own few milliseconds
+/// instead of thousands of page faults whose cost varies with the machine's
+/// load. The scene at the fault is the same: the overflow touches every page
+/// on its way down in either case.
+pub fn fault_in_stack(margin: usize, cap: usize) -> io::Result<()> {
+    const FRAME: usize = 64 * 1024;
+    #[inline(never)]
+    fn step(levels: usize) {
+        let mut frame = [0u8; FRAME];
+        std::hint::black_box(&mut frame);
+        if levels > 0 {
+            step(levels - 1);
+        }
+        // Work after the call keeps it from becoming a jump.
+        std::hint::black_box(&frame);
+    }
+    let low = stack_low()?;
+    let here = std::hint::black_box(&margin) as *const usize as usize;
+    let room = here.saturating_sub(low).saturating_sub(margin).min(cap);
+    step((room / FRAME).saturating_sub(1));
+    Ok(())
+}
+
+/// The lowest address of the calling thread's stack, as glibc reports it;
+/// for the main thread, glibc derives it from `RLIMIT_STACK` and the mapping
+/// below the stack.
+fn stack_low() -> io::Result<usize> {
+    // SAFETY: `attr` is filled by pthread_getattr_np before it is read and
+    // destroyed after; the out-pointers point at locals.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        let rc = libc::pthread_getattr_np(libc::pthread_self(), &mut attr);
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+        let mut low: *mut c_void = std::ptr::null_mut();
+        let mut size = 0usize;
+        let rc = libc::pthread_attr_getstack(&attr, &mut low, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+        Ok(low as usize)
+    }
+}
