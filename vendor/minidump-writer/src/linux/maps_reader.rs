@@ -13,7 +13,6 @@ use {
     },
     std::{
         ffi::{OsStr, OsString},
-        io::Read,
         mem::size_of,
         os::unix::ffi::{OsStrExt, OsStringExt},
         path::{Path, PathBuf},
@@ -170,11 +169,10 @@ impl MappingInfo {
         process_inspector: &ProcessInspector,
         pid: i32,
     ) -> Result<(Vec<u8>, MemoryMaps)> {
-        let mut bytes = Vec::new();
-        process_inspector
+        let bytes = process_inspector
             .read_file(format!("/proc/{pid}/maps"))
             .map_err(MapsReaderError::ReadFileFailed)?
-            .read_to_end(&mut bytes)
+            .read_all()
             .map_err(MapsReaderError::MapsReadFailed)?;
         let maps = MemoryMaps::from_buf_read(bytes.as_slice())?;
         Ok((bytes, maps))

@@ -1056,11 +1056,7 @@ fn write_file(
     let content = process_inspector
         .read_file(filename)
         .map_err(std::io::Error::other)
-        .and_then(|mut file| {
-            let mut v = Vec::new();
-            file.read_to_end(&mut v)?;
-            Ok(v)
-        })?;
+        .and_then(|file| file.read_all())?;
 
     let section = MemoryArrayWriter::write_bytes(buffer, &content);
     Ok(section.location())

@@ -177,6 +177,23 @@ impl io::Read for FileReader {
     }
 }
 
+impl FileReader {
+    /// Room for a whole `/proc` file of a small process in one read.
+    const FIRST_READ: usize = 16 * 1024;
+
+    /// The whole file. A `/proc` file reports no size, so `read_to_end` into
+    /// an empty vector reads it 32 bytes first, then in pieces that double:
+    /// six to ten system calls for a process's `status` or `maps`. Reading
+    /// into room for a page or more takes two (crashsuite patch: see
+    /// PATCH.md).
+    pub fn read_all(mut self) -> io::Result<Vec<u8>> {
+        use io::Read;
+        let mut bytes = Vec::with_capacity(Self::FIRST_READ);
+        self.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+}
+
 #[derive(Debug)]
 pub enum DirReader {
     Local(local::DirReader),

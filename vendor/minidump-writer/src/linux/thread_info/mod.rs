@@ -5,7 +5,7 @@ use {
     },
     crate::serializers::*,
     std::{
-        io::{BufRead, Read},
+        io::BufRead,
         path,
     },
 };
@@ -57,12 +57,10 @@ cfg_if::cfg_if! {
 /// The text of `/proc/<tid>/status` (crashsuite patch: see PATCH.md).
 pub(crate) fn read_status(process_inspector: &ProcessInspector, tid: Pid) -> Result<Vec<u8>> {
     let status_path = path::PathBuf::from(format!("/proc/{tid}/status"));
-    let mut status = Vec::new();
-    process_inspector
+    Ok(process_inspector
         .read_file(status_path)
         .map_err(ThreadInfoError::ReadFileFailed)?
-        .read_to_end(&mut status)?;
-    Ok(status)
+        .read_all()?)
 }
 
 /// The parent and thread group ids of the process of `tid`, from its
