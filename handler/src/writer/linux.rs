@@ -6,21 +6,7 @@ use crate::error::WriteError;
 use minidump_writer::{
     CrashContextExt, crash_context::CrashContext, minidump_writer::MinidumpWriterConfig,
 };
-use std::{
-    collections::BTreeMap,
-    io::Cursor,
-    num::NonZeroU64,
-    path::Path,
-    time::{Duration, Instant},
-};
-
-/// How long the writer waits for the process to stop after `SIGSTOP` before it
-/// dumps a process still running. minidump-writer's default, 100 ms, is too
-/// short for a process of a hundred threads on a loaded or emulated machine
-/// (seen on aarch64 under emulation: a `StopProcessFailed` soft error); a
-/// crashed client is blocked in its handler anyway, so waiting longer costs
-/// nothing but time on the rare slow stop.
-const STOP_TIMEOUT: Duration = Duration::from_secs(2);
+use std::{collections::BTreeMap, io::Cursor, num::NonZeroU64, path::Path, time::Instant};
 
 /// How much of each thread's stack the dump holds, from the page of its
 /// stack pointer: enough for the deepest walk a case makes (500 C frames,
@@ -79,10 +65,7 @@ pub fn write_dump_of(dir: &Path, name: &str, pid: u32) -> Result<Published, Writ
 fn write(mut config: MinidumpWriterConfig) -> Result<Vec<u8>, WriteError> {
     // Best effort: a system that refuses leaves the default slack.
     let _ = rustix::thread::set_current_timer_slack(NonZeroU64::new(1));
-    config
-        .stop_timeout(STOP_TIMEOUT)
-        .set_stack_capture_limit(STACK_CAPTURE)
-        .set_handle_limit(HANDLE_LIMIT);
+    config.set_stack_capture_limit(STACK_CAPTURE).set_handle_limit(HANDLE_LIMIT);
     let mut cursor = Cursor::new(Vec::new());
     config.write(&mut cursor).map_err(|e| WriteError::Writer(Box::new(e)))?;
     Ok(cursor.into_inner())

@@ -21,7 +21,6 @@ use {
         process_reader::CopyFromProcessError, serializers::*,
     },
     error_graph::ErrorList,
-    procfs_core::ProcError,
     std::ffi::{OsString, c_int},
     thiserror::Error,
 };
@@ -149,8 +148,6 @@ pub enum InitError {
     AndroidLateInitError(#[from] AndroidError),
     #[error("Ptrace does not function within the same process")]
     CannotPtraceSameProcess,
-    #[error("Failed to stop the target process")]
-    StopProcessFailed(#[source] StopProcessError),
     #[error("Errors occurred while filling missing Auxv info")]
     FillMissingAuxvInfoErrors(#[source] ErrorList<AuxvError>),
     #[error("Failed filling missing Auxv info")]
@@ -182,23 +179,3 @@ pub enum InitError {
     #[error("Crash thread does not reference principal mapping")]
     PrincipalMappingNotReferenced,
 }
-
-#[derive(Debug, thiserror::Error, serde::Serialize)]
-pub enum StopProcessError {
-    #[error("Failed to stop the process")]
-    Stop(#[source] process_inspection::Error),
-    #[error("failed to open process file")]
-    ReadFileFailed(#[source] process_inspection::Error),
-    #[error("Failed to get the process state")]
-    State(
-        #[from]
-        #[serde(serialize_with = "serialize_proc_error")]
-        ProcError,
-    ),
-    #[error("Timeout waiting for process to stop")]
-    Timeout,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("Failed to continue the process")]
-pub struct ContinueProcessError(#[source] pub process_inspection::Error);

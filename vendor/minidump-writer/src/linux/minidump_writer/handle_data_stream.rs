@@ -76,7 +76,8 @@ impl MinidumpWriter {
     pub fn write_handle_data_stream(
         &mut self,
         buffer: &mut DumpBuf,
-    ) -> Result<(MDRawDirectory, Option<(usize, Option<usize>)>), SectionHandleDataStreamError> {
+    ) -> Result<(MDRawDirectory, Option<(usize, Option<usize>)>), SectionHandleDataStreamError>
+    {
         let proc_fd_path = format!("/proc/{}/fd", self.process_id);
         let fds = rustix::fs::open(
             &proc_fd_path,
@@ -89,8 +90,13 @@ impl MinidumpWriter {
         // listing buffer holds about as many entries (some 24 bytes each, with
         // "." and "..") as the list may take; /proc/<pid>/fd lists descriptors
         // in ascending order.
-        let mut listing =
-            vec![MaybeUninit::uninit(); limit.saturating_add(3).saturating_mul(32).clamp(1 << 10, 32 << 10)];
+        let mut listing = vec![
+            MaybeUninit::uninit();
+            limit
+                .saturating_add(3)
+                .saturating_mul(32)
+                .clamp(1 << 10, 32 << 10)
+        ];
         let mut entries = RawDir::new(fds.as_fd(), &mut listing);
         let mut descriptors = Vec::new();
         let mut more = false;
@@ -111,7 +117,9 @@ impl MinidumpWriter {
         // descriptors.
         let truncated = more.then(|| {
             let open = rustix::fs::fstat(&fds).ok();
-            let open = open.and_then(|stat| usize::try_from(stat.st_size).ok()).filter(|&n| n > 0);
+            let open = open
+                .and_then(|stat| usize::try_from(stat.st_size).ok())
+                .filter(|&n| n > 0);
             (descriptors.len(), open)
         });
         let number_of_descriptors = descriptors.len() as u32;

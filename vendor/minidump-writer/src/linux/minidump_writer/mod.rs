@@ -21,16 +21,10 @@ use {
         serializers::*,
     },
     error_graph::{ErrorList, WriteErrorList},
-    errors::{ContinueProcessError, InitError, StopProcessError, WriterError},
+    errors::{InitError, WriterError},
     failspot::failspot,
-    procfs_core::{
-        FromRead,
-        process::{MMPermissions, ProcState, Stat},
-    },
-    std::{
-        io::{Read, Seek, Write},
-        time::{Duration, Instant},
-    },
+    procfs_core::process::MMPermissions,
+    std::io::{Read, Seek, Write},
     thiserror::Error,
 };
 
@@ -49,10 +43,6 @@ pub mod memory_list_stream;
 pub mod systeminfo_stream;
 pub mod thread_list_stream;
 pub mod thread_names_stream;
-
-/// The default timeout after a `SIGSTOP` after which minidump writing proceeds
-/// regardless of the process state
-pub const STOP_TIMEOUT: Duration = Duration::from_millis(100);
 
 #[cfg(target_pointer_width = "32")]
 pub const AT_SYSINFO_EHDR: u32 = 33;
@@ -75,7 +65,6 @@ pub struct MinidumpWriterConfig {
     sanitize_stack: bool,
     crash_context: Option<CrashContextExt>,
     crashing_thread_context: CrashingThreadContext,
-    stop_timeout: Duration,
     direct_auxv_dump_info: Option<DirectAuxvDumpInfo>,
     process_inspector: ProcessInspector,
 }
@@ -83,7 +72,9 @@ pub struct MinidumpWriterConfig {
 #[derive(Debug)]
 pub struct MinidumpWriter {
     pub process_id: Pid,
-    threads_suspended: bool,
+    /// The threads stopped for the dump, to let go when it is done
+    /// (crashsuite patch: see PATCH.md).
+    suspended: Vec<Pid>,
     pub threads: Vec<Thread>,
     pub auxv: AuxvDumpInfo,
     pub mappings: Vec<MappingInfo>,
@@ -96,7 +87,6 @@ pub struct MinidumpWriter {
     pub handle_limit: Option<usize>,
     pub user_mapping_list: MappingList,
     pub crashing_thread_context: CrashingThreadContext,
-    stop_timeout: Duration,
     pub skip_stacks_if_mapping_unreferenced: bool,
     principal_mapping_address: Option<usize>,
     pub principal_mapping: Option<MappingInfo>,
@@ -147,7 +137,6 @@ impl MinidumpWriterConfig {
             sanitize_stack: Default::default(),
             crash_context: Default::default(),
             crashing_thread_context: Default::default(),
-            stop_timeout: STOP_TIMEOUT,
             direct_auxv_dump_info: Default::default(),
             process_inspector: ProcessInspector::local(process_id),
         }
@@ -207,14 +196,6 @@ impl MinidumpWriterConfig {
         self
     }
 
-    /// Sets the timeout after `SIGSTOP` is sent to the process, if the process
-    /// has not stopped by the time the timeout has reached, we proceed with
-    /// minidump generation
-    pub fn stop_timeout(&mut self, duration: Duration) -> &mut Self {
-        self.stop_timeout = duration;
-        self
-    }
-
     /// Directly set important Auxv info determined by the crashing process
     ///
     /// Since `/proc/{pid}/auxv` can sometimes be inaccessible, the calling process should prefer to transfer this
@@ -258,7 +239,7 @@ impl MinidumpWriterConfig {
 
         MinidumpWriter {
             process_id: self.process_id,
-            threads_suspended: Default::default(),
+            suspended: Default::default(),
             threads: Default::default(),
             auxv,
             mappings: Default::default(),
@@ -269,7 +250,6 @@ impl MinidumpWriterConfig {
             handle_limit: self.handle_limit,
             user_mapping_list: self.user_mapping_list,
             crashing_thread_context: self.crashing_thread_context,
-            stop_timeout: self.stop_timeout,
             skip_stacks_if_mapping_unreferenced: self.skip_stacks_if_mapping_unreferenced,
             principal_mapping_address: self.principal_mapping_address,
             principal_mapping: self.principal_mapping,
@@ -291,9 +271,10 @@ impl MinidumpWriter {
             return Err(InitError::CannotPtraceSameProcess);
         }
 
-        // Stopping the process is best-effort.
-        if let Err(e) = self.stop_process(self.stop_timeout) {
-            soft_errors.push(InitError::StopProcessFailed(e));
+        // Every thread is stopped first, so that the auxv, the thread list and
+        // the mappings describe one moment (crashsuite patch: see PATCH.md).
+        if let Err(e) = self.seize_threads(soft_errors.subwriter(InitError::SuspendThreadsErrors)) {
+            soft_errors.push(e);
         }
 
         // Even if we completely fail to fill in any additional Auxv info, we can still press
@@ -327,7 +308,7 @@ impl MinidumpWriter {
 
         let threads_count = self.threads.len();
 
-        self.suspend_threads(soft_errors.subwriter(InitError::SuspendThreadsErrors));
+        self.keep_suspended_threads(soft_errors.subwriter(InitError::SuspendThreadsErrors));
 
         if self.threads.is_empty() {
             soft_errors.push(InitError::SuspendNoThreadsLeft(threads_count));
@@ -577,42 +558,74 @@ impl MinidumpWriter {
             .stack_has_pointer_to_mapping(&stack_copy, sp_offset)
     }
 
-    /// Suspends a thread by attaching to it.
-    fn suspend_thread(process_inspector: &ProcessInspector, tid: Pid) -> Result<(), WriterError> {
-        process_inspector
-            .suspend_thread(tid)
-            .map_err(WriterError::SuspendThreadFailed)?;
-        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        {
-            // On x86, the stack pointer is NULL or -1, when executing trusted code in
-            // the seccomp sandbox. Not only does this cause difficulties down the line
-            // when trying to dump the thread's stack, it also results in the minidumps
-            // containing information about the trusted threads. This information is
-            // generally completely meaningless and just pollutes the minidumps.
-            // We thus test the stack pointer and exclude any threads that are part of
-            // the seccomp sandbox's trusted code.
-            let skip_thread;
-            let regs = process_inspector.get_gen_regs(tid);
-            if let Ok(regs) = regs {
-                #[cfg(target_arch = "x86_64")]
-                {
-                    skip_thread = regs.rsp == 0;
-                }
-                #[cfg(target_arch = "x86")]
-                {
-                    skip_thread = regs.esp == 0;
-                }
-            } else {
-                skip_thread = true;
+    /// Stops every thread of the process, one at a time
+    /// ([`ProcessInspector::seize_thread`]), until a listing of
+    /// `/proc/<pid>/task` shows no thread not yet tried: until it is stopped,
+    /// a thread can start another (crashsuite patch: see PATCH.md; upstream
+    /// sent `SIGSTOP` to the whole process first).
+    fn seize_threads(
+        &mut self,
+        mut soft_errors: impl WriteErrorList<WriterError>,
+    ) -> Result<(), InitError> {
+        let task_path = format!("/proc/{}/task", self.process_id);
+        let mut tried = std::collections::BTreeSet::new();
+        loop {
+            let listed: Vec<Pid> = self
+                .process_inspector
+                .read_dir(&task_path)
+                .map_err(InitError::ReadProcTaskFailed)?
+                .filter_map(|name| name.ok()?.to_str()?.parse().ok())
+                .collect();
+            let new: Vec<Pid> = listed
+                .into_iter()
+                .filter(|tid| tried.insert(*tid))
+                .collect();
+            if new.is_empty() {
+                return Ok(());
             }
-            if skip_thread {
-                process_inspector
-                    .resume_thread(tid)
-                    .map_err(WriterError::ResumeThreadFailed)?;
-                return Err(WriterError::DetachSkippedThread(tid));
+            for tid in new {
+                match self.process_inspector.seize_thread(tid) {
+                    Ok(()) => self.suspended.push(tid),
+                    Err(e) => soft_errors.push(WriterError::SuspendThreadFailed(e)),
+                }
             }
         }
-        Ok(())
+    }
+
+    /// Keeps in the thread list only the threads that were stopped. On x86,
+    /// a thread whose stack pointer is NULL runs the seccomp sandbox's
+    /// trusted code: its stack cannot be dumped and what it holds is
+    /// meaningless, so it is let go and left out.
+    fn keep_suspended_threads(&mut self, mut soft_errors: impl WriteErrorList<WriterError>) {
+        let suspended = &self.suspended;
+        self.threads
+            .retain(|thread| suspended.contains(&thread.tid));
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        {
+            let inspector = &self.process_inspector;
+            let mut skipped = Vec::new();
+            self.threads.retain(|thread| {
+                let trusted = inspector.get_gen_regs(thread.tid).map_or(true, |regs| {
+                    #[cfg(target_arch = "x86_64")]
+                    return regs.rsp == 0;
+                    #[cfg(target_arch = "x86")]
+                    return regs.esp == 0;
+                });
+                if trusted {
+                    skipped.push(thread.tid);
+                }
+                !trusted
+            });
+            for tid in skipped {
+                self.suspended.retain(|suspended| *suspended != tid);
+                soft_errors.push(match Self::resume_thread(inspector, tid) {
+                    Ok(()) => WriterError::DetachSkippedThread(tid),
+                    Err(e) => e,
+                });
+            }
+        }
+
+        failspot::failspot!(<crate::FailSpotName>::SuspendThreads soft_errors.push(WriterError::PtraceAttachError(1234, libc::EPERM)))
     }
 
     /// Resumes a thread by detaching from it.
@@ -622,90 +635,12 @@ impl MinidumpWriter {
             .map_err(WriterError::ResumeThreadFailed)
     }
 
-    fn suspend_threads(&mut self, mut soft_errors: impl WriteErrorList<WriterError>) {
-        // Iterate over all threads and try to suspend them.
-        // If the thread either disappeared before we could attach to it, or if
-        // it was part of the seccomp sandbox's trusted code, it is OK to
-        // silently drop it from the minidump.
-        self.threads.retain(
-            |x| match Self::suspend_thread(&self.process_inspector, x.tid) {
-                Ok(()) => true,
-                Err(e) => {
-                    soft_errors.push(e);
-                    false
-                }
-            },
-        );
-
-        self.threads_suspended = true;
-
-        failspot::failspot!(<crate::FailSpotName>::SuspendThreads soft_errors.push(WriterError::PtraceAttachError(1234, libc::EPERM)))
-    }
-
     fn resume_threads(&mut self, mut soft_errors: impl WriteErrorList<WriterError>) {
-        if self.threads_suspended {
-            for thread in &self.threads {
-                match Self::resume_thread(&self.process_inspector, thread.tid) {
-                    Ok(()) => (),
-                    Err(e) => {
-                        soft_errors.push(e);
-                    }
-                }
+        for tid in std::mem::take(&mut self.suspended) {
+            if let Err(e) = Self::resume_thread(&self.process_inspector, tid) {
+                soft_errors.push(e);
             }
         }
-        self.threads_suspended = false;
-    }
-
-    /// Send SIGSTOP to the process so that we can get a consistent state.
-    ///
-    /// This will block waiting for the process to stop until `timeout` has passed.
-    fn stop_process(&mut self, timeout: Duration) -> Result<(), StopProcessError> {
-        self.process_inspector
-            .stop_process()
-            .map_err(StopProcessError::Stop)?;
-
-        // Something like waitpid for non-child processes would be better, but we have no such
-        // tool, so we poll the status. A small process stops within tens to hundreds of
-        // microseconds, mostly the time the system takes to run each thread once more, so the
-        // first polls come back to back, yielding the CPU in between, for up to SPIN; later
-        // ones sleep from 10 µs, doubling to 1 ms (crashsuite patch: see PATCH.md; a first
-        // sleep of 1 ms made most dumps of a small process 1 ms slower).
-        const SPIN: Duration = Duration::from_micros(500);
-        const FIRST_POLL_INTERVAL: Duration = Duration::from_micros(10);
-        const MAX_POLL_INTERVAL: Duration = Duration::from_millis(1);
-        let proc_file = format!("/proc/{}/stat", self.process_id);
-        let started = Instant::now();
-        let mut poll_interval = FIRST_POLL_INTERVAL;
-
-        loop {
-            let stat_file = self
-                .process_inspector
-                .read_file(&proc_file)
-                .map_err(StopProcessError::ReadFileFailed)?;
-            if let Ok(ProcState::Stopped) = Stat::from_read(stat_file)?.state() {
-                return Ok(());
-            }
-
-            let waited = started.elapsed();
-            if waited > timeout {
-                return Err(StopProcessError::Timeout);
-            }
-            if waited < SPIN {
-                std::thread::yield_now();
-            } else {
-                std::thread::sleep(poll_interval);
-                poll_interval = (poll_interval * 2).min(MAX_POLL_INTERVAL);
-            }
-        }
-    }
-
-    /// Send SIGCONT to the process to continue.
-    ///
-    /// Unlike `stop_process`, this function does not wait for the process to continue.
-    fn continue_process(&mut self) -> Result<(), ContinueProcessError> {
-        self.process_inspector
-            .continue_process()
-            .map_err(ContinueProcessError)
     }
 
     /// Parse /proc/$pid/task to list all the threads of the process identified by
@@ -1043,8 +978,6 @@ impl Drop for MinidumpWriter {
     fn drop(&mut self) {
         // Always try to resume all threads (e.g. in case of error)
         self.resume_threads(error_graph::strategy::DontCare);
-        // Always allow the process to continue.
-        let _ = self.continue_process();
     }
 }
 

@@ -46,26 +46,60 @@ impl ProcessInspector {
     pub fn process_reader(&self) -> ProcessReader<'_> {
         ProcessReader::new(self)
     }
-    pub fn stop_process(&self) -> Result<(), Error> {
+    /// Stops thread `tid` for the dump: `PTRACE_SEIZE`, `PTRACE_INTERRUPT`,
+    /// and a wait for the stop that reports it. Upstream sent `SIGSTOP` to
+    /// the process, polled `/proc/<pid>/stat` until it showed stopped, then
+    /// attached to each thread with `PTRACE_ATTACH`: every thread ran twice
+    /// more before it stayed still, and the first of them once per poll
+    /// (crashsuite patch: see PATCH.md).
+    ///
+    /// A signal that reaches the thread first (another thread's crash, say)
+    /// is passed on to it, as upstream did, and the thread is interrupted
+    /// again.
+    pub fn seize_thread(&self, tid: libc::pid_t) -> Result<(), Error> {
         failspot!(if StopProcess {
-            return Err(Error::Local(local::Error::SigStopFailed(libc::EPERM)));
+            return Err(Error::Local(local::Error::PtraceAttachFailed(libc::EPERM)));
         });
-
-        match &self.backend {
-            Backend::Local { backend, .. } => backend.stop_process().map_err(Error::Local),
+        let ptrace = |request, data: usize| {
+            // SAFETY: SEIZE, INTERRUPT, CONT and DETACH read and write no
+            // memory of this process; `data` is a signal number or zero.
+            let done =
+                unsafe { libc::ptrace(request, tid, std::ptr::null_mut::<libc::c_void>(), data) };
+            if done == -1 {
+                Err(io::Error::last_os_error().raw_os_error().unwrap_or(0))
+            } else {
+                Ok(())
+            }
+        };
+        ptrace(libc::PTRACE_SEIZE, 0)
+            .map_err(|e| Error::Local(local::Error::PtraceAttachFailed(e)))?;
+        let stopped = (|| {
+            ptrace(libc::PTRACE_INTERRUPT, 0).map_err(local::Error::PtraceAttachFailed)?;
+            loop {
+                let mut status = 0;
+                // SAFETY: `status` is a local the call writes.
+                if unsafe { libc::waitpid(tid, &mut status, libc::__WALL) } == -1 {
+                    match io::Error::last_os_error().raw_os_error().unwrap_or(0) {
+                        libc::EINTR => continue,
+                        e => return Err(local::Error::WaitPidFailed(e)),
+                    }
+                }
+                if !libc::WIFSTOPPED(status) {
+                    return Err(local::Error::UnexpectedStatus(status));
+                }
+                if status >> 16 == libc::PTRACE_EVENT_STOP {
+                    return Ok(());
+                }
+                let signal = libc::WSTOPSIG(status);
+                ptrace(libc::PTRACE_CONT, signal as usize)
+                    .and_then(|()| ptrace(libc::PTRACE_INTERRUPT, 0))
+                    .map_err(|e| local::Error::ReinjectFailed(signal, e))?;
+            }
+        })();
+        if stopped.is_err() {
+            let _ = ptrace(libc::PTRACE_DETACH, 0);
         }
-    }
-
-    pub fn continue_process(&self) -> Result<(), Error> {
-        match &self.backend {
-            Backend::Local { backend, .. } => backend.continue_process().map_err(Error::Local),
-        }
-    }
-
-    pub fn suspend_thread(&self, tid: libc::pid_t) -> Result<(), Error> {
-        match &self.backend {
-            Backend::Local { backend, .. } => backend.suspend_thread(tid).map_err(Error::Local),
-        }
+        stopped.map_err(Error::Local)
     }
 
     pub fn resume_thread(&self, tid: libc::pid_t) -> Result<(), Error> {
