@@ -44,6 +44,11 @@ pub mod systeminfo_stream;
 pub mod thread_list_stream;
 pub mod thread_names_stream;
 
+/// Bytes below the stack pointer that a function may use without moving it:
+/// 128 in the x86-64 System V ABI, none for the other architectures here
+/// (crashsuite patch: see PATCH.md).
+const RED_ZONE: usize = if cfg!(target_arch = "x86_64") { 128 } else { 0 };
+
 #[cfg(target_pointer_width = "32")]
 pub const AT_SYSINFO_EHDR: u32 = 33;
 #[cfg(target_pointer_width = "64")]
@@ -766,9 +771,12 @@ impl MinidumpWriter {
     // not in case of stack overflows, hence the returned pointer might be
     // different from the one that was passed in.
     pub fn get_stack_info(&self, int_stack_pointer: usize) -> Result<(usize, usize), WriterError> {
-        // Round the stack pointer to the nearest page, this will cause us to
-        // capture data below the stack pointer which might still be relevant.
-        let mut stack_pointer = int_stack_pointer & !(self.page_size - 1);
+        // The capture starts at the stack pointer less the red zone, the bytes
+        // below it that a function may use without moving it (crashsuite
+        // patch: see PATCH.md; upstream rounded it down to its page, which
+        // made a thread waiting with a few hundred bytes of stack cost a page
+        // or two of dump).
+        let mut stack_pointer = int_stack_pointer.saturating_sub(RED_ZONE);
         let mut mapping = self.find_mapping(stack_pointer);
 
         // The guard page has been 1 MiB in size since kernel 4.12, older
