@@ -45,8 +45,11 @@ impl ThreadInfoX86 {
 
         let debug_offset = mem::offset_of!(user, u_debugreg);
         // crashsuite patch (PATCH.md): DR4 and DR5 are reserved, Linux reads them as 0, and no
-        // context field holds them: two fewer PTRACE_PEEKUSER calls per thread.
-        let used = |(idx, _): &(usize, &mut RegType)| !matches!(idx, 4 | 5);
+        // context field holds them: two fewer PTRACE_PEEKUSER calls per thread. On x86-64 none
+        // is read: the context's flags (`CONTEXT_AMD64_FULL | CONTEXT_AMD64_SEGMENTS`) do not
+        // claim the debug registers, so their fields stay 0 and say nothing.
+        let used =
+            |(idx, _): &(usize, &mut RegType)| cfg!(target_arch = "x86") && !matches!(idx, 4 | 5);
         for (idx, dreg) in dregs.iter_mut().enumerate().filter(used) {
             let chunk = process_inspector
                 .ptrace_peekuser(tid, debug_offset + idx * mem::size_of::<RegType>())
