@@ -17,8 +17,8 @@ use std::{
 pub struct Floor {
     /// The threads stopped.
     pub threads: usize,
-    /// `PTRACE_ATTACH` and the wait for the stop, for every thread, in turn
-    /// (as minidump-writer suspends them).
+    /// `PTRACE_SEIZE`, `PTRACE_INTERRUPT` and the wait for the stop, for
+    /// every thread, in turn (as the reference handler's writer stops them).
     pub stop: Duration,
     /// The bytes read.
     pub bytes: usize,
@@ -35,13 +35,13 @@ pub fn measure(pid: u32, address: u64, bytes: usize) -> io::Result<Floor> {
         .collect();
     let started = Instant::now();
     let mut stopped = Vec::with_capacity(tids.len());
-    let attached = tids.iter().try_for_each(|&tid| {
-        attach(tid)?;
+    let stopped_all = tids.iter().try_for_each(|&tid| {
+        stop(tid)?;
         stopped.push(tid);
         Ok::<_, io::Error>(())
     });
     let stop = started.elapsed();
-    let read = attached.and_then(|()| {
+    let read = stopped_all.and_then(|()| {
         let mut buffer = vec![0u8; bytes];
         let started = Instant::now();
         read_memory(pid, address, &mut buffer)?;
@@ -53,14 +53,18 @@ pub fn measure(pid: u32, address: u64, bytes: usize) -> io::Result<Floor> {
     Ok(Floor { threads: tids.len(), stop, bytes, read: read? })
 }
 
-/// Attaches to thread `tid` and waits until it has stopped.
+/// Seizes thread `tid`, interrupts it and waits until it has stopped: one
+/// wakeup of the thread, the cheapest stop ptrace has (`PTRACE_ATTACH`
+/// sends a `SIGSTOP`).
 #[expect(unsafe_code)]
-fn attach(tid: i32) -> io::Result<()> {
+fn stop(tid: i32) -> io::Result<()> {
     let none = std::ptr::null_mut::<libc::c_void>();
-    // SAFETY: PTRACE_ATTACH reads no memory of ours; `addr` and `data` are
-    // ignored and passed as null.
-    if unsafe { libc::ptrace(libc::PTRACE_ATTACH, tid, none, none) } == -1 {
-        return Err(io::Error::last_os_error());
+    for request in [libc::PTRACE_SEIZE, libc::PTRACE_INTERRUPT] {
+        // SAFETY: SEIZE and INTERRUPT read no memory of ours; `addr` and
+        // `data` (no options) are passed as null.
+        if unsafe { libc::ptrace(request, tid, none, none) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
     }
     let mut status = 0;
     // SAFETY: `status` is a valid place for the kernel to write the status.

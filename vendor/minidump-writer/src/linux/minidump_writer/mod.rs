@@ -775,8 +775,11 @@ impl MinidumpWriter {
         // below it that a function may use without moving it (crashsuite
         // patch: see PATCH.md; upstream rounded it down to its page, which
         // made a thread waiting with a few hundred bytes of stack cost a page
-        // or two of dump).
-        let mut stack_pointer = int_stack_pointer.saturating_sub(RED_ZONE);
+        // or two of dump). The search for the stack's mapping, when that
+        // address lies in none or in a guard, goes page by page from its page,
+        // so that it stops at the mapping's first page.
+        let start = int_stack_pointer.saturating_sub(RED_ZONE);
+        let mut stack_pointer = start & !(self.page_size - 1);
         let mut mapping = self.find_mapping(stack_pointer);
 
         // The guard page has been 1 MiB in size since kernel 4.12, older
@@ -796,8 +799,8 @@ impl MinidumpWriter {
 
         mapping
             .map(|mapping| {
-                let valid_stack_pointer = if mapping.contains_address(stack_pointer) {
-                    stack_pointer
+                let valid_stack_pointer = if mapping.contains_address(start) {
+                    start
                 } else {
                     mapping.start_address
                 };
