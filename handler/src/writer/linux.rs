@@ -6,13 +6,13 @@ use crate::error::WriteError;
 use minidump_writer::{
     CrashContextExt, crash_context::CrashContext, minidump_writer::MinidumpWriterConfig,
 };
-use std::{collections::BTreeMap, io::Cursor, num::NonZeroU64, path::Path, time::Instant};
+use std::{collections::BTreeMap, io::Cursor, path::Path, time::Instant};
 
-/// How much of each thread's stack the dump holds, from the page of its
-/// stack pointer: enough for the deepest walk a case makes (500 C frames,
-/// `deep_stack`), twice Breakpad's 32 KiB, and a dump of a thread that
-/// overflowed an 8 MiB stack stays small (minidump-writer's upstream copies
-/// to the end of the mapping: vendor/minidump-writer/PATCH.md).
+/// How much of each thread's stack the dump holds, from its stack pointer:
+/// enough for the deepest walk a case makes (500 C frames, `deep_stack`),
+/// twice Breakpad's 32 KiB, and a dump of a thread that overflowed an 8 MiB
+/// stack stays small (minidump-writer's upstream copies to the end of the
+/// mapping: vendor/minidump-writer/PATCH.md).
 const STACK_CAPTURE: usize = 64 << 10;
 
 /// How many open descriptors the handle list holds at most, the lowest
@@ -57,14 +57,7 @@ pub fn write_dump_of(dir: &Path, name: &str, pid: u32) -> Result<Published, Writ
 }
 
 /// The dump `config` describes, in memory.
-///
-/// The writer polls for the process to stop back to back for 500 µs, then
-/// with sleeps from 10 µs (a process of many threads). Linux lengthens every
-/// sleep by the thread's timer slack, 50 µs by default, so the calling
-/// thread's slack is set to 1 ns first.
 fn write(mut config: MinidumpWriterConfig) -> Result<Vec<u8>, WriteError> {
-    // Best effort: a system that refuses leaves the default slack.
-    let _ = rustix::thread::set_current_timer_slack(NonZeroU64::new(1));
     config.set_stack_capture_limit(STACK_CAPTURE).set_handle_limit(HANDLE_LIMIT);
     let mut cursor = Cursor::new(Vec::new());
     config.write(&mut cursor).map_err(|e| WriteError::Writer(Box::new(e)))?;
