@@ -152,10 +152,6 @@ pub enum InitError {
     FillMissingAuxvInfoErrors(#[source] ErrorList<AuxvError>),
     #[error("Failed filling missing Auxv info")]
     FillMissingAuxvInfoFailed(#[source] AuxvError),
-    #[error("Failed reading proc/pid/task entry for process")]
-    ReadProcessThreadEntryFailed(#[source] process_inspection::Error),
-    #[error("Process task entry `{0:?}` could not be parsed as a TID")]
-    ProcessTaskEntryNotTid(OsString),
     #[error("Failed to read thread name")]
     ReadThreadNameFailed(
         #[source]
@@ -166,8 +162,6 @@ pub enum InitError {
     ProcPidTaskNotDirectory(String),
     #[error("Errors while enumerating threads")]
     EnumerateThreadsErrors(#[source] ErrorList<InitError>),
-    #[error("Failed to enumerate threads")]
-    EnumerateThreadsFailed(#[source] Box<InitError>),
     #[error("Failed to aggregate process mappings")]
     AggregateMappingsFailed(#[source] MapsReaderError),
     #[error("Failed to enumerate process mappings")]

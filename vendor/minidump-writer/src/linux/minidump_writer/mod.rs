@@ -292,13 +292,7 @@ impl MinidumpWriter {
             soft_errors.push(InitError::FillMissingAuxvInfoFailed(e));
         }
 
-        // If we completely fail to enumerate any threads... Some information is still better than
-        // no information!
-        if let Err(e) =
-            self.enumerate_threads(soft_errors.subwriter(InitError::EnumerateThreadsErrors))
-        {
-            soft_errors.push(InitError::EnumerateThreadsFailed(Box::new(e)));
-        }
+        self.enumerate_threads(soft_errors.subwriter(InitError::EnumerateThreadsErrors));
 
         // Same with mappings -- Some information is still better than no information!
         if let Err(e) = self.enumerate_mappings() {
@@ -313,7 +307,7 @@ impl MinidumpWriter {
 
         let threads_count = self.threads.len();
 
-        self.keep_suspended_threads(soft_errors.subwriter(InitError::SuspendThreadsErrors));
+        self.leave_out_trusted_threads(soft_errors.subwriter(InitError::SuspendThreadsErrors));
 
         if self.threads.is_empty() {
             soft_errors.push(InitError::SuspendNoThreadsLeft(threads_count));
@@ -597,14 +591,12 @@ impl MinidumpWriter {
         }
     }
 
-    /// Keeps in the thread list only the threads that were stopped. On x86,
-    /// a thread whose stack pointer is NULL runs the seccomp sandbox's
-    /// trusted code: its stack cannot be dumped and what it holds is
-    /// meaningless, so it is let go and left out.
-    fn keep_suspended_threads(&mut self, mut soft_errors: impl WriteErrorList<WriterError>) {
-        let suspended = &self.suspended;
-        self.threads
-            .retain(|thread| suspended.contains(&thread.tid));
+    /// Leaves out of the thread list, and lets go, the threads of the seccomp
+    /// sandbox's trusted code: on x86, a thread whose stack pointer is NULL
+    /// runs it, its stack cannot be dumped, and what it holds is meaningless
+    /// (crashsuite patch: see PATCH.md; the thread list holds only stopped
+    /// threads already).
+    fn leave_out_trusted_threads(&mut self, mut soft_errors: impl WriteErrorList<WriterError>) {
         #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
         {
             let inspector = &self.process_inspector;
@@ -648,35 +640,12 @@ impl MinidumpWriter {
         }
     }
 
-    /// Parse /proc/$pid/task to list all the threads of the process identified by
-    /// pid.
-    fn enumerate_threads(
-        &mut self,
-        mut soft_errors: impl WriteErrorList<InitError>,
-    ) -> Result<(), InitError> {
+    /// Reads the name of every thread [`Self::seize_threads`] stopped: the
+    /// thread list (crashsuite patch: see PATCH.md; upstream listed
+    /// `/proc/<pid>/task` once more here).
+    fn enumerate_threads(&mut self, mut soft_errors: impl WriteErrorList<InitError>) {
         let pid = self.process_id;
-        let task_path = format!("/proc/{pid}/task");
-
-        for file_name in self
-            .process_inspector
-            .read_dir(&task_path)
-            .map_err(InitError::ReadProcTaskFailed)?
-        {
-            let file_name = match file_name {
-                Ok(file_name) => file_name,
-                Err(e) => {
-                    soft_errors.push(InitError::ReadProcessThreadEntryFailed(e));
-                    continue;
-                }
-            };
-            let tid = match file_name.to_str().and_then(|name| name.parse::<Pid>().ok()) {
-                Some(tid) => tid,
-                None => {
-                    soft_errors.push(InitError::ProcessTaskEntryNotTid(file_name));
-                    continue;
-                }
-            };
-
+        for &tid in &self.suspended {
             if failspot!(ThreadName) {
                 self.process_inspector.fail_one_syscall_with(libc::EPERM);
             }
@@ -702,8 +671,6 @@ impl MinidumpWriter {
 
             self.threads.push(Thread { tid, name });
         }
-
-        Ok(())
     }
 
     fn enumerate_mappings(&mut self) -> Result<(), InitError> {
