@@ -6,7 +6,7 @@ use crate::error::WriteError;
 use minidump_writer::{
     CrashContextExt, crash_context::CrashContext, minidump_writer::MinidumpWriterConfig,
 };
-use std::{collections::BTreeMap, io::Cursor, path::Path, time::Instant};
+use std::{collections::BTreeMap, path::Path, time::Instant};
 
 /// How much of each thread's stack the dump holds, from its stack pointer:
 /// enough for the deepest walk a case makes (500 C frames, `deep_stack`),
@@ -57,11 +57,15 @@ pub fn write_dump_of(dir: &Path, name: &str, pid: u32) -> Result<Published, Writ
 }
 
 /// The dump `config` describes, in memory.
+///
+/// minidump-writer builds the whole dump in a buffer of its own, copies each
+/// finished part to the destination as it goes, and returns the buffer: the
+/// two hold the same bytes. The destination is therefore `io::empty()`, which
+/// takes every write and seek and keeps nothing; a second growing copy cost
+/// about a millisecond on a dump of 100 threads (700 KiB).
 fn write(mut config: MinidumpWriterConfig) -> Result<Vec<u8>, WriteError> {
     config.set_stack_capture_limit(STACK_CAPTURE).set_handle_limit(HANDLE_LIMIT);
-    let mut cursor = Cursor::new(Vec::new());
-    config.write(&mut cursor).map_err(|e| WriteError::Writer(Box::new(e)))?;
-    Ok(cursor.into_inner())
+    config.write(&mut std::io::empty()).map_err(|e| WriteError::Writer(Box::new(e)))
 }
 
 /// Puts the fault address where minidump-writer looks for it.

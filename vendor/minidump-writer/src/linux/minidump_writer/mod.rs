@@ -582,8 +582,15 @@ impl MinidumpWriter {
             if new.is_empty() {
                 return Ok(());
             }
+            let mut interrupted = Vec::with_capacity(new.len());
             for tid in new {
                 match self.process_inspector.seize_thread(tid) {
+                    Ok(()) => interrupted.push(tid),
+                    Err(e) => soft_errors.push(WriterError::SuspendThreadFailed(e)),
+                }
+            }
+            for tid in interrupted {
+                match self.process_inspector.await_stop(tid) {
                     Ok(()) => self.suspended.push(tid),
                     Err(e) => soft_errors.push(WriterError::SuspendThreadFailed(e)),
                 }

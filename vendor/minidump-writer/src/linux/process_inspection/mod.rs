@@ -46,58 +46,55 @@ impl ProcessInspector {
     pub fn process_reader(&self) -> ProcessReader<'_> {
         ProcessReader::new(self)
     }
-    /// Stops thread `tid` for the dump: `PTRACE_SEIZE`, `PTRACE_INTERRUPT`,
-    /// and a wait for the stop that reports it. Upstream sent `SIGSTOP` to
-    /// the process, polled `/proc/<pid>/stat` until it showed stopped, then
-    /// attached to each thread with `PTRACE_ATTACH`: every thread ran twice
-    /// more before it stayed still, and the first of them once per poll
-    /// (crashsuite patch: see PATCH.md).
-    ///
-    /// A signal that reaches the thread first (another thread's crash, say)
-    /// is passed on to it, as upstream did, and the thread is interrupted
-    /// again.
+    /// Starts to stop thread `tid` for the dump: `PTRACE_SEIZE` and
+    /// `PTRACE_INTERRUPT`; [`Self::await_stop`] waits for the stop. Upstream
+    /// sent `SIGSTOP` to the process, polled `/proc/<pid>/stat` until it
+    /// showed stopped, then attached to each thread with `PTRACE_ATTACH`:
+    /// every thread ran twice more before it stayed still, and the first of
+    /// them once per poll. Interrupting every thread before waiting for any
+    /// lets them stop side by side while this thread runs on (crashsuite
+    /// patch: see PATCH.md).
     pub fn seize_thread(&self, tid: libc::pid_t) -> Result<(), Error> {
         failspot!(if StopProcess {
             return Err(Error::Local(local::Error::PtraceAttachFailed(libc::EPERM)));
         });
-        let ptrace = |request, data: usize| {
-            // SAFETY: SEIZE, INTERRUPT, CONT and DETACH read and write no
-            // memory of this process; `data` is a signal number or zero.
-            let done =
-                unsafe { libc::ptrace(request, tid, std::ptr::null_mut::<libc::c_void>(), data) };
-            if done == -1 {
-                Err(io::Error::last_os_error().raw_os_error().unwrap_or(0))
-            } else {
-                Ok(())
-            }
-        };
-        ptrace(libc::PTRACE_SEIZE, 0)
+        ptrace_request(libc::PTRACE_SEIZE, tid, 0)
             .map_err(|e| Error::Local(local::Error::PtraceAttachFailed(e)))?;
-        let stopped = (|| {
-            ptrace(libc::PTRACE_INTERRUPT, 0).map_err(local::Error::PtraceAttachFailed)?;
-            loop {
-                let mut status = 0;
-                // SAFETY: `status` is a local the call writes.
-                if unsafe { libc::waitpid(tid, &mut status, libc::__WALL) } == -1 {
-                    match io::Error::last_os_error().raw_os_error().unwrap_or(0) {
-                        libc::EINTR => continue,
-                        e => return Err(local::Error::WaitPidFailed(e)),
-                    }
+        let interrupted = ptrace_request(libc::PTRACE_INTERRUPT, tid, 0);
+        if let Err(e) = interrupted {
+            let _ = ptrace_request(libc::PTRACE_DETACH, tid, 0);
+            return Err(Error::Local(local::Error::PtraceAttachFailed(e)));
+        }
+        Ok(())
+    }
+
+    /// Waits for the stop of thread `tid`, which [`Self::seize_thread`]
+    /// interrupted, and lets it go if it does not come. A signal that
+    /// reaches the thread first (another thread's crash, say) is passed on to
+    /// it, as upstream did, and the thread is interrupted again.
+    pub fn await_stop(&self, tid: libc::pid_t) -> Result<(), Error> {
+        let stopped = (|| loop {
+            let mut status = 0;
+            // SAFETY: `status` is a local the call writes.
+            if unsafe { libc::waitpid(tid, &mut status, libc::__WALL) } == -1 {
+                match io::Error::last_os_error().raw_os_error().unwrap_or(0) {
+                    libc::EINTR => continue,
+                    e => return Err(local::Error::WaitPidFailed(e)),
                 }
-                if !libc::WIFSTOPPED(status) {
-                    return Err(local::Error::UnexpectedStatus(status));
-                }
-                if status >> 16 == libc::PTRACE_EVENT_STOP {
-                    return Ok(());
-                }
-                let signal = libc::WSTOPSIG(status);
-                ptrace(libc::PTRACE_CONT, signal as usize)
-                    .and_then(|()| ptrace(libc::PTRACE_INTERRUPT, 0))
-                    .map_err(|e| local::Error::ReinjectFailed(signal, e))?;
             }
+            if !libc::WIFSTOPPED(status) {
+                return Err(local::Error::UnexpectedStatus(status));
+            }
+            if status >> 16 == libc::PTRACE_EVENT_STOP {
+                return Ok(());
+            }
+            let signal = libc::WSTOPSIG(status);
+            ptrace_request(libc::PTRACE_CONT, tid, signal as usize)
+                .and_then(|()| ptrace_request(libc::PTRACE_INTERRUPT, tid, 0))
+                .map_err(|e| local::Error::ReinjectFailed(signal, e))?;
         })();
         if stopped.is_err() {
-            let _ = ptrace(libc::PTRACE_DETACH, 0);
+            let _ = ptrace_request(libc::PTRACE_DETACH, tid, 0);
         }
         stopped.map_err(Error::Local)
     }
@@ -306,3 +303,23 @@ pub enum Error {
     #[error("an error occurred running a syscall directly")]
     Local(#[source] local::Error),
 }
+
+/// `ptrace(request, tid, NULL, data)` for the requests that read and write no
+/// memory of this process (SEIZE, INTERRUPT, CONT, DETACH), as an errno.
+fn ptrace_request(request: PtraceRequest, tid: libc::pid_t, data: usize) -> Result<(), i32> {
+    // SAFETY: these requests take no address; `data` is a signal number or
+    // zero.
+    let done = unsafe { libc::ptrace(request, tid, std::ptr::null_mut::<libc::c_void>(), data) };
+    if done == -1 {
+        Err(io::Error::last_os_error().raw_os_error().unwrap_or(0))
+    } else {
+        Ok(())
+    }
+}
+
+/// The type of ptrace's request argument, which glibc and the other C
+/// libraries declare differently.
+#[cfg(target_env = "gnu")]
+type PtraceRequest = libc::c_uint;
+#[cfg(not(target_env = "gnu"))]
+type PtraceRequest = c_int;
