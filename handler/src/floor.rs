@@ -17,8 +17,9 @@ use std::{
 pub struct Floor {
     /// The threads stopped.
     pub threads: usize,
-    /// `PTRACE_SEIZE`, `PTRACE_INTERRUPT` and the wait for the stop, for
-    /// every thread, in turn (as the reference handler's writer stops them).
+    /// `PTRACE_SEIZE` and `PTRACE_INTERRUPT` for every thread, then the
+    /// wait for each one's stop (as the reference handler's writer stops
+    /// them).
     pub stop: Duration,
     /// The bytes read.
     pub bytes: usize,
@@ -34,12 +35,22 @@ pub fn measure(pid: u32, address: u64, bytes: usize) -> io::Result<Floor> {
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
         .collect();
     let started = Instant::now();
+    let mut interrupted = Vec::with_capacity(tids.len());
     let mut stopped = Vec::with_capacity(tids.len());
-    let stopped_all = tids.iter().try_for_each(|&tid| {
-        stop(tid)?;
-        stopped.push(tid);
-        Ok::<_, io::Error>(())
-    });
+    let stopped_all = tids
+        .iter()
+        .try_for_each(|&tid| {
+            interrupt(tid)?;
+            interrupted.push(tid);
+            Ok::<_, io::Error>(())
+        })
+        .and_then(|()| {
+            interrupted.iter().try_for_each(|&tid| {
+                await_stop(tid)?;
+                stopped.push(tid);
+                Ok(())
+            })
+        });
     let stop = started.elapsed();
     let read = stopped_all.and_then(|()| {
         let mut buffer = vec![0u8; bytes];
@@ -47,17 +58,21 @@ pub fn measure(pid: u32, address: u64, bytes: usize) -> io::Result<Floor> {
         read_memory(pid, address, &mut buffer)?;
         Ok(started.elapsed())
     });
-    for tid in stopped {
+    for &tid in &interrupted {
+        if !stopped.contains(&tid) {
+            // Its stop is still owed: wait for it, or detach would fail.
+            let _ = await_stop(tid);
+        }
         detach(tid);
     }
     Ok(Floor { threads: tids.len(), stop, bytes, read: read? })
 }
 
-/// Seizes thread `tid`, interrupts it and waits until it has stopped: one
-/// wakeup of the thread, the cheapest stop ptrace has (`PTRACE_ATTACH`
-/// sends a `SIGSTOP`).
+/// Seizes thread `tid` and interrupts it: the cheapest stop ptrace has
+/// (`PTRACE_ATTACH` sends a `SIGSTOP`). Every thread is interrupted before
+/// any stop is waited for, so that they stop side by side.
 #[expect(unsafe_code)]
-fn stop(tid: i32) -> io::Result<()> {
+fn interrupt(tid: i32) -> io::Result<()> {
     let none = std::ptr::null_mut::<libc::c_void>();
     for request in [libc::PTRACE_SEIZE, libc::PTRACE_INTERRUPT] {
         // SAFETY: SEIZE and INTERRUPT read no memory of ours; `addr` and
@@ -66,6 +81,12 @@ fn stop(tid: i32) -> io::Result<()> {
             return Err(io::Error::last_os_error());
         }
     }
+    Ok(())
+}
+
+/// Waits until thread `tid`, interrupted, has stopped.
+#[expect(unsafe_code)]
+fn await_stop(tid: i32) -> io::Result<()> {
     let mut status = 0;
     // SAFETY: `status` is a valid place for the kernel to write the status.
     if unsafe { libc::waitpid(tid, &mut status, libc::__WALL) } == -1 {

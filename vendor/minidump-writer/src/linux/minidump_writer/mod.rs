@@ -557,11 +557,13 @@ impl MinidumpWriter {
             .stack_has_pointer_to_mapping(&stack_copy, sp_offset)
     }
 
-    /// Stops every thread of the process, one at a time
-    /// ([`ProcessInspector::seize_thread`]), until a listing of
-    /// `/proc/<pid>/task` shows no thread not yet tried: until it is stopped,
-    /// a thread can start another (crashsuite patch: see PATCH.md; upstream
-    /// sent `SIGSTOP` to the whole process first).
+    /// Stops every thread of the process: seizes and interrupts every thread
+    /// a listing of `/proc/<pid>/task` shows
+    /// ([`ProcessInspector::seize_thread`]), then waits for each one's stop
+    /// ([`ProcessInspector::await_stop`]), until a listing shows no thread
+    /// not yet tried: until it is stopped, a thread can start another
+    /// (crashsuite patch: see PATCH.md; upstream sent `SIGSTOP` to the whole
+    /// process first).
     fn seize_threads(
         &mut self,
         mut soft_errors: impl WriteErrorList<WriterError>,
