@@ -86,15 +86,17 @@ impl MinidumpWriter {
         )
         .map_err(|e| SectionHandleDataStreamError::ReadDirFailed(e.into()))?;
         let limit = self.handle_limit.unwrap_or(usize::MAX);
-        // procfs builds an inode for every entry it lists in one call, so the
-        // listing buffer holds about as many entries (some 24 bytes each, with
-        // "." and "..") as the list may take; /proc/<pid>/fd lists descriptors
-        // in ascending order.
+        // procfs builds an inode for every entry it lists in one call (some
+        // 3 µs each), so the listing buffer holds just the entries the list
+        // may take, "." and "..", and one more to tell whether more are open:
+        // 24 bytes each for names of up to four digits (a longer name takes
+        // 32, and the listing then goes on in a second call). /proc/<pid>/fd
+        // lists descriptors in ascending order.
         let mut listing = vec![
             MaybeUninit::uninit();
             limit
                 .saturating_add(3)
-                .saturating_mul(32)
+                .saturating_mul(24)
                 .clamp(1 << 10, 32 << 10)
         ];
         let mut entries = RawDir::new(fds.as_fd(), &mut listing);
