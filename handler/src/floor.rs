@@ -36,7 +36,8 @@ pub fn measure(pid: u32, address: u64, bytes: usize) -> io::Result<Floor> {
         .collect();
     let started = Instant::now();
     let mut interrupted = Vec::with_capacity(tids.len());
-    let mut stopped = Vec::with_capacity(tids.len());
+    // The stops are awaited in order: the first `stopped` of `interrupted`.
+    let mut stopped = 0;
     let stopped_all = tids
         .iter()
         .try_for_each(|&tid| {
@@ -47,7 +48,7 @@ pub fn measure(pid: u32, address: u64, bytes: usize) -> io::Result<Floor> {
         .and_then(|()| {
             interrupted.iter().try_for_each(|&tid| {
                 await_stop(tid)?;
-                stopped.push(tid);
+                stopped += 1;
                 Ok(())
             })
         });
@@ -58,8 +59,8 @@ pub fn measure(pid: u32, address: u64, bytes: usize) -> io::Result<Floor> {
         read_memory(pid, address, &mut buffer)?;
         Ok(started.elapsed())
     });
-    for &tid in &interrupted {
-        if !stopped.contains(&tid) {
+    for (index, &tid) in interrupted.iter().enumerate() {
+        if index >= stopped {
             // Its stop is still owed: wait for it, or detach would fail.
             let _ = await_stop(tid);
         }

@@ -58,14 +58,12 @@ impl ProcessInspector {
         failspot!(if StopProcess {
             return Err(Error::Local(local::Error::PtraceAttachFailed(libc::EPERM)));
         });
+        // An interrupt fails only for a thread that has gone since its seizure:
+        // there is nothing to let go (and `PTRACE_DETACH` would be refused for
+        // a thread that is not stopped).
         ptrace_request(libc::PTRACE_SEIZE, tid, 0)
-            .map_err(|e| Error::Local(local::Error::PtraceAttachFailed(e)))?;
-        let interrupted = ptrace_request(libc::PTRACE_INTERRUPT, tid, 0);
-        if let Err(e) = interrupted {
-            let _ = ptrace_request(libc::PTRACE_DETACH, tid, 0);
-            return Err(Error::Local(local::Error::PtraceAttachFailed(e)));
-        }
-        Ok(())
+            .and_then(|()| ptrace_request(libc::PTRACE_INTERRUPT, tid, 0))
+            .map_err(|e| Error::Local(local::Error::PtraceAttachFailed(e)))
     }
 
     /// Waits for the stop of thread `tid`, which [`Self::seize_thread`]
